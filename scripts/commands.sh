@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The entry script's commands. Sourced by ./comfysnap after common, bootstrap and services.
+
+BUILD_CONFIGURATION="${COMFYSNAP_CONFIGURATION:-Release}"
+
+ensure_bootstrapped() {
+  if [ ! -f "$COMFYSNAP_STATE/.bootstrapped" ] || { needs_runtime_prefix && [ ! -x "$PATCHED_DOTNET_ROOT/dotnet" ]; } || [ ! -x "$(criu_bin)" ]; then
+    bootstrap
+  fi
+}
+
+# Variables the project's programs and tests read to find what the bootstrap made.
+project_env() {
+  export COMFYSNAP_CRIU="$(criu_bin)"
+  export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT
+  export COMFYSNAP_REPO="$COMFYSNAP_ROOT"
+  export COMFYSNAP_DOTNET="$(command -v dotnet)"
+}
+
+build_solution() {
+  dotnet build "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly "$@" \
+    || die "build failed"
+}
+
+project_dll() {
+  local name="$1"
+  echo "$COMFYSNAP_ROOT/src/$name/bin/$BUILD_CONFIGURATION/net10.0/ComfySnap.$name.dll"
+}
+
+# Builds and runs a program as `dotnet X.dll` (apphosts use the system loader, which cannot load
+# TorchSharp on old-glibc hosts).
+cmd_run_project() {
+  local name="$1"; shift
+  ensure_bootstrapped; dotnet_env; project_env
+  dotnet build "$COMFYSNAP_ROOT/src/$name" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >&2 || die "build of $name failed"
+  exec dotnet "$(project_dll "$name")" "$@"
+}
+
+cmd_test() {
+  ensure_bootstrapped; dotnet_env; project_env
+  services_start
+  trap 'services_stop' EXIT
+  local t0 rc=0; t0=$(date +%s)
+  step "build" build_solution
+  dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo \
+    --logger "console;verbosity=normal" "$@" || rc=$?
+  log "test suite finished in $(( $(date +%s) - t0 )) s with exit code $rc"
+  return $rc
+}
+
+cmd_demo() {
+  cmd_run_project Worker demo "$@"
+}
+
+cmd_bench() {
+  ensure_bootstrapped; dotnet_env; project_env
+  exec "$COMFYSNAP_ROOT/bench/run.sh" "$@"
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Snapshots;
+
+/// <summary>Runs `criu dump` and `criu restore` with the options this host needs (see HOST.md).</summary>
+public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner> logger)
+{
+    private readonly CriuOptions _options = options.Value;
+
+    /// <summary>criu's own version line, e.g. "4.2.1".</summary>
+    public async Task<string> VersionAsync(CancellationToken cancellationToken)
+    {
+        var (code, output) = await RunAsync(["--version"], null, cancellationToken).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new CriuException($"`{_options.Path} --version` failed with exit code {code}", output);
+        }
+
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Version:", StringComparison.Ordinal));
+        return line?["Version:".Length..].Trim() ?? output.Trim();
+    }
+
+    /// <summary>
+    /// Checkpoints the process tree rooted at <paramref name="hostPid"/> (a PID namespace's init)
+    /// into <paramref name="imageDir"/>; the tree is killed afterwards.
+    /// </summary>
+    public async Task DumpAsync(int hostPid, string imageDir, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(imageDir);
+        var log = "dump.log";
+        string[] args =
+        [
+            "dump", "-t", hostPid.ToString(CultureInfo.InvariantCulture), "-D", imageDir, "-o", log,
+            "-v2", "--cpu-cap=ins", "--tcp-close", "--file-locks",
+        ];
+        var (code, _) = await RunAsync(args, null, cancellationToken).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new CriuException($"criu dump of pid {hostPid} failed (exit code {code})", Tail(Path.Combine(imageDir, log)));
+        }
+
+        logger.LogInformation("criu dumped pid {HostPid} into {ImageDir}", hostPid, imageDir);
+    }
+
+    /// <summary>
+    /// Restores an image detached, in a fresh PID namespace. The restored files named by the
+    /// stdio's inherit keys (e.g. "pipe:[123]") become criu's own fds of the same number, so
+    /// what criu gets as stdin/stdout/stderr is what the restored process gets.
+    /// </summary>
+    public async Task<RestoredProcess> RestoreAsync(
+        string imageDir,
+        string workDir,
+        RestoreStdio stdio,
+        CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(workDir);
+        var pidFile = Path.GetFullPath(Path.Combine(workDir, "restored.pid"));
+        File.Delete(pidFile);
+        var args = new List<string>
+        {
+            "restore", "-D", imageDir, "-W", workDir, "-o", Path.GetFullPath(Path.Combine(workDir, "restore.log")),
+            "-v2", "-d", "--pidfile", pidFile, "--cpu-cap=ins", "--tcp-close", "--file-locks",
+        };
+        foreach (var (fd, key) in stdio.InheritKeys)
+        {
+            args.Add("--inherit-fd");
+            args.Add($"fd[{fd}]:{key}");
+        }
+
+        var info = new ProcessStartInfo(_options.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = stdio.RedirectStandardInput,
+            RedirectStandardOutput = stdio.RedirectStandardOutput,
+            RedirectStandardError = stdio.RedirectStandardError,
+        };
+        args.ForEach(info.ArgumentList.Add);
+        var stopwatch = Stopwatch.StartNew();
+        var criu = Process.Start(info) ?? throw new CriuException("could not start criu");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            await criu.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            criu.Kill(entireProcessTree: true);
+            criu.Dispose();
+            throw new CriuException($"criu restore did not finish within {_options.Timeout.TotalSeconds:0} s", Tail(Path.Combine(workDir, "restore.log")));
+        }
+
+        if (criu.ExitCode != 0 || !File.Exists(pidFile))
+        {
+            var code = criu.ExitCode;
+            criu.Dispose();
+            throw new CriuException($"criu restore from {imageDir} failed (exit code {code})", Tail(Path.Combine(workDir, "restore.log")));
+        }
+
+        var pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
+        logger.LogInformation("criu restored {ImageDir} as pid {HostPid} in {ElapsedMs} ms", imageDir, pid, stopwatch.ElapsedMilliseconds);
+        return new RestoredProcess(pid, criu);
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string? workingDirectory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(_options.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new CriuException($"could not start {_options.Path}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new CriuException($"criu {string.Join(' ', args)} did not finish within {_options.Timeout.TotalSeconds:0} s");
+        }
+
+        return (process.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
+    }
+
+    private static string? Tail(string path, int lines = 15)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var all = File.ReadAllLines(path);
+        return string.Join('\n', all.Where(l => l.Contains("Error", StringComparison.Ordinal) || l.Contains("Warn", StringComparison.Ordinal)).TakeLast(lines)
+            .DefaultIfEmpty(string.Join('\n', all.TakeLast(lines))));
+    }
+}

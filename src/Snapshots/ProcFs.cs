@@ -1,0 +1,90 @@
+namespace ComfySnap.Snapshots;
+
+/// <summary>Small readers over /proc used to find, inspect and wait for processes.</summary>
+public static class ProcFs
+{
+    /// <summary>The direct children of a process (from /proc/PID/task/*/children).</summary>
+    public static IReadOnlyList<int> Children(int pid)
+    {
+        var result = new List<int>();
+        var tasks = $"/proc/{pid}/task";
+        if (!Directory.Exists(tasks))
+        {
+            return result;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                var text = File.ReadAllText(Path.Combine(task, "children"));
+                result.AddRange(text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse));
+            }
+            catch (IOException)
+            {
+                // The task ended while we read it.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>What an fd of a process points at, e.g. "pipe:[1234]" or "/dev/null".</summary>
+    public static string? FdTarget(int pid, int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True while the process exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until a process (not necessarily our child) is gone or a zombie.</summary>
+    public static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)
+    {
+        while (IsAlive(pid))
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for a process to appear as a child of <paramref name="parentPid"/>.</summary>
+    public static async Task<int> WaitForChildAsync(int parentPid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var children = Children(parentPid);
+            if (children.Count > 0)
+            {
+                return children[0];
+            }
+
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"process {parentPid} started no child within {timeout.TotalSeconds:0.#} s");
+    }
+}
