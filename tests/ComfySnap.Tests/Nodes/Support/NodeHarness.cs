@@ -1,0 +1,38 @@
+using ComfySnap.NodeSdk;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ComfySnap.Tests.Nodes.Support;
+
+/// <summary>Calls nodes directly, as the engine would, against a throw-away workspace.</summary>
+public sealed class NodeHarness : IDisposable
+{
+    public TestWorkspace Workspace { get; } = new();
+
+    /// <summary>Progress reports received, in order.</summary>
+    public List<(int Step, int Total)> Progress { get; } = [];
+
+    public NodeContext Context => new("test-node", new ThrowingModelStore(), Workspace, new CpuDeviceService(), (step, total) => Progress.Add((step, total)), NullLogger.Instance);
+
+    public static NodeInputs Inputs(params (string Name, object? Value)[] values) =>
+        new(values.ToDictionary(v => v.Name, v => v.Value));
+
+    /// <summary>Runs a node that completes synchronously (no awaits inside), so dispose scopes stay on this thread.</summary>
+    public NodeResult Run(ComfyNode node, params (string Name, object? Value)[] values)
+    {
+        var pending = node.ExecuteAsync(Inputs(values), Context, CancellationToken.None).AsTask();
+        if (!pending.IsCompleted)
+        {
+            Assert.Fail($"{node.ClassType} was expected to complete synchronously");
+        }
+
+        return pending.Result;
+    }
+
+    public Task<NodeResult> RunAsync(ComfyNode node, CancellationToken cancellationToken, params (string Name, object? Value)[] values) =>
+        node.ExecuteAsync(Inputs(values), Context, cancellationToken).AsTask();
+
+    public NodeValidationContext ValidationContext(EngineLimits? limits = null) =>
+        new(limits ?? new EngineLimits(), new ThrowingModelStore(), Workspace);
+
+    public void Dispose() => Workspace.Dispose();
+}
