@@ -80,6 +80,21 @@ public sealed class ImageScaleTests : IDisposable
         Assert.All(HostImage.From(result).Data, v => Assert.Equal(expected, v, 5));
     }
 
+    [Theory]
+    [InlineData(6, 8, 11, 15)] // up
+    [InlineData(16, 13, 5, 4)] // down: support widened
+    [InlineData(9, 9, 9, 4)]   // one axis only
+    public void Lanczos_matches_a_double_precision_lanczos3_within_the_uint8_rounding(int inHeight, int inWidth, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        var source = HostImage.Random(seed: 20 + inWidth, batch: 1, height: inHeight, width: inWidth, channels: 3);
+
+        var result = Scale(source.ToTensor(), "lanczos", width, height, "disabled");
+
+        // PIL rounds to uint8 after each pass and at the end: at most about 1.5 steps of 1/255 apart.
+        ReferenceResize.Lanczos(source, height, width).AssertClose(HostImage.From(result), 1.5 / 255);
+    }
+
     [Fact]
     public void Scale_by_rounds_each_side_like_python()
     {

@@ -49,6 +49,81 @@ public static class ReferenceResize
         return result;
     }
 
+    /// <summary>
+    /// Lanczos-3 in double precision on floor(255 x) (ComfyUI hands PIL uint8 pixels): rows first,
+    /// then columns, every source pixel weighted by L(t), support widened by the shrink factor,
+    /// weights normalised. PIL clamps to 0..255 between the passes, so this does too.
+    /// </summary>
+    public static HostImage Lanczos(HostImage image, int height, int width)
+    {
+        var rows = Weights(image.Height, height);
+        var columns = Weights(image.Width, width);
+        var result = HostImage.Zeros(image.Batch, height, width, image.Channels);
+        var horizontal = new double[image.Height, width];
+        for (var b = 0; b < image.Batch; b++)
+        {
+            for (var c = 0; c < image.Channels; c++)
+            {
+                for (var j = 0; j < image.Height; j++)
+                {
+                    for (var x = 0; x < width; x++)
+                    {
+                        var sum = 0.0;
+                        for (var i = 0; i < image.Width; i++)
+                        {
+                            sum += columns[x, i] * Math.Floor(image[b, j, i, c] * 255f);
+                        }
+
+                        horizontal[j, x] = image.Width == width ? Math.Floor(image[b, j, x, c] * 255f) : Math.Clamp(sum, 0, 255);
+                    }
+                }
+
+                for (var y = 0; y < height; y++)
+                {
+                    for (var x = 0; x < width; x++)
+                    {
+                        var sum = 0.0;
+                        for (var j = 0; j < image.Height; j++)
+                        {
+                            sum += rows[y, j] * horizontal[j, x];
+                        }
+
+                        result[b, y, x, c] = (float)((image.Height == height ? horizontal[y, x] : Math.Clamp(sum, 0, 255)) / 255);
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static double[,] Weights(int inSize, int outSize)
+    {
+        var scale = (double)inSize / outSize;
+        var stretch = Math.Max(scale, 1.0);
+        var weights = new double[outSize, inSize];
+        for (var o = 0; o < outSize; o++)
+        {
+            var center = (o + 0.5) * scale;
+            var total = 0.0;
+            for (var i = 0; i < inSize; i++)
+            {
+                var t = (i + 0.5 - center) / stretch;
+                weights[o, i] = Math.Abs(t) < 3 ? Sinc(t) * Sinc(t / 3) : 0;
+                total += weights[o, i];
+            }
+
+            for (var i = 0; i < inSize; i++)
+            {
+                weights[o, i] /= total;
+            }
+        }
+
+        return weights;
+    }
+
+    private static double Sinc(double x) => x == 0 ? 1 : Math.Sin(Math.PI * x) / (Math.PI * x);
+
     private static (int Low, int High, double Fraction) Source(int destination, int inSize, int outSize)
     {
         var source = Math.Max(((destination + 0.5) * inSize / outSize) - 0.5, 0.0);
