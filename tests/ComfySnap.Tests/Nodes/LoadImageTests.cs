@@ -1,6 +1,7 @@
 using ComfySnap.Tests.Nodes.Support;
 using ComfySnap.Worker.Imaging;
 using ComfySnap.Worker.Nodes.Core;
+using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Nodes;
@@ -53,6 +54,27 @@ public sealed class LoadImageTests : IDisposable
             Assert.Equal(1f - (MathF.Floor(rgba.Data[(i * 4) + 3] * 255f) / 255f), mask[i], 5);
             Assert.Equal(MathF.Floor(rgba.Data[i * 4] * 255f) / 255f, image.Data[i * 3], 6);
         }
+    }
+
+    [Fact]
+    public async Task Reads_a_jpeg_as_rgb_with_an_empty_mask()
+    {
+        using (var bitmap = new SKBitmap(new SKImageInfo(12, 8, SKColorType.Rgba8888, SKAlphaType.Premul)))
+        {
+            bitmap.Erase(new SKColor(200, 100, 50));
+            using var jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 100);
+            await File.WriteAllBytesAsync(Path.Combine(harness.Workspace.InputDirectory, "flat.jpg"), jpeg.ToArray());
+        }
+
+        var loaded = await harness.RunAsync(new LoadImage(), CancellationToken.None, ("image", "flat.jpg"));
+
+        var image = HostImage.From((Tensor)loaded.Values[0]!);
+        Assert.Equal((1, 8, 12, 3), (image.Batch, image.Height, image.Width, image.Channels));
+        float[] colour = [200 / 255f, 100 / 255f, 50 / 255f];
+
+        // JPEG is lossy (and subsamples chroma): a flat colour comes back within a few steps.
+        Assert.All(Enumerable.Range(0, image.Data.Length), i => Assert.InRange(image.Data[i], colour[i % 3] - (4 / 255f), colour[i % 3] + (4 / 255f)));
+        Assert.Equal(new long[] { 1, 64, 64 }, ((Tensor)loaded.Values[1]!).shape);
     }
 
     [Fact]
