@@ -25,7 +25,7 @@ public static class ImageResize
         return method switch
         {
             "lanczos" => LanczosResampler.Resize(source, width, height, cancellationToken),
-            _ => interpolate(source, [height, width], mode: Mode(method)),
+            _ => interpolate(source, [height, width], mode: Mode(method), align_corners: AlignCorners(method)),
         };
     }
 
@@ -54,7 +54,12 @@ public static class ImageResize
         return samples.narrow(-2, y, oldHeight - (y * 2)).narrow(-1, x, oldWidth - (x * 2));
     }
 
-    // torch's interpolate modes under ComfyUI's names; align_corners stays unset (false).
+    // Python passes align_corners=None, which torch reads as false. libtorch's C++ API instead
+    // warns on every call unless it is given explicitly for the modes it interpolates (this build
+    // counts nearest-exact among them), and refuses it for area.
+    private static bool? AlignCorners(string method) => method == "area" ? null : false;
+
+    // torch's interpolate modes under ComfyUI's names.
     private static InterpolationMode Mode(string method) => method switch
     {
         "nearest-exact" => InterpolationMode.NearestExact,

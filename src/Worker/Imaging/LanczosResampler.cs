@@ -32,12 +32,12 @@ public static class LanczosResampler
             var pixels = quantized.AsSpan(plane * inPlane, inPlane).ToArray();
             if (horizontal is not null)
             {
-                pixels = ResampleRows(pixels, inWidth, inHeight, horizontal);
+                pixels = ResampleRows(pixels, inWidth, inHeight, horizontal, cancellationToken);
             }
 
             if (vertical is not null)
             {
-                pixels = ResampleColumns(pixels, outWidth, vertical);
+                pixels = ResampleColumns(pixels, outWidth, vertical, cancellationToken);
             }
 
             for (var i = 0; i < outPlane; i++)
@@ -57,11 +57,11 @@ public static class LanczosResampler
         return bytes.data<byte>().ToArray();
     }
 
-    private static byte[] ResampleRows(byte[] source, int inWidth, int rows, Taps taps)
+    private static byte[] ResampleRows(byte[] source, int inWidth, int rows, Taps taps, CancellationToken cancellationToken)
     {
         var outWidth = taps.Start.Length;
         var result = new byte[rows * outWidth];
-        for (var y = 0; y < rows; y++)
+        Parallel.For(0, rows, new ParallelOptions { CancellationToken = cancellationToken }, y =>
         {
             var row = y * inWidth;
             for (var x = 0; x < outWidth; x++)
@@ -75,30 +75,34 @@ public static class LanczosResampler
 
                 result[(y * outWidth) + x] = Clip8(sum);
             }
-        }
-
+        });
         return result;
     }
 
-    private static byte[] ResampleColumns(byte[] source, int width, Taps taps)
+    private static byte[] ResampleColumns(byte[] source, int width, Taps taps, CancellationToken cancellationToken)
     {
         var outHeight = taps.Start.Length;
         var result = new byte[outHeight * width];
-        for (var y = 0; y < outHeight; y++)
+        Parallel.For(0, outHeight, new ParallelOptions { CancellationToken = cancellationToken }, y =>
         {
-            var weights = y * taps.KernelSize;
+            // Whole source rows at a time: the same sums as PIL, read in memory order.
+            var sums = new int[width];
+            Array.Fill(sums, 1 << (PrecisionBits - 1));
+            for (var k = 0; k < taps.Count[y]; k++)
+            {
+                var row = (taps.Start[y] + k) * width;
+                var weight = taps.Weights[(y * taps.KernelSize) + k];
+                for (var x = 0; x < width; x++)
+                {
+                    sums[x] += source[row + x] * weight;
+                }
+            }
+
             for (var x = 0; x < width; x++)
             {
-                var sum = 1 << (PrecisionBits - 1);
-                for (var k = 0; k < taps.Count[y]; k++)
-                {
-                    sum += source[((taps.Start[y] + k) * width) + x] * taps.Weights[weights + k];
-                }
-
-                result[(y * width) + x] = Clip8(sum);
+                result[(y * width) + x] = Clip8(sums[x]);
             }
-        }
-
+        });
         return result;
     }
 
