@@ -1,0 +1,51 @@
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Engine;
+using ComfySnap.Worker.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace ComfySnap.Worker.Cli;
+
+/// <summary>`run-workflow FILE --out DIR`: boots the engine, runs one workflow without any bus, prints timings.</summary>
+public static class RunWorkflowCommand
+{
+    public static async Task<int> RunAsync(FileInfo file, DirectoryInfo output, int repeat, IDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            await Console.Error.WriteLineAsync($"error: workflow file not found: {file.FullName}");
+            return 2;
+        }
+
+        overrides["Workspace:OutputDirectory"] = output.FullName;
+        using var host = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true).Build();
+        var services = host.Services;
+        var timer = new PhaseTimer(services.GetRequiredService<ILoggerFactory>().CreateLogger("Boot"));
+        services.GetRequiredService<DeviceService>().Initialize();
+        await services.GetRequiredService<EngineBoot>().RunAsync(timer, cancellationToken);
+
+        var engine = services.GetRequiredService<WorkflowEngine>();
+        var report = engine.Validate(await File.ReadAllTextAsync(file.FullName, cancellationToken), out var workflow);
+        if (workflow is null)
+        {
+            await Console.Error.WriteLineAsync($"error: {file.Name} is not a valid workflow");
+            Console.WriteLine(ComfyErrorJson.Serialize(report));
+            return 3;
+        }
+
+        var console = AnsiConsole.Console;
+        TimingTable.WritePhases(console, "boot", timer.Phases);
+        for (var run = 1; run <= repeat; run++)
+        {
+            var result = await engine.RunAsync(workflow, null, cancellationToken);
+            TimingTable.WriteNodes(console, $"{file.Name} run {run}", result);
+            foreach (var o in result.Outputs)
+            {
+                console.MarkupLineInterpolated($"node {o.NodeId}: {o.Artifact.Path} ({o.Artifact.Bytes.Length} bytes)");
+            }
+        }
+
+        return 0;
+    }
+}

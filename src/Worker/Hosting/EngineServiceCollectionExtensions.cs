@@ -1,0 +1,44 @@
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Engine;
+using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Worker.Models;
+using ComfySnap.Worker.NodePacks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ComfySnap.Worker.Hosting;
+
+/// <summary>Registers the workflow engine: nodes, packs, models, workspace, device, validator, executor.</summary>
+public static class EngineServiceCollectionExtensions
+{
+    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.SectionName))
+            .Validate(o => o.Limits.MaxNodes > 0 && o.Limits.MaxPixels > 0 && o.Limits.MaxBatchSize > 0, "Engine:Limits values must be positive")
+            .ValidateOnStart();
+        services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName));
+        services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName));
+        services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.SectionName))
+            .Validate(o => o.Preference is "auto" or "cpu" or "cuda", "Device:Preference must be auto, cpu or cuda").ValidateOnStart();
+        services.AddOptions<NodePackOptions>().Bind(configuration.GetSection(NodePackOptions.SectionName));
+
+        services.AddSingleton<NodeRegistry>();
+        services.AddSingleton<NodePackLoader>();
+        services.AddSingleton<IModelLoader, UpscaleModelFileLoader>();
+        services.AddSingleton<IModelLoader, CheckpointFileLoader>();
+        services.AddSingleton<ModelStore>();
+        services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelStore>());
+        services.AddSingleton<IWorkspace, Workspace>();
+        services.AddSingleton<DeviceService>();
+        services.AddSingleton<IDeviceService>(sp => sp.GetRequiredService<DeviceService>());
+        services.AddSingleton<NodeOutputCache>();
+        services.AddSingleton<WorkflowValidator>();
+        services.AddSingleton<WorkflowExecutor>();
+        services.AddSingleton<WorkflowEngine>();
+        services.AddSingleton<EngineBoot>();
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace ComfySnap.Worker.Hosting;
+
+/// <summary>
+/// Builds the worker's host: configuration from appsettings.json, COMFYSNAP_-prefixed environment
+/// variables (e.g. COMFYSNAP_Models__BaseDirectory) and command-line overrides; Serilog console logging.
+/// </summary>
+public static class WorkerHostFactory
+{
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, bool logToStandardError = false)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("COMFYSNAP_")
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        builder.Services.AddSerilog((_, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobId}{Message:lj}{NewLine}{Exception}",
+                    standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
+        });
+        builder.Services.AddWorkflowEngine(builder.Configuration);
+        return builder;
+    }
+}

@@ -1,0 +1,27 @@
+namespace ComfySnap.Worker.Models;
+
+/// <summary>Loads one kind of model file into memory; used to preload models at boot.</summary>
+public interface IModelLoader
+{
+    string Kind { get; }
+
+    ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken);
+}
+
+/// <summary>ESRGAN-family upscale models (the same loader UpscaleModelLoader uses).</summary>
+public sealed class UpscaleModelFileLoader : IModelLoader
+{
+    public string Kind => Nodes.Upscale.UpscaleModelLoader.ModelKind;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(Esrgan.EsrganLoader.Load(path));
+}
+
+/// <summary>Checkpoints are kept as their raw state dict (all tensors on CPU).</summary>
+public sealed class CheckpointFileLoader : IModelLoader
+{
+    public string Kind => "checkpoints";
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(StateDictLoader.Load(path));
+}

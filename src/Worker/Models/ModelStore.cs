@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Engine.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Models;
+
+/// <summary>
+/// Model files by kind under their own roots. A name resolves only inside its root; each model is
+/// loaded once (kept on CPU) and shared by every job after that.
+/// </summary>
+public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<IModelLoader> loaders, ILogger<ModelStore> logger)
+    : IModelStore, IDisposable
+{
+    private static readonly string[] ModelExtensions = [".safetensors", ".sft", ".pth", ".pt", ".ckpt", ".bin"];
+    private readonly ModelStoreOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IModelLoader> _loaders = loaders.ToDictionary(l => l.Kind, StringComparer.Ordinal);
+
+    /// <summary>Raised after a model finished loading (kind, name, milliseconds).</summary>
+    public event Action<string, string, double>? Loaded;
+
+    public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
+
+    public string RootOf(string kind) =>
+        Path.GetFullPath(_options.Roots.TryGetValue(kind, out var root) ? root : Path.Combine(_options.BaseDirectory, kind));
+
+    public IReadOnlyList<string> List(string kind)
+    {
+        var root = RootOf(kind);
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => ModelExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Select(f => Path.GetRelativePath(root, f))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    public string? TryResolve(string kind, string name) =>
+        FileNames.Combine(RootOf(kind), name) is { } path && File.Exists(path) ? path : null;
+
+    public async ValueTask<T> GetOrLoadAsync<T>(string kind, string name, Func<string, CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        var path = TryResolve(kind, name) ?? throw new FileNotFoundException($"Model '{name}' not found in {kind} ({RootOf(kind)})");
+        var entry = _loaded.GetOrAdd($"{kind}/{name}", _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
+        try
+        {
+            return (T)await entry.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed load is not remembered: the next job tries again.
+            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>($"{kind}/{name}", entry));
+            throw;
+        }
+    }
+
+    /// <summary>Loads a model with the loader registered for its kind (used by the boot preload).</summary>
+    public async Task<double> PreloadAsync(string kind, string name, CancellationToken cancellationToken)
+    {
+        if (!_loaders.TryGetValue(kind, out var loader))
+        {
+            throw new InvalidOperationException($"No loader for model kind '{kind}' (known: {string.Join(", ", _loaders.Keys)})");
+        }
+
+        var watch = Stopwatch.StartNew();
+        await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>The files of every loaded model (for fingerprints in cache keys and snapshot manifests).</summary>
+    public IReadOnlyList<string> LoadedModelKeys => [.. _loaded.Keys.Order(StringComparer.Ordinal)];
+
+    public void Dispose()
+    {
+        foreach (var entry in _loaded.Values.Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully))
+        {
+            (entry.Value.Result as IDisposable)?.Dispose();
+        }
+
+        _loaded.Clear();
+    }
+
+    private async Task<object> TimedLoadAsync(string kind, string name, string path, Func<CancellationToken, Task<object>> load, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var model = await load(cancellationToken).ConfigureAwait(false);
+        var ms = watch.Elapsed.TotalMilliseconds;
+        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
+        Loaded?.Invoke(kind, name, ms);
+        return model;
+    }
+}

@@ -1,0 +1,16 @@
+namespace ComfySnap.Worker.Models;
+
+/// <summary>Model roots and the preload list. Bound from the "Models" configuration section.</summary>
+public sealed class ModelStoreOptions
+{
+    public const string SectionName = "Models";
+
+    /// <summary>Folder holding one sub-folder per model kind (checkpoints, upscale_models, ...).</summary>
+    public string BaseDirectory { get; set; } = "models";
+
+    /// <summary>Explicit roots per kind; a kind not listed lives in BaseDirectory/kind.</summary>
+    public Dictionary<string, string> Roots { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
+    public List<string> Preload { get; set; } = [];
+}
