@@ -38,8 +38,11 @@ cmd_run_project() {
 
 cmd_test() {
   ensure_bootstrapped; dotnet_env; project_env
+  # Stop the services afterwards only if this run started them.
+  if ! services_status >/dev/null 2>&1; then
+    trap 'services_stop' EXIT
+  fi
   services_start
-  trap 'services_stop' EXIT
   local t0 rc=0; t0=$(date +%s)
   step "build" build_solution
   dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo \
