@@ -1,1 +1,63 @@
-Console.WriteLine("x");
+using System.CommandLine;
+using ComfySnap.SnapshotBuilder;
+using ComfySnap.Snapshots;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serilog;
+
+// `build --out DIR`: prepares a worker, refuses unsafe state, checkpoints it with CRIU.
+var output = new Option<DirectoryInfo>("--out") { Description = "Snapshot folder (manifest.json + images/)", Required = true };
+var worker = new Option<FileInfo>("--worker") { Description = "ComfySnap.Worker.dll to prepare", DefaultValueFactory = _ => new FileInfo(DefaultWorkerDll()) };
+var models = new Option<DirectoryInfo>("--models-dir") { Description = "Models folder (one sub-folder per kind)", DefaultValueFactory = _ => new DirectoryInfo("models") };
+var packs = new Option<DirectoryInfo>("--node-packs") { Description = "Node pack folder", DefaultValueFactory = _ => new DirectoryInfo("node_packs") };
+var preload = new Option<string[]>("--preload") { Description = "Model to preload, as kind/name (repeatable)", AllowMultipleArgumentsPerToken = true };
+var secrets = new Option<string[]>("--secret-env") { Description = "Environment variable names that must never be snapshotted (repeatable)" };
+var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to wait for the worker to park", DefaultValueFactory = _ => 600 };
+
+var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout };
+build.SetAction(async (parse, ct) =>
+{
+    Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}").CreateLogger();
+    var services = new ServiceCollection()
+        .AddLogging(l => l.AddSerilog())
+        .Configure<CriuOptions>(_ => { })
+        .AddSingleton<CriuRunner>()
+        .AddSingleton<SnapshotBuilderService>()
+        .BuildServiceProvider();
+    var request = new BuildRequest(
+        parse.GetValue(output)!.FullName,
+        parse.GetValue(worker)!.FullName,
+        Environment.GetEnvironmentVariable("COMFYSNAP_DOTNET") ?? "dotnet",
+        parse.GetValue(models)!.FullName,
+        parse.GetValue(packs)!.FullName,
+        parse.GetValue(preload) ?? [],
+        parse.GetValue(secrets) ?? [],
+        TestRestore: false,
+        TimeSpan.FromSeconds(parse.GetValue(timeout)));
+    try
+    {
+        var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(request, ct);
+        Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {request.OutputDirectory}");
+        foreach (var phase in manifest.PreparePhases)
+        {
+            Console.WriteLine($"  {phase.Name,-40} {phase.Milliseconds,10:0.0} ms  {phase.Detail}");
+        }
+
+        return 0;
+    }
+    catch (SnapshotRefusedException e)
+    {
+        Log.Error("{Message}", e.Message);
+        return 4;
+    }
+    catch (Exception e) when (e is CriuException or TimeoutException or InvalidOperationException)
+    {
+        Log.Error("Snapshot build failed: {Message}", e.Message);
+        return 5;
+    }
+});
+
+return await new RootCommand("ComfySnap SnapshotBuilder") { build }.Parse(args).InvokeAsync();
+
+static string DefaultWorkerDll() => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Worker", "bin",
+    Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!) ?? "Release", "net10.0", "ComfySnap.Worker.dll");

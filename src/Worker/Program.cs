@@ -35,5 +35,8 @@ runWorkflow.SetAction((parse, ct) =>
     return RunWorkflowCommand.RunAsync(parse.GetValue(workflow)!, parse.GetValue(output)!, parse.GetValue(repeat), overrides, ct);
 });
 
-var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow };
+var prepare = new Command("prepare", "Boot with the GPU masked and no bus, then park for a CRIU checkpoint (used by the SnapshotBuilder)");
+prepare.SetAction((_, ct) => PrepareCommand.RunAsync(ct));
+
+var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, prepare };
 return await root.Parse(args).InvokeAsync();

@@ -6,6 +6,7 @@ using ComfySnap.Worker.Engine.Nodes;
 using ComfySnap.Worker.Engine.Validation;
 using ComfySnap.Worker.Models;
 using ComfySnap.Worker.NodePacks;
+using ComfySnap.Snapshots;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,6 +40,11 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<WorkflowEngine>();
         services.AddSingleton<EngineBoot>();
+
+        services.AddOptions<SnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.SectionName));
+        services.AddOptions<CriuOptions>().Bind(configuration.GetSection(CriuOptions.SectionName));
+        services.AddSingleton<CriuRunner>();
+        services.AddSingleton<SnapshotRestorer>();
         return services;
     }
 }

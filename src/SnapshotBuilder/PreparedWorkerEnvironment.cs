@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace ComfySnap.SnapshotBuilder;
+
+/// <summary>
+/// The whole environment of a worker being prepared: built from scratch (nothing inherited), so
+/// no broker address, credential or token can end up in the snapshot.
+/// </summary>
+public static class PreparedWorkerEnvironment
+{
+    public static Dictionary<string, string> For(BuildRequest request)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+            ["HOME"] = "/tmp",
+            ["DOTNET_ROOT"] = Path.GetDirectoryName(Path.GetFullPath(request.Dotnet)) is { } root && File.Exists(Path.Combine(root, "dotnet"))
+                ? root : Environment.GetEnvironmentVariable("DOTNET_ROOT") ?? "",
+            // Each restore would re-bind the same diagnostics socket; concurrent restores collide.
+            ["DOTNET_EnableDiagnostics"] = "0",
+            // FileStream's flock makes criu refuse the dump.
+            ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
+            ["COMFYSNAP_Models__BaseDirectory"] = Path.GetFullPath(request.ModelsDirectory),
+            ["COMFYSNAP_NodePacks__Directory"] = Path.GetFullPath(request.NodePackDirectory),
+        };
+        for (var i = 0; i < request.Preload.Count; i++)
+        {
+            env[$"COMFYSNAP_Models__Preload__{i.ToString(CultureInfo.InvariantCulture)}"] = request.Preload[i];
+        }
+
+        return env;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace ComfySnap.Snapshots;
+
+/// <summary>
+/// The line protocol between a prepared worker and whoever holds its pipes. The prepared worker
+/// prints READY + its phases on stdout and blocks reading stdin; that is the moment it is dumped.
+/// After a restore the launcher writes one line of <see cref="ResumeConfig"/>; the worker answers
+/// BOOTED + its resume report.
+/// </summary>
+public static class PrepareProtocol
+{
+    public const string ReadyPrefix = "COMFYSNAP-READY ";
+    public const string BootedPrefix = "COMFYSNAP-BOOTED ";
+
+    public static string Ready(IReadOnlyList<PreparePhase> phases) => ReadyPrefix + JsonSerializer.Serialize(phases);
+
+    public static IReadOnlyList<PreparePhase> ParseReady(string line) =>
+        JsonSerializer.Deserialize<List<PreparePhase>>(line[ReadyPrefix.Length..]) ?? [];
+
+    public static string Booted(ResumeReport report) => BootedPrefix + JsonSerializer.Serialize(report);
+
+    public static ResumeReport ParseBooted(string line) =>
+        JsonSerializer.Deserialize<ResumeReport>(line[BootedPrefix.Length..]) ?? throw new InvalidDataException("empty BOOTED line");
+}
+
+/// <summary>Runtime configuration handed to a restored worker (never part of the snapshot).</summary>
+public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, string?> Settings);
+
+/// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>
+public sealed record ResumeReport(string WorkerId, IReadOnlyList<PreparePhase> Phases, string CanarySha256, string? Error);

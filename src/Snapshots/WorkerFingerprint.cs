@@ -1,0 +1,32 @@
+namespace ComfySnap.Snapshots;
+
+/// <summary>Hashes of a worker build (its managed assemblies and config): a rebuild invalidates snapshots.</summary>
+public static class WorkerFingerprint
+{
+    public static SortedDictionary<string, string> Of(string workerDirectory)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(workerDirectory, "*.dll").Concat(Directory.EnumerateFiles(workerDirectory, "*.json")))
+        {
+            files[Path.GetFileName(file)] = FileDigest.OfFile(file);
+        }
+
+        return files;
+    }
+}
+
+/// <summary>Hashes of the preloaded model files ("kind/name" under the models folder).</summary>
+public static class ModelFingerprint
+{
+    public static SortedDictionary<string, string> Of(string modelsDirectory, IEnumerable<string> preload)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in preload)
+        {
+            var path = Path.GetFullPath(Path.Combine(modelsDirectory, entry));
+            files[path] = File.Exists(path) ? FileDigest.OfFile(path) : "missing";
+        }
+
+        return files;
+    }
+}

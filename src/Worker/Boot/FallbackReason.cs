@@ -1,0 +1,20 @@
+namespace ComfySnap.Worker.Boot;
+
+/// <summary>Why a worker cold-booted instead of restoring its snapshot (a closed set).</summary>
+public enum FallbackKind
+{
+    NoSnapshotConfigured,
+    SnapshotMissing,
+    ManifestUnreadable,
+    HostMismatch,
+    WorkerChanged,
+    NodePacksChanged,
+    ModelChanged,
+    ImageCorrupt,
+    RestoreFailed,
+    HandshakeTimeout,
+    CanaryFailed,
+}
+
+/// <summary>The kind plus a message naming exactly what did not match or failed.</summary>
+public sealed record FallbackReason(FallbackKind Kind, string Message);

@@ -1,0 +1,72 @@
+using ComfySnap.Snapshots;
+
+namespace ComfySnap.Worker.Boot;
+
+/// <summary>Compares a snapshot manifest with the live host and files; the first mismatch wins.</summary>
+public static class ManifestCheck
+{
+    public static FallbackReason? Compare(SnapshotManifest manifest, string snapshotDirectory, string criuVersion, string workerDirectory, bool verifyImages)
+    {
+        var host = HostFacts.Read();
+        if (manifest.CriuVersion != criuVersion)
+        {
+            return new(FallbackKind.HostMismatch, $"snapshot made with criu {manifest.CriuVersion}, this host has {criuVersion}");
+        }
+
+        if (manifest.Host.Kernel != host.Kernel)
+        {
+            return new(FallbackKind.HostMismatch, $"snapshot made on kernel {manifest.Host.Kernel}, this host runs {host.Kernel}");
+        }
+
+        var missingFlags = manifest.Host.CpuFlags.Except(host.CpuFlags).ToList();
+        if (missingFlags.Count > 0)
+        {
+            return new(FallbackKind.HostMismatch, $"this CPU lacks flags the snapshot's CPU had: {string.Join(' ', missingFlags.Take(8))}");
+        }
+
+        if (Differs(manifest.WorkerFiles, WorkerFingerprint.Of(workerDirectory)) is { } worker)
+        {
+            return new(FallbackKind.WorkerChanged, $"worker build differs from the snapshot's: {worker}");
+        }
+
+        if (Differs(manifest.NodePackFiles, FileDigest.OfFolder(manifest.NodePackDirectory, "*.dll")) is { } pack)
+        {
+            return new(FallbackKind.NodePacksChanged, $"node packs differ from the snapshot's: {pack}");
+        }
+
+        foreach (var (path, hash) in manifest.ModelFiles)
+        {
+            var now = File.Exists(path) ? FileDigest.OfFile(path) : "missing";
+            if (now != hash)
+            {
+                return new(FallbackKind.ModelChanged, $"model file {path} changed since the snapshot ({(now == "missing" ? "missing" : "different content")})");
+            }
+        }
+
+        if (verifyImages && Differs(manifest.ImageFiles, FileDigest.OfFolder(Path.Combine(snapshotDirectory, SnapshotManifest.ImagesFolder), "*.img")) is { } image)
+        {
+            return new(FallbackKind.ImageCorrupt, $"snapshot image damaged: {image}");
+        }
+
+        return null;
+    }
+
+    private static string? Differs(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)
+    {
+        foreach (var (name, hash) in expected)
+        {
+            if (!actual.TryGetValue(name, out var now))
+            {
+                return $"{name} is missing";
+            }
+
+            if (now != hash)
+            {
+                return $"{name} has changed";
+            }
+        }
+
+        var added = actual.Keys.Except(expected.Keys).FirstOrDefault();
+        return added is null ? null : $"{added} was added";
+    }
+}

@@ -1,0 +1,22 @@
+namespace ComfySnap.Worker.Boot;
+
+/// <summary>Where the worker's snapshot is and how long a restore may take. Bound from "Snapshot".</summary>
+public sealed class SnapshotOptions
+{
+    public const string SectionName = "Snapshot";
+
+    /// <summary>Snapshot folder written by the SnapshotBuilder; empty: always cold boot.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>Writable folder for criu's restore work files (one sub-folder per restore).</summary>
+    public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "comfysnap-restore");
+
+    /// <summary>How long the restored process may take to answer the resume handshake.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The worker build compared with the manifest's hashes (this process's own folder by default).</summary>
+    public string WorkerDirectory { get; set; } = AppContext.BaseDirectory;
+
+    /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images).</summary>
+    public bool VerifyImages { get; set; } = true;
+}

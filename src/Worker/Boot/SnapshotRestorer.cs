@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ComfySnap.Snapshots;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Boot;
+
+/// <summary>A restored worker that answered its handshake, or why there is none.</summary>
+public sealed record RestoreOutcome(RestoredProcess? Process, ResumeReport? Report, string? SnapshotId, IReadOnlyList<BootPhase> Phases, FallbackReason? Fallback)
+{
+    public bool Restored => Process is not null && Fallback is null;
+}
+
+/// <summary>
+/// The container-start path: check the snapshot's manifest against this host, `criu restore` it
+/// into a fresh PID namespace, hand in fresh stdio and the runtime config over the control
+/// channel (stdin), and wait for BOOTED. Any failure is cleaned up and returned as a fallback
+/// reason; it never throws for a bad snapshot, so a broken snapshot cannot cause a crash loop.
+/// </summary>
+public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> options, ILogger<SnapshotRestorer> logger)
+{
+    private readonly SnapshotOptions _options = options.Value;
+
+    public async Task<RestoreOutcome> RestoreAsync(ResumeConfig config, CancellationToken cancellationToken)
+    {
+        var phases = new List<BootPhase>();
+        var directory = _options.Directory;
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            return Fail(null, phases, new(FallbackKind.NoSnapshotConfigured, "no Snapshot:Directory configured"));
+        }
+
+        if (!File.Exists(Path.Combine(directory, SnapshotManifest.FileName)))
+        {
+            return Fail(null, phases, new(FallbackKind.SnapshotMissing, $"no {SnapshotManifest.FileName} in {directory}"));
+        }
+
+        var watch = Stopwatch.StartNew();
+        SnapshotManifest manifest;
+        FallbackReason? mismatch;
+        try
+        {
+            manifest = await SnapshotManifest.ReadAsync(directory, cancellationToken);
+            mismatch = ManifestCheck.Compare(manifest, directory, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory, _options.VerifyImages);
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidDataException or CriuException)
+        {
+            return Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}"));
+        }
+
+        phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, manifest.SnapshotId));
+        if (mismatch is not null)
+        {
+            return Fail(manifest.SnapshotId, phases, mismatch);
+        }
+
+        watch.Restart();
+        RestoredProcess restored;
+        try
+        {
+            var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
+            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken);
+        }
+        catch (CriuException e)
+        {
+            return Fail(manifest.SnapshotId, phases, new(FallbackKind.RestoreFailed, e.Message));
+        }
+
+        phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds));
+        watch.Restart();
+        var report = await HandshakeAsync(restored, config, cancellationToken);
+        if (report is null || report.Error is not null)
+        {
+            await restored.DisposeAsync();
+            return report is null
+                ? Fail(manifest.SnapshotId, phases, new(FallbackKind.HandshakeTimeout, $"restored worker did not answer within {_options.HandshakeTimeout.TotalSeconds:0.###} s"))
+                : Fail(manifest.SnapshotId, phases, new(FallbackKind.CanaryFailed, report.Error!));
+        }
+
+        phases.Add(new BootPhase("handshake", watch.Elapsed.TotalMilliseconds));
+        phases.AddRange(report.Phases.Select(p => new BootPhase(p.Name, p.Milliseconds, p.Detail)));
+        logger.LogInformation("Restored snapshot {SnapshotId} as pid {HostPid}", manifest.SnapshotId, restored.HostPid);
+        return new RestoreOutcome(restored, report, manifest.SnapshotId, phases, null);
+    }
+
+    private async Task<ResumeReport?> HandshakeAsync(RestoredProcess restored, ResumeConfig config, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            await restored.StandardInput.WriteLineAsync(JsonSerializer.Serialize(config).AsMemory(), deadline.Token);
+            await restored.StandardInput.FlushAsync(deadline.Token);
+            while (await restored.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                if (line.StartsWith(PrepareProtocol.BootedPrefix, StringComparison.Ordinal))
+                {
+                    return PrepareProtocol.ParseBooted(line);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Timed out: reported as HandshakeTimeout.
+        }
+        catch (IOException)
+        {
+            // The restored process died: treated like a timeout.
+        }
+
+        return null;
+    }
+
+    private RestoreOutcome Fail(string? snapshotId, List<BootPhase> phases, FallbackReason reason)
+    {
+        logger.LogWarning("Snapshot restore not possible, cold boot instead: {FallbackKind}: {FallbackMessage}", reason.Kind, reason.Message);
+        return new RestoreOutcome(null, null, snapshotId, phases, reason);
+    }
+}

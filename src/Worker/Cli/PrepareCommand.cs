@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ComfySnap.Snapshots;
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Engine;
+using ComfySnap.Worker.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace ComfySnap.Worker.Cli;
+
+/// <summary>
+/// `prepare`: the worker as the SnapshotBuilder starts it. Boots the engine with the GPU masked
+/// and no bus, warms up, compacts the heap, prints READY and parks reading stdin (the dump
+/// happens here). A restored copy continues from that read: it gets its runtime config as one
+/// JSON line, re-seeds randomness, initialises the device, runs the canary and reports BOOTED.
+/// </summary>
+public static class PrepareCommand
+{
+    public static async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>();
+        var builder = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true);
+        using var host = builder.Build();
+        var services = host.Services;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Prepare");
+        var timer = new PhaseTimer(logger);
+        var device = services.GetRequiredService<DeviceService>();
+        device.Mask();
+        await services.GetRequiredService<EngineBoot>().RunAsync(timer, cancellationToken);
+        var engine = services.GetRequiredService<WorkflowEngine>();
+        await timer.RunAsync("warm-up canary", () => CanaryWorkflow.RunAsync(engine, cancellationToken), sha => sha[..12]);
+        timer.Run("heap compaction", () => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+
+        Console.Out.WriteLine(PrepareProtocol.Ready([.. timer.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))]));
+        Console.Out.Flush();
+
+        // Parked. Everything below runs in a restored copy (or if the builder resumes us).
+        var line = await Console.In.ReadLineAsync(cancellationToken);
+        if (line is null)
+        {
+            return 0;
+        }
+
+        var resume = new PhaseTimer(logger);
+        var config = JsonSerializer.Deserialize<ResumeConfig>(line) ?? throw new InvalidDataException("empty resume config");
+        resume.Run("apply config", () =>
+        {
+            foreach (var (key, value) in config.Settings)
+            {
+                builder.Configuration[key] = value;
+            }
+        });
+        resume.Run("re-seed randomness", () => torch.random.manual_seed(RandomNumberGenerator.GetInt32(int.MaxValue)));
+        resume.Run("device init", () => device.Initialize());
+        string canary = "";
+        string? error = null;
+        try
+        {
+            canary = await resume.RunAsync("canary", () => CanaryWorkflow.RunAsync(engine, cancellationToken), sha => sha[..12]);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = $"canary failed: {e.Message}";
+        }
+
+        Console.Out.WriteLine(PrepareProtocol.Booted(new ResumeReport(config.WorkerId, [.. resume.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))], canary, error)));
+        Console.Out.Flush();
+        if (error is not null)
+        {
+            return 6;
+        }
+
+        return await RestoredWorkerLoop.RunAsync(host, config, cancellationToken);
+    }
+}

@@ -1,0 +1,85 @@
+using ComfySnap.SnapshotBuilder;
+using ComfySnap.Snapshots;
+using ComfySnap.Tests.Support;
+using ComfySnap.Tests.Upscale.Support;
+using ComfySnap.Worker.Boot;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+
+namespace ComfySnap.Tests.Snapshots;
+
+/// <summary>
+/// Builds one real snapshot for the snapshot tests: the worker with the example node pack and a
+/// preloaded 256 MiB checkpoint, prepared in its own PID namespace and dumped with CRIU.
+/// </summary>
+public sealed class SnapshotFixture : IAsyncLifetime
+{
+    public const string Secret = "s3cr3t-rabbit-password-7f1d";
+
+    public string Root { get; } = TestEnvironment.NewTempDirectory("snapshot");
+
+    public string SnapshotDirectory => Path.Combine(Root, "snap");
+
+    public string ModelsDirectory => Path.Combine(Root, "models");
+
+    public string ModelPath => Path.Combine(ModelsDirectory, "checkpoints", "big.safetensors");
+
+    public SnapshotManifest Manifest { get; private set; } = null!;
+
+    public static string WorkerDll => TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker");
+
+    public static CriuRunner Criu => new(Options.Create(new CriuOptions { Path = TestEnvironment.Criu }), NullLogger<CriuRunner>.Instance);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(ModelsDirectory, "checkpoints"));
+        using (var scope = torch.NewDisposeScope())
+        {
+            var weights = new Dictionary<string, torch.Tensor> { ["model.weight"] = torch.rand(64L * 1024 * 1024) };
+            CheckpointFiles.WriteSafetensors(Path.GetDirectoryName(ModelPath)!, Path.GetFileName(ModelPath), weights);
+        }
+
+        var packs = Path.Combine(Root, "node_packs", "ComfySnap.ExamplePack");
+        Directory.CreateDirectory(packs);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(TestEnvironment.ProjectDll("src/NodePacks/ExamplePack", "ComfySnap.ExamplePack"))!))
+        {
+            File.Copy(file, Path.Combine(packs, Path.GetFileName(file)));
+        }
+
+        // A secret in the builder's own environment must not reach the prepared worker.
+        Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", Secret);
+        Manifest = await Build(SnapshotDirectory, Path.Combine(Root, "node_packs"), CancellationToken.None);
+    }
+
+    public Task<SnapshotManifest> Build(string output, string nodePacks, CancellationToken ct) =>
+        new SnapshotBuilderService(Criu, NullLogger<SnapshotBuilderService>.Instance).BuildAsync(
+            new BuildRequest(output, WorkerDll, TestEnvironment.Dotnet, ModelsDirectory, nodePacks, ["checkpoints/big.safetensors"], [], false, TimeSpan.FromMinutes(3)),
+            ct);
+
+    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null) => new(
+        Criu,
+        Options.Create(new SnapshotOptions
+        {
+            Directory = directory ?? SnapshotDirectory,
+            WorkDirectory = Path.Combine(Root, "restore-work"),
+            WorkerDirectory = Path.GetDirectoryName(WorkerDll)!,
+            HandshakeTimeout = handshake ?? TimeSpan.FromSeconds(60),
+        }),
+        NullLogger<SnapshotRestorer>.Instance);
+
+    public Task DisposeAsync()
+    {
+        Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", null);
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Leave it for the OS to clean.
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ComfySnap.Snapshots;
+using ComfySnap.Tests.Engine.Support;
+using ComfySnap.Tests.Support;
+using ComfySnap.Worker.Boot;
+
+namespace ComfySnap.Tests.Snapshots;
+
+/// <summary>Real CRIU: a prepared worker is dumped, restored twice side by side, and falls back with reasons.</summary>
+[Collection(SnapshotCollection.Name)]
+public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
+{
+    private const string Workflow = """
+        {"1":{"class_type":"EmptyImage","inputs":{"width":96,"height":64,"batch_size":1,"color":16744448}},
+         "2":{"class_type":"ImageBlur","inputs":{"image":["1",0],"blur_radius":2,"sigma":1.0}},
+         "3":{"class_type":"ImageGrayscale","inputs":{"image":["2",0]}},
+         "4":{"class_type":"PreviewImage","inputs":{"images":["3",0]}}}
+        """;
+
+    [Fact]
+    public void Manifest_records_host_hashes_phases_and_stdio_keys()
+    {
+        var m = fixture.Manifest;
+
+        Assert.Contains(m.PreparePhases, p => p.Name == "model checkpoints/big.safetensors");
+        Assert.Contains(m.PreparePhases, p => p.Name == "node pack ComfySnap.ExamplePack");
+        Assert.Contains(m.PreparePhases, p => p.Name == "warm-up canary");
+        Assert.Equal(FileDigestOf(fixture.ModelPath), m.ModelFiles[fixture.ModelPath]);
+        Assert.Contains("ComfySnap.Worker.dll", m.WorkerFiles.Keys);
+        Assert.StartsWith("pipe:[", m.StdioKeys[0]);
+        Assert.True(m.ImageBytes > 256L * 1024 * 1024, $"image is {m.ImageBytes} bytes; the preloaded model alone is 256 MiB");
+        Assert.StartsWith("4.2", m.CriuVersion);
+    }
+
+    [Fact]
+    public async Task Two_restores_side_by_side_run_jobs_with_bytes_identical_to_a_cold_engine()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var ct = timeout.Token;
+        var restorer = fixture.Restorer();
+
+        var restores = await Task.WhenAll(
+            restorer.RestoreAsync(new ResumeConfig("worker-a", new Dictionary<string, string?> { ["Bus:RabbitMq:Password"] = SnapshotFixture.Secret }), ct),
+            restorer.RestoreAsync(new ResumeConfig("worker-b", new Dictionary<string, string?>()), ct));
+        await using var a = restores[0].Process!;
+        await using var b = restores[1].Process!;
+
+        Assert.All(restores, r => Assert.True(r.Restored, r.Fallback?.Message));
+        Assert.NotEqual(a.HostPid, b.HostPid);
+        Assert.Equal(["worker-a", "worker-b"], restores.Select(r => r.Report!.WorkerId));
+        Assert.All(restores, r => Assert.Contains(r.Phases, p => p.Name == "restore"));
+        Assert.All(restores, r => Assert.Contains(r.Phases, p => p.Name == "device init"));
+
+        string cold;
+        await using (var harness = await EngineHarness.StartAsync(root => CopyPack(root)))
+        {
+            var result = await harness.RunAsync(Workflow);
+            cold = Convert.ToHexStringLower(SHA256.HashData(result.Outputs.Single().Artifact.Bytes.Span));
+        }
+
+        Assert.Equal($"RESULT {cold}", await AskAsync(a, Workflow, ct));
+        Assert.Equal($"RESULT {cold}", await AskAsync(b, Workflow, ct));
+        Assert.Equal(restores[0].Report!.CanarySha256, restores[1].Report!.CanarySha256);
+    }
+
+    [Fact]
+    public void Snapshot_images_contain_no_runtime_secret()
+    {
+        var needles = new[] { Encoding.UTF8.GetBytes(SnapshotFixture.Secret), Encoding.Unicode.GetBytes(SnapshotFixture.Secret) };
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
+        {
+            var bytes = File.ReadAllBytes(file);
+            Assert.All(needles, n => Assert.True(bytes.AsSpan().IndexOf(n) < 0, $"{Path.GetFileName(file)} contains the secret"));
+        }
+    }
+
+    [Fact]
+    public async Task No_snapshot_falls_back_with_a_reason()
+    {
+        var outcome = await fixture.Restorer(Path.Combine(fixture.Root, "does-not-exist")).RestoreAsync(Config(), CancellationToken.None);
+
+        Assert.Equal(FallbackKind.SnapshotMissing, outcome.Fallback?.Kind);
+    }
+
+    [Fact]
+    public async Task Changed_model_file_falls_back_as_manifest_mismatch()
+    {
+        var copy = CopyOfSnapshot("model-changed", out var manifest);
+        var modelCopy = Path.Combine(copy, "big-copy.safetensors");
+        File.Copy(fixture.ModelPath, modelCopy);
+        await (manifest with { ModelFiles = new(StringComparer.Ordinal) { [modelCopy] = manifest.ModelFiles[fixture.ModelPath] } }).WriteAsync(copy, CancellationToken.None);
+        await using (var stream = new FileStream(modelCopy, FileMode.Append))
+        {
+            stream.WriteByte(1);
+        }
+
+        var outcome = await fixture.Restorer(copy).RestoreAsync(Config(), CancellationToken.None);
+
+        Assert.Equal(FallbackKind.ModelChanged, outcome.Fallback?.Kind);
+        Assert.Contains("big-copy.safetensors", outcome.Fallback!.Message);
+    }
+
+    [Fact]
+    public async Task Corrupted_image_file_falls_back_as_image_corrupt()
+    {
+        var copy = CopyOfSnapshot("corrupt", out _, copyImages: true);
+        var pages = Directory.GetFiles(Path.Combine(copy, SnapshotManifest.ImagesFolder), "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
+        await using (var stream = new FileStream(pages, FileMode.Open))
+        {
+            stream.Position = stream.Length / 2;
+            var b = stream.ReadByte();
+            stream.Position--;
+            stream.WriteByte((byte)(b ^ 0xFF));
+        }
+
+        var outcome = await fixture.Restorer(copy).RestoreAsync(Config(), CancellationToken.None);
+
+        Assert.Equal(FallbackKind.ImageCorrupt, outcome.Fallback?.Kind);
+        Assert.Contains(Path.GetFileName(pages), outcome.Fallback!.Message);
+    }
+
+    [Fact]
+    public async Task Handshake_timeout_falls_back_and_kills_the_restored_process()
+    {
+        var outcome = await fixture.Restorer(handshake: TimeSpan.FromMilliseconds(1)).RestoreAsync(Config(), CancellationToken.None);
+
+        Assert.Equal(FallbackKind.HandshakeTimeout, outcome.Fallback?.Kind);
+        Assert.Null(outcome.Process);
+    }
+
+    private static ResumeConfig Config() => new("w", new Dictionary<string, string?>());
+
+    private string CopyOfSnapshot(string name, out SnapshotManifest manifest, bool copyImages = false)
+    {
+        var copy = Path.Combine(fixture.Root, name);
+        var images = Path.Combine(copy, SnapshotManifest.ImagesFolder);
+        Directory.CreateDirectory(copy);
+        if (copyImages)
+        {
+            Directory.CreateDirectory(images);
+            foreach (var f in Directory.GetFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
+            {
+                File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
+            }
+        }
+        else
+        {
+            Directory.CreateSymbolicLink(images, Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder));
+        }
+
+        File.Copy(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.FileName), Path.Combine(copy, SnapshotManifest.FileName));
+        manifest = fixture.Manifest;
+        return copy;
+    }
+
+    private static async Task<string?> AskAsync(RestoredProcess process, string workflow, CancellationToken ct)
+    {
+        await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(workflow));
+        await process.StandardInput.FlushAsync(ct);
+        return await process.StandardOutput.ReadLineAsync(ct);
+    }
+
+    private void CopyPack(string root)
+    {
+        var target = Path.Combine(root, "node_packs", "ComfySnap.ExamplePack");
+        Directory.CreateDirectory(target);
+        foreach (var f in Directory.GetFiles(Path.Combine(fixture.Root, "node_packs", "ComfySnap.ExamplePack")))
+        {
+            File.Copy(f, Path.Combine(target, Path.GetFileName(f)));
+        }
+    }
+
+    private static string FileDigestOf(string path) => FileDigest.OfFile(path);
+}
+
+[CollectionDefinition(Name)]
+public sealed class SnapshotCollection : ICollectionFixture<SnapshotFixture>
+{
+    public const string Name = "snapshot";
+}
