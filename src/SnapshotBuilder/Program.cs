@@ -60,4 +60,4 @@ build.SetAction(async (parse, ct) =>
 return await new RootCommand("ComfySnap SnapshotBuilder") { build }.Parse(args).InvokeAsync();
 
 static string DefaultWorkerDll() => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Worker", "bin",
-    Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!) ?? "Release", "net10.0", "ComfySnap.Worker.dll");
+    Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))) ?? "Release", "net10.0", "ComfySnap.Worker.dll");

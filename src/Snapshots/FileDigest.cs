@@ -13,6 +13,26 @@ public static class FileDigest
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
+    /// <summary>
+    /// A cheap identity for big files (model weights): size, modification time and the hash of the
+    /// first and last MiB. Reading a whole multi-GB model at every boot would cost more than the
+    /// restore itself saves.
+    /// </summary>
+    public static string IdentityOf(string path)
+    {
+        var info = new FileInfo(path);
+        const int Window = 1 << 20;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var hash = new XxHash128();
+        var buffer = new byte[Math.Min(Window, info.Length)];
+        stream.ReadExactly(buffer);
+        hash.Append(buffer);
+        stream.Seek(-buffer.Length, SeekOrigin.End);
+        stream.ReadExactly(buffer);
+        hash.Append(buffer);
+        return $"{info.Length}:{info.LastWriteTimeUtc.Ticks}:{Convert.ToHexStringLower(hash.GetCurrentHash())}";
+    }
+
     /// <summary>Relative path -> hash of every file under a folder matching the patterns.</summary>
     public static SortedDictionary<string, string> OfFolder(string folder, params string[] patterns)
     {

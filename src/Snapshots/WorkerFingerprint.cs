@@ -15,7 +15,7 @@ public static class WorkerFingerprint
     }
 }
 
-/// <summary>Hashes of the preloaded model files ("kind/name" under the models folder).</summary>
+/// <summary>Identities of the preloaded model files ("kind/name" under the models folder).</summary>
 public static class ModelFingerprint
 {
     public static SortedDictionary<string, string> Of(string modelsDirectory, IEnumerable<string> preload)
@@ -24,7 +24,7 @@ public static class ModelFingerprint
         foreach (var entry in preload)
         {
             var path = Path.GetFullPath(Path.Combine(modelsDirectory, entry));
-            files[path] = File.Exists(path) ? FileDigest.OfFile(path) : "missing";
+            files[path] = File.Exists(path) ? FileDigest.IdentityOf(path) : "missing";
         }
 
         return files;

@@ -36,7 +36,7 @@ public static class ManifestCheck
 
         foreach (var (path, hash) in manifest.ModelFiles)
         {
-            var now = File.Exists(path) ? FileDigest.OfFile(path) : "missing";
+            var now = File.Exists(path) ? FileDigest.IdentityOf(path) : "missing";
             if (now != hash)
             {
                 return new(FallbackKind.ModelChanged, $"model file {path} changed since the snapshot ({(now == "missing" ? "missing" : "different content")})");

@@ -90,7 +90,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         var copy = CopyOfSnapshot("model-changed", out var manifest);
         var modelCopy = Path.Combine(copy, "big-copy.safetensors");
         File.Copy(fixture.ModelPath, modelCopy);
-        await (manifest with { ModelFiles = new(StringComparer.Ordinal) { [modelCopy] = manifest.ModelFiles[fixture.ModelPath] } }).WriteAsync(copy, CancellationToken.None);
+        await (manifest with { ModelFiles = new(StringComparer.Ordinal) { [modelCopy] = FileDigest.IdentityOf(modelCopy) } }).WriteAsync(copy, CancellationToken.None);
         await using (var stream = new FileStream(modelCopy, FileMode.Append))
         {
             stream.WriteByte(1);
@@ -172,7 +172,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         }
     }
 
-    private static string FileDigestOf(string path) => FileDigest.OfFile(path);
+    private static string FileDigestOf(string path) => FileDigest.IdentityOf(path);
 }
 
 [CollectionDefinition(Name)]

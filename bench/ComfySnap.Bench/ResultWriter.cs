@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace ComfySnap.Bench;
+
+/// <summary>Writes bench/results/SUITE.json: the suite's keys, the machine and the command.</summary>
+public static class ResultWriter
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static async Task<string> WriteAsync(string resultsDirectory, string suite, IDictionary<string, object?> values, MachineInfo machine, CancellationToken ct)
+    {
+        Directory.CreateDirectory(resultsDirectory);
+        var document = new Dictionary<string, object?>(values)
+        {
+            ["suite"] = suite,
+            ["command"] = $"./comfysnap bench {suite}",
+            ["finished_at"] = DateTimeOffset.UtcNow,
+            ["machine"] = machine,
+        };
+        var path = Path.Combine(resultsDirectory, suite + ".json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Options), ct);
+        return path;
+    }
+}
