@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using ComfySnap.Tests.Engine.Support;
+using Xunit.Abstractions;
 
 namespace ComfySnap.Tests.Engine;
 
 /// <summary>Dispose scopes keep native memory flat: 1,000 runs must not grow the process's RSS.</summary>
-public sealed class NativeMemoryTests
+public sealed class NativeMemoryTests(ITestOutputHelper output)
 {
     private const string Workflow = """
         {
@@ -44,6 +45,7 @@ public sealed class NativeMemoryTests
         }
 
         var growth = Rss() - before;
+        output.WriteLine($"RSS before {before / 1048576} MiB, after 1,000 runs {(before + growth) / 1048576} MiB, growth {growth / 1048576.0:0.0} MiB");
 
         // One leaked 256x192x2 float image per run would be ~390 MB over 1,000 runs.
         Assert.True(growth < 40 * 1024 * 1024, $"RSS grew by {growth / 1024 / 1024} MB over 1,000 runs");
