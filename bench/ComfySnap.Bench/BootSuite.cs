@@ -43,6 +43,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB)
             WorkDirectory = Path.Combine(work, "restore-work"),
             WorkerDirectory = Path.GetDirectoryName(context.WorkerDll)!,
             HandshakeTimeout = TimeSpan.FromMinutes(2),
+            LazyPages = Environment.GetEnvironmentVariable("COMFYSNAP_Snapshot__LazyPages") == "true",
         }), NullLogger<SnapshotRestorer>.Instance);
 
         var samples = new List<(string Mode, string Cache, double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases)>();

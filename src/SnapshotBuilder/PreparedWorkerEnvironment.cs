@@ -21,6 +21,9 @@ public static class PreparedWorkerEnvironment
             // FileStream's flock makes criu refuse the dump.
             ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            // A bounded GC reservation: without it criu's lazy restore cannot map the GC's huge
+            // anonymous reservation ("Unable to map ANON_VMA").
+            ["DOTNET_GCRegionRange"] = "0x100000000",
             ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
             ["COMFYSNAP_Models__BaseDirectory"] = Path.GetFullPath(request.ModelsDirectory),
             ["COMFYSNAP_NodePacks__Directory"] = Path.GetFullPath(request.NodePackDirectory),

@@ -54,9 +54,11 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         string imageDir,
         string workDir,
         RestoreStdio stdio,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool lazyPages = false)
     {
         Directory.CreateDirectory(workDir);
+        using var lazy = lazyPages ? StartLazyPagesDaemon(imageDir, workDir) : null;
         var pidFile = Path.GetFullPath(Path.Combine(workDir, "restored.pid"));
         File.Delete(pidFile);
         var args = new List<string>
@@ -64,6 +66,11 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             "restore", "-D", imageDir, "-W", workDir, "-o", Path.GetFullPath(Path.Combine(workDir, "restore.log")),
             "-v2", "-d", "--pidfile", pidFile, "--cpu-cap=ins", "--tcp-close", "--file-locks",
         };
+        if (lazyPages)
+        {
+            args.Add("--lazy-pages");
+        }
+
         foreach (var (fd, key) in stdio.InheritKeys)
         {
             args.Add("--inherit-fd");
@@ -103,6 +110,27 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         var pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
         logger.LogInformation("criu restored {ImageDir} as pid {HostPid} in {ElapsedMs} ms", imageDir, pid, stopwatch.ElapsedMilliseconds);
         return new RestoredProcess(pid, criu);
+    }
+
+    // Serves the image's memory pages on demand (userfaultfd) so the restored process runs before
+    // all of its memory is copied in; the daemon exits once every page has been transferred.
+    private Process StartLazyPagesDaemon(string imageDir, string workDir)
+    {
+        var info = new ProcessStartInfo(_options.Path) { UseShellExecute = false };
+        foreach (var a in new[] { "lazy-pages", "-D", imageDir, "-W", workDir, "-o", Path.GetFullPath(Path.Combine(workDir, "lazy-pages.log")), "-v2" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var daemon = Process.Start(info) ?? throw new CriuException("could not start criu lazy-pages");
+        // criu restore connects to the daemon's socket in the work dir; wait until it exists.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(Path.Combine(workDir, "lazy-pages.socket")) && DateTime.UtcNow < deadline && !daemon.HasExited)
+        {
+            Thread.Sleep(5);
+        }
+
+        return daemon;
     }
 
     private async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string? workingDirectory, CancellationToken cancellationToken)

@@ -17,6 +17,9 @@ public sealed class SnapshotOptions
     /// <summary>The worker build compared with the manifest's hashes (this process's own folder by default).</summary>
     public string WorkerDirectory { get; set; } = AppContext.BaseDirectory;
 
+    /// <summary>Restore with criu's lazy-pages daemon: memory is paged in on demand after the process resumes.</summary>
+    public bool LazyPages { get; set; }
+
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images).</summary>
     public bool VerifyImages { get; set; } = true;
 }

@@ -60,7 +60,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         try
         {
             var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
-            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken);
+            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken, _options.LazyPages);
         }
         catch (CriuException e)
         {

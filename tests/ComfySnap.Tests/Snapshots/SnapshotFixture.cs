@@ -57,7 +57,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
             new BuildRequest(output, WorkerDll, TestEnvironment.Dotnet, ModelsDirectory, nodePacks, ["checkpoints/big.safetensors"], [], false, TimeSpan.FromMinutes(3)),
             ct);
 
-    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null) => new(
+    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false) => new(
         Criu,
         Options.Create(new SnapshotOptions
         {
@@ -65,6 +65,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
             WorkDirectory = Path.Combine(Root, "restore-work"),
             WorkerDirectory = Path.GetDirectoryName(WorkerDll)!,
             HandshakeTimeout = handshake ?? TimeSpan.FromSeconds(60),
+            LazyPages = lazyPages,
         }),
         NullLogger<SnapshotRestorer>.Instance);
 

@@ -66,6 +66,18 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     }
 
     [Fact]
+    public async Task Lazy_pages_restore_answers_and_runs_a_job()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var outcome = await fixture.Restorer(lazyPages: true).RestoreAsync(Config(), timeout.Token);
+        await using var process = outcome.Process!;
+
+        Assert.True(outcome.Restored, outcome.Fallback?.Message);
+        Assert.StartsWith("RESULT ", await AskAsync(process, Workflow, timeout.Token));
+    }
+
+    [Fact]
     public void Snapshot_images_contain_no_runtime_secret()
     {
         var needles = new[] { Encoding.UTF8.GetBytes(SnapshotFixture.Secret), Encoding.Unicode.GetBytes(SnapshotFixture.Secret) };
