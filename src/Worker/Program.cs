@@ -38,5 +38,13 @@ runWorkflow.SetAction((parse, ct) =>
 var prepare = new Command("prepare", "Boot with the GPU masked and no bus, then park for a CRIU checkpoint (used by the SnapshotBuilder)");
 prepare.SetAction((_, ct) => PrepareCommand.RunAsync(ct));
 
-var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, prepare };
+var serve = new Command("serve", "Run the queue worker (configuration: appsettings.json, COMFYSNAP_ environment) until SIGTERM");
+serve.SetAction((_, ct) => ServeCommand.RunAsync(new Dictionary<string, string?>(), ct));
+
+var demoOut = new Option<DirectoryInfo>("--out") { Description = "Folder for output images", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
+var demoCount = new Option<int>("--count") { Description = "Publish each workflow this many times (2: the second is a cache hit)", DefaultValueFactory = _ => 2 };
+var demo = new Command("demo", "Run the shipped workflows on an embedded worker (in-memory bus and cache) and print timings") { demoOut, demoCount };
+demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(demoOut)!, parse.GetValue(demoCount), null, Spectre.Console.AnsiConsole.Console, ct));
+
+var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare };
 return await root.Parse(args).InvokeAsync();

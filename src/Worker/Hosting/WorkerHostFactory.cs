@@ -12,7 +12,7 @@ namespace ComfySnap.Worker.Hosting;
 /// </summary>
 public static class WorkerHostFactory
 {
-    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, bool logToStandardError = false)
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, bool logToStandardError = false, Action<LoggerConfiguration>? configureLogging = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
@@ -27,6 +27,7 @@ public static class WorkerHostFactory
                 .WriteTo.Console(
                     outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobId}{Message:lj}{NewLine}{Exception}",
                     standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
+            configureLogging?.Invoke(logger);
         });
         builder.Services.AddWorkflowEngine(builder.Configuration);
         return builder;

@@ -1,0 +1,26 @@
+namespace ComfySnap.Contracts;
+
+/// <summary>Why a job failed.</summary>
+public enum FailureKind
+{
+    /// <summary>The workflow is malformed or does not validate; see node errors.</summary>
+    InvalidWorkflow = 0,
+
+    /// <summary>A node threw while running.</summary>
+    NodeError = 1,
+
+    /// <summary>Only model files the worker does not have are missing.</summary>
+    ModelNotFound = 2,
+
+    /// <summary>A configured limit (nodes, pixels, batch, steps) is exceeded.</summary>
+    LimitExceeded = 3,
+
+    /// <summary>The job's deadline passed.</summary>
+    Timeout = 4,
+
+    /// <summary>Cancelled by <see cref="CancelWorkflow"/>.</summary>
+    Cancelled = 5,
+
+    /// <summary>A worker fault.</summary>
+    Internal = 6,
+}

@@ -1,0 +1,16 @@
+namespace ComfySnap.Contracts;
+
+/// <summary>Asks a worker to run one workflow. Sent to the worker queue (default <c>comfysnap-run-workflow</c>).</summary>
+/// <param name="JobId">Caller-chosen id and idempotency key: a job id already completed is answered again, never run twice.</param>
+/// <param name="Workflow">The workflow in ComfyUI API format (<c>{"&lt;node id&gt;": {"class_type": ..., "inputs": {...}}}</c>).</param>
+/// <param name="BatchId">Optional id grouping jobs of one batch; echoed in the results.</param>
+/// <param name="CachePolicy">How the output cache is used.</param>
+/// <param name="Delivery">How outputs travel back; null: worker defaults.</param>
+/// <param name="Deadline">When set, a job not finished by then fails with <see cref="FailureKind.Timeout"/>.</param>
+public sealed record RunWorkflow(
+    string JobId,
+    string Workflow,
+    string? BatchId = null,
+    CachePolicy CachePolicy = CachePolicy.Use,
+    OutputDelivery? Delivery = null,
+    DateTimeOffset? Deadline = null);

@@ -1,0 +1,38 @@
+using ComfySnap.Worker.Jobs;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Bus;
+
+/// <summary>The worker queue: name, quorum type, prefetch and concurrency from <see cref="BusOptions"/>.</summary>
+public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkflowConsumer>
+{
+    private readonly BusOptions _options;
+
+    public RunWorkflowConsumerDefinition(IOptions<BusOptions> options)
+    {
+        _options = options.Value;
+        EndpointName = _options.QueueName;
+        ConcurrentMessageLimit = _options.ConcurrentMessageLimit;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RunWorkflowConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = _options.PrefetchCount;
+        endpointConfigurator.ConcurrentMessageLimit = _options.ConcurrentMessageLimit;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SetQuorumQueue();
+        }
+    }
+}
+
+/// <summary>Cancels are published to every worker: each has its own temporary queue for them.</summary>
+public sealed class CancelWorkflowConsumerDefinition : ConsumerDefinition<CancelWorkflowConsumer>
+{
+    public CancelWorkflowConsumerDefinition(IOptions<BusOptions> options)
+    {
+        EndpointName = $"comfysnap-cancel-{options.Value.EffectiveWorkerId}";
+        Endpoint(e => e.Temporary = true);
+    }
+}

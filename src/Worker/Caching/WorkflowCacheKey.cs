@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Engine.Graph;
+using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Worker.Models;
+
+namespace ComfySnap.Worker.Caching;
+
+/// <summary>
+/// The output cache key of a validated workflow: sha256 of its canonical form, the size and mtime of
+/// every model and input file it names, and the worker and node-pack versions.
+/// </summary>
+public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, EngineBoot boot)
+{
+    private static readonly string WorkerVersion =
+        typeof(WorkflowCacheKey).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+
+    public string Compute(ValidatedWorkflow workflow)
+    {
+        var canonical = WorkflowNormalizer.Normalize(workflow.Workflow, (node, input, value) => Fingerprint(workflow, node, input, value));
+        var packs = string.Join(",", boot.Packs.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={packs}");
+    }
+
+    private string? Fingerprint(ValidatedWorkflow workflow, WorkflowNode node, string input, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String || !workflow.Definitions.TryGetValue(node.Id, out var definition))
+        {
+            return null;
+        }
+
+        var spec = definition.Inputs.FirstOrDefault(i => i.Name == input);
+        var path = spec?.FileSource switch
+        {
+            FileSource.Model when spec.ModelKind is { } kind => models.TryResolve(kind, value.GetString()!),
+            FileSource.InputFolder => workspace.TryResolveInput(value.GetString()!),
+            _ => null,
+        };
+        if (path is null)
+        {
+            return null;
+        }
+
+        var file = new FileInfo(path);
+        return string.Create(CultureInfo.InvariantCulture, $"{file.Length}:{file.LastWriteTimeUtc.Ticks}");
+    }
+}

@@ -1,0 +1,65 @@
+using ComfySnap.Contracts;
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Bus;
+using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Engine;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Hosting;
+
+/// <summary>
+/// The queue worker's boot: device, engine phases, cache connect, bus connect (the bus is not
+/// started with the host, so a snapshot can be taken before), then WorkerBooted. Stops the bus on
+/// shutdown, which lets a running job finish or hands its message back.
+/// </summary>
+public sealed class WorkerService(
+    DeviceService device,
+    EngineBoot engineBoot,
+    IOutputCache cache,
+    IBusControl bus,
+    WorkerReadiness readiness,
+    IOptions<BusOptions> options,
+    ILogger<WorkerService> logger) : BackgroundService
+{
+    private volatile bool _busStarted;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var timer = new PhaseTimer(logger);
+            await timer.RunAsync("device init", () => Task.FromResult(device.Initialize()), d => d).ConfigureAwait(false);
+            await engineBoot.RunAsync(timer, stoppingToken).ConfigureAwait(false);
+            await timer.RunAsync("cache connect", () => cache.StartAsync(stoppingToken)).ConfigureAwait(false);
+            logger.LogInformation("Connecting the {Transport} bus {Endpoint}, queue {Queue}", options.Value.EffectiveTransport,
+                options.Value.EffectiveTransport == "RabbitMq" ? options.Value.RabbitMq.ToString() : "in-memory", options.Value.QueueName);
+            await timer.RunAsync("bus connect", () => bus.StartAsync(stoppingToken)).ConfigureAwait(false);
+            _busStarted = true;
+            var booted = new WorkerBooted(options.Value.EffectiveWorkerId, BootMode.ColdBoot, null, null,
+                [.. timer.Phases.Select(p => new BootPhaseTiming(p.Name, p.Milliseconds, p.Detail))]);
+            await bus.Publish(booted, stoppingToken).ConfigureAwait(false);
+            logger.LogInformation("Worker {WorkerId} ready: {PhaseCount} boot phases, {TotalMs:0} ms", booted.WorkerId, booted.Phases.Count, booted.Phases.Sum(p => p.Ms));
+            readiness.SetBooted(booted);
+        }
+        catch (Exception e)
+        {
+            readiness.SetFailed(e);
+            throw;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_busStarted)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.StopTimeout);
+            await bus.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

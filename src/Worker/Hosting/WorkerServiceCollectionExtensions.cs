@@ -1,0 +1,32 @@
+using ComfySnap.Worker.Bus;
+using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Hosting;
+
+/// <summary>Registers the queue worker on top of the engine: output cache, job runner, bus, boot service.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    public static IServiceCollection AddQueueWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RedisOutputCache>();
+        services.AddSingleton<InProcessOutputCache>();
+        services.AddSingleton<IOutputCache>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<CacheOptions>>().Value.Redis)
+            ? sp.GetRequiredService<InProcessOutputCache>()
+            : sp.GetRequiredService<RedisOutputCache>());
+        services.AddSingleton<ResultStore>();
+        services.AddSingleton<WorkflowCacheKey>();
+        services.AddSingleton<OutputDeliverer>();
+        services.AddSingleton<JobRegistry>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<WorkerReadiness>();
+        services.AddWorkerBus(configuration);
+        services.AddHostedService<WorkerService>();
+        return services;
+    }
+}

@@ -1,0 +1,13 @@
+namespace ComfySnap.Worker.Jobs;
+
+/// <summary>How a job's events leave the worker.</summary>
+public interface IJobPublisher
+{
+    /// <summary>Sent at once (accepted, progress), even if the job later fails.</summary>
+    Task PublishNowAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class;
+
+    /// <summary>Sent when the job's message is acknowledged (results): suppressed when the attempt throws.</summary>
+    Task PublishResultAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class;
+}
