@@ -33,7 +33,8 @@ cmd_run_project() {
   local name="$1"; shift
   ensure_bootstrapped; dotnet_env; project_env
   dotnet build "$COMFYSNAP_ROOT/src/$name" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >&2 || die "build of $name failed"
-  exec dotnet "$(project_dll "$name")" "$@"
+  # Not exec: the worker times "runtime start" from its process start, which must not include the build.
+  dotnet "$(project_dll "$name")" "$@"
 }
 
 cmd_test() {
