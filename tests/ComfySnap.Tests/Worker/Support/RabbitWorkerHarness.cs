@@ -14,11 +14,12 @@ namespace ComfySnap.Tests.Worker.Support;
 /// </summary>
 public sealed class RabbitWorkerHarness : IAsyncDisposable
 {
-    private readonly IHost _worker;
+    private readonly IHost? _worker;
     private readonly IBusControl _client;
 
-    private RabbitWorkerHarness(IHost worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs)
+    private RabbitWorkerHarness(IHost? worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs, IReadOnlyDictionary<string, string?> settings)
     {
+        Settings = settings;
         _worker = worker;
         _client = client;
         Root = root;
@@ -35,11 +36,12 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public IServiceProvider Services => _worker.Services;
+    /// <summary>The worker configuration (also for child-process workers, as COMFYSNAP_ environment variables).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; }
 
     public WorkerBooted? Booted { get; private set; }
 
-    public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null)
+    public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
         foreach (var dir in new[] { "input", "output", "models/upscale_models", "node_packs" })
@@ -92,10 +94,15 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         }
 
         var logs = new LogCollector();
+        if (!inProcessWorker)
+        {
+            return new RabbitWorkerHarness(null, client, root, queue, events, logs, overrides);
+        }
+
         var builder = WorkerHostFactory.CreateBuilder(overrides, configureLogging: l => l.WriteTo.Sink(logs));
         builder.Services.AddQueueWorker(builder.Configuration);
         var host = builder.Build();
-        var harness = new RabbitWorkerHarness(host, client, root, queue, events, logs);
+        var harness = new RabbitWorkerHarness(host, client, root, queue, events, logs, overrides);
         await host.StartAsync();
         harness.Booted = await host.Services.GetRequiredService<WorkerReadiness>().Booted.WaitAsync(TimeSpan.FromSeconds(60));
         return harness;
@@ -114,8 +121,12 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _worker.StopAsync(TimeSpan.FromSeconds(30));
-        _worker.Dispose();
+        if (_worker is not null)
+        {
+            await _worker.StopAsync(TimeSpan.FromSeconds(30));
+            _worker.Dispose();
+        }
+
         await _client.StopAsync();
         await DeleteQueuesAsync();
         try

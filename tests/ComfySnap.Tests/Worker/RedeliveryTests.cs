@@ -1,0 +1,27 @@
+using ComfySnap.Contracts;
+using ComfySnap.Tests.Worker.Support;
+
+namespace ComfySnap.Tests.Worker;
+
+/// <summary>A worker killed mid-job: the job is redelivered to another worker and completes exactly once.</summary>
+public sealed class RedeliveryTests
+{
+    [Fact]
+    public async Task Killed_worker_hands_its_job_to_the_next_one_which_completes_it_once()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        using (var first = await ChildWorker.StartAsync(harness.Settings, "child-1"))
+        {
+            await harness.SendAsync(new RunWorkflow("redelivered", SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
+            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "redelivered" && p.NodeIndex >= 2, TimeSpan.FromSeconds(60));
+            first.Kill();
+        }
+
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
+        using var second = await ChildWorker.StartAsync(harness.Settings, "child-2");
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "redelivered", TimeSpan.FromSeconds(120));
+        await Task.Delay(1500);
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "redelivered");
+    }
+}

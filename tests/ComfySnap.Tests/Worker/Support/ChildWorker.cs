@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using ComfySnap.Tests.Support;
+
+namespace ComfySnap.Tests.Worker.Support;
+
+/// <summary>`ComfySnap.Worker serve` as a child process, configured through COMFYSNAP_ environment variables.</summary>
+public sealed class ChildWorker : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildWorker(Process process) => _process = process;
+
+    public static async Task<ChildWorker> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId)
+    {
+        var info = new ProcessStartInfo(TestEnvironment.Dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"));
+        info.ArgumentList.Add("serve");
+        info.Environment.Clear();
+        foreach (var (k, v) in TestEnvironment.ChildEnvironment())
+        {
+            info.Environment[k] = v;
+        }
+
+        info.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        foreach (var (k, v) in settings)
+        {
+            info.Environment["COMFYSNAP_" + k.Replace(":", "__", StringComparison.Ordinal)] = v ?? "";
+        }
+
+        info.Environment["COMFYSNAP_Bus__WorkerId"] = workerId;
+        var worker = new ChildWorker(Process.Start(info)!);
+        worker._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains($"Worker {workerId} ready", StringComparison.Ordinal) == true)
+            {
+                worker._ready.TrySetResult();
+            }
+        };
+        worker._process.ErrorDataReceived += (_, _) => { };
+        worker._process.BeginOutputReadLine();
+        worker._process.BeginErrorReadLine();
+        await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return worker;
+    }
+
+    /// <summary>SIGKILL: no graceful stop, the unacknowledged message must go back to the queue.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+    }
+}
