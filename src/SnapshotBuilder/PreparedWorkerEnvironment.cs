@@ -25,6 +25,8 @@ public static class PreparedWorkerEnvironment
             // anonymous reservation ("Unable to map ANON_VMA").
             ["DOTNET_GCRegionRange"] = "0x100000000",
             ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
+            // Snapshots serve RabbitMQ; its address and credentials arrive only after a restore.
+            ["COMFYSNAP_Bus__Transport"] = "RabbitMq",
             ["COMFYSNAP_Models__BaseDirectory"] = Path.GetFullPath(request.ModelsDirectory),
             ["COMFYSNAP_NodePacks__Directory"] = Path.GetFullPath(request.NodePackDirectory),
         };

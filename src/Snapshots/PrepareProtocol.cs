@@ -25,7 +25,13 @@ public static class PrepareProtocol
 }
 
 /// <summary>Runtime configuration handed to a restored worker (never part of the snapshot).</summary>
-public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, string?> Settings);
+/// <remarks>The restorer fills in the snapshot id and its own phases (manifest check, restore).</remarks>
+public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, string?> Settings)
+{
+    public string? SnapshotId { get; init; }
+
+    public IReadOnlyList<PreparePhase> LauncherPhases { get; init; } = [];
+}
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>
 public sealed record ResumeReport(string WorkerId, IReadOnlyList<PreparePhase> Phases, string CanarySha256, string? Error);

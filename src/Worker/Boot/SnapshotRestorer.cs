@@ -69,7 +69,8 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
 
         phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds));
         watch.Restart();
-        var report = await HandshakeAsync(restored, config, cancellationToken);
+        var resume = config with { SnapshotId = manifest.SnapshotId, LauncherPhases = [.. phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))] };
+        var report = await HandshakeAsync(restored, resume, cancellationToken);
         if (report is null || report.Error is not null)
         {
             await restored.DisposeAsync();

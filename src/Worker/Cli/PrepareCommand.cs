@@ -7,6 +7,7 @@ using ComfySnap.Worker.Engine;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -24,6 +25,9 @@ public static class PrepareCommand
     {
         var overrides = new Dictionary<string, string?>();
         var builder = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true);
+        // Registered, not started: the bus and Redis connect only after a restore, with the
+        // endpoints and credentials handed in then (Bus:Transport=RabbitMq comes from the builder).
+        builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
         var services = host.Services;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Prepare");
@@ -74,6 +78,15 @@ public static class PrepareCommand
             return 6;
         }
 
-        return await RestoredWorkerLoop.RunAsync(host, config, cancellationToken);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Bus:RabbitMq:Host"]))
+        {
+            return await RestoredWorkerLoop.RunAsync(host, config, cancellationToken);
+        }
+
+        services.GetRequiredService<BootContext>().MarkRestored(
+            config.SnapshotId,
+            [.. config.LauncherPhases.Concat(resume.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))).Select(p => new BootPhase(p.Name, p.Milliseconds, p.Detail))]);
+        await host.RunAsync(cancellationToken);
+        return 0;
     }
 }

@@ -1,17 +1,53 @@
+using ComfySnap.Snapshots;
+using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Cli;
 
-/// <summary>`serve`: the queue worker; runs until SIGTERM/Ctrl+C, then stops the bus (finishing or handing back the job).</summary>
+/// <summary>
+/// `serve`: container start. With Snapshot:Directory set it first tries to restore the snapshot
+/// (the restored worker then connects and serves; this process supervises it); otherwise, or when
+/// the restore is not possible, it cold-boots in-process and reports why. Runs until SIGTERM.
+/// </summary>
 public static class ServeCommand
 {
+    // Configuration a restored worker needs at run time; never part of the snapshot.
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Serilog", "Engine"];
+
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = WorkerHostFactory.CreateBuilder(overrides);
         builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
+        var services = host.Services;
+        if (!string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<SnapshotOptions>>().Value.Directory))
+        {
+            var workerId = services.GetRequiredService<IOptions<BusOptions>>().Value.EffectiveWorkerId;
+            var config = new ResumeConfig(workerId, RuntimeSettings(builder.Configuration, workerId));
+            var outcome = await services.GetRequiredService<SnapshotRestorer>().RestoreAsync(config, cancellationToken);
+            if (outcome.Restored)
+            {
+                return await RestoredSupervisor.RunAsync(outcome.Process!, cancellationToken);
+            }
+
+            services.GetRequiredService<BootContext>().MarkColdBoot(outcome.Fallback, outcome.SnapshotId, outcome.Phases);
+        }
+
         await host.RunAsync(cancellationToken);
         return 0;
+    }
+
+    private static Dictionary<string, string?> RuntimeSettings(ConfigurationManager configuration, string workerId)
+    {
+        var settings = RuntimeSections.SelectMany(s => configuration.GetSection(s).AsEnumerable())
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        settings["Bus:WorkerId"] = workerId;
+        return settings;
     }
 }

@@ -21,6 +21,7 @@ public sealed class WorkerService(
     IOutputCache cache,
     IBusControl bus,
     WorkerReadiness readiness,
+    BootContext bootContext,
     IOptions<BusOptions> options,
     ILogger<WorkerService> logger) : BackgroundService
 {
@@ -31,15 +32,20 @@ public sealed class WorkerService(
         try
         {
             var timer = new PhaseTimer(logger);
-            await timer.RunAsync("device init", () => Task.FromResult(device.Initialize()), d => d).ConfigureAwait(false);
-            await engineBoot.RunAsync(timer, stoppingToken).ConfigureAwait(false);
+            if (!bootContext.EngineBooted)
+            {
+                await timer.RunAsync("device init", () => Task.FromResult(device.Initialize()), d => d).ConfigureAwait(false);
+                await engineBoot.RunAsync(timer, stoppingToken).ConfigureAwait(false);
+            }
+
             await timer.RunAsync("cache connect", () => cache.StartAsync(stoppingToken)).ConfigureAwait(false);
             logger.LogInformation("Connecting the {Transport} bus {Endpoint}, queue {Queue}", options.Value.EffectiveTransport,
                 options.Value.EffectiveTransport == "RabbitMq" ? options.Value.RabbitMq.ToString() : "in-memory", options.Value.QueueName);
             await timer.RunAsync("bus connect", () => bus.StartAsync(stoppingToken)).ConfigureAwait(false);
             _busStarted = true;
-            var booted = new WorkerBooted(options.Value.EffectiveWorkerId, BootMode.ColdBoot, null, null,
-                [.. timer.Phases.Select(p => new BootPhaseTiming(p.Name, p.Milliseconds, p.Detail))]);
+            var fallback = bootContext.Fallback is { } f ? new BootFallback(f.Kind.ToString(), f.Message) : null;
+            var booted = new WorkerBooted(options.Value.EffectiveWorkerId, bootContext.Restored ? BootMode.Restored : BootMode.ColdBoot, fallback, bootContext.SnapshotId,
+                [.. bootContext.EarlierPhases.Concat(timer.Phases).Select(p => new BootPhaseTiming(p.Name, p.Milliseconds, p.Detail))]);
             await bus.Publish(booted, stoppingToken).ConfigureAwait(false);
             logger.LogInformation("Worker {WorkerId} ready: {PhaseCount} boot phases, {TotalMs:0} ms", booted.WorkerId, booted.Phases.Count, booted.Phases.Sum(p => p.Ms));
             readiness.SetBooted(booted);

@@ -66,6 +66,48 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     }
 
     [Fact]
+    public async Task Two_restored_workers_connect_to_rabbitmq_and_redis_and_complete_jobs()
+    {
+        await using var bus = await Worker.Support.RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        var restorer = fixture.Restorer();
+        var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+        var restores = await Task.WhenAll(
+            restorer.RestoreAsync(new ResumeConfig("restored-a", new Dictionary<string, string?>(settings) { ["Bus:WorkerId"] = "restored-a" }), CancellationToken.None),
+            restorer.RestoreAsync(new ResumeConfig("restored-b", new Dictionary<string, string?>(settings) { ["Bus:WorkerId"] = "restored-b" }), CancellationToken.None));
+        await using var a = restores[0].Process!;
+        await using var b = restores[1].Process!;
+        Assert.All(restores, r => Assert.True(r.Restored, r.Fallback?.Message));
+
+        foreach (var id in new[] { "restored-a", "restored-b" })
+        {
+            var (booted, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.WorkerBooted>(w => w.WorkerId == id, TimeSpan.FromSeconds(60));
+            Assert.Equal(ComfySnap.Contracts.BootMode.Restored, booted.Mode);
+            Assert.Equal(fixture.Manifest.SnapshotId, booted.SnapshotId);
+            Assert.Contains(booted.Phases, p => p.Name == "restore");
+            Assert.Contains(booted.Phases, p => p.Name == "bus connect");
+        }
+
+        string cold;
+        await using (var harness = await EngineHarness.StartAsync(root => CopyPack(root)))
+        {
+            cold = Convert.ToHexStringLower(SHA256.HashData((await harness.RunAsync(Workflow)).Outputs.Single().Artifact.Bytes.Span));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            await bus.SendAsync(new ComfySnap.Contracts.RunWorkflow($"restored-job-{i}", Workflow, CachePolicy: ComfySnap.Contracts.CachePolicy.Bypass));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            var (done, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.WorkflowCompleted>(c => c.JobId == $"restored-job-{i}", TimeSpan.FromSeconds(60));
+            Assert.Equal(cold, done.Outputs.Single().Sha256, ignoreCase: true);
+        }
+    }
+
+    [Fact]
     public async Task Lazy_pages_restore_answers_and_runs_a_job()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
