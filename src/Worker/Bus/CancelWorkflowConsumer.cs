@@ -11,7 +11,7 @@ public sealed class CancelWorkflowConsumer(JobRegistry registry, ILogger<CancelW
     public Task Consume(ConsumeContext<CancelWorkflow> context)
     {
         var jobId = context.Message.JobId;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId, ["JobTag"] = $"[{jobId}] " });
         var running = registry.Cancel(jobId);
         logger.LogInformation("Cancel for job {JobId}: {State}", jobId, running ? "running job cancelled" : "remembered until it arrives");
         return Task.CompletedTask;

@@ -25,7 +25,7 @@ public static class WorkerHostFactory
                 .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .WriteTo.Console(
-                    outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobId}{Message:lj}{NewLine}{Exception}",
+                    outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobTag}{Message:lj}{NewLine}{Exception}",
                     standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
             configureLogging?.Invoke(logger);
         });

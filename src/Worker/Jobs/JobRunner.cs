@@ -34,7 +34,7 @@ public sealed class JobRunner(
             throw new InvalidJobException("RunWorkflow without a JobId");
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId });
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["JobTag"] = $"[{job.JobId}] " });
         var total = Stopwatch.StartNew();
         var queueWaitMs = sentTime is { } sent ? Math.Max(0, (time.GetUtcNow() - sent).TotalMilliseconds) : 0;
 

@@ -49,7 +49,14 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
         // A secret in the builder's own environment must not reach the prepared worker.
         Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", Secret);
-        Manifest = await Build(SnapshotDirectory, Path.Combine(Root, "node_packs"), CancellationToken.None);
+        try
+        {
+            Manifest = await Build(SnapshotDirectory, Path.Combine(Root, "node_packs"), CancellationToken.None);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", null);
+        }
     }
 
     public Task<SnapshotManifest> Build(string output, string nodePacks, CancellationToken ct) =>
@@ -71,7 +78,6 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", null);
         try
         {
             Directory.Delete(Root, recursive: true);
