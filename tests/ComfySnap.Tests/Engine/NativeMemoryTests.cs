@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace ComfySnap.Tests.Engine;
 
 /// <summary>Dispose scopes keep native memory flat: 1,000 runs must not grow the process's RSS.</summary>
+[Collection(RssCollection.Name)]
 public sealed class NativeMemoryTests(ITestOutputHelper output)
 {
     private const string Workflow = """
@@ -59,4 +60,11 @@ public sealed class NativeMemoryTests(ITestOutputHelper output)
         process.Refresh();
         return process.WorkingSet64;
     }
+}
+
+/// <summary>RSS is process-wide: this test runs alone, after the parallel ones, so others' allocations do not count.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RssCollection
+{
+    public const string Name = "rss-alone";
 }
