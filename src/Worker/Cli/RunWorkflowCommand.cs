@@ -36,14 +36,30 @@ public static class RunWorkflowCommand
 
         var console = AnsiConsole.Console;
         TimingTable.WritePhases(console, "boot", timer.Phases);
+        long? rssAfterWarmUp = null;
         for (var run = 1; run <= repeat; run++)
         {
             var result = await engine.RunAsync(workflow, null, cancellationToken);
-            TimingTable.WriteNodes(console, $"{file.Name} run {run}", result);
-            foreach (var o in result.Outputs)
+            if (run == Math.Min(100, repeat))
             {
-                console.MarkupLineInterpolated($"node {o.NodeId}: {o.Artifact.Path} ({o.Artifact.Bytes.Length} bytes)");
+                rssAfterWarmUp = Environment.WorkingSet;
             }
+
+            // With many repeats only the last run's table is printed.
+            if (repeat <= 10 || run == repeat)
+            {
+                TimingTable.WriteNodes(console, $"{file.Name} run {run}", result);
+                foreach (var o in result.Outputs)
+                {
+                    console.MarkupLineInterpolated($"node {o.NodeId}: {o.Artifact.Path} ({o.Artifact.Bytes.Length} bytes)");
+                }
+            }
+        }
+
+        if (repeat > 10)
+        {
+            // Native memory check: RSS after a warm-up of 100 runs and after the last one.
+            Console.WriteLine($"rss_mib warm-up={rssAfterWarmUp / 1048576.0:0.0} last={Environment.WorkingSet / 1048576.0:0.0} runs={repeat}");
         }
 
         return 0;

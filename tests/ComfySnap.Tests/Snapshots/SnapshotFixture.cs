@@ -1,4 +1,3 @@
-using ComfySnap.SnapshotBuilder;
 using ComfySnap.Snapshots;
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Upscale.Support;
@@ -47,22 +46,37 @@ public sealed class SnapshotFixture : IAsyncLifetime
             File.Copy(file, Path.Combine(packs, Path.GetFileName(file)));
         }
 
-        // A secret in the builder's own environment must not reach the prepared worker.
-        Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", Secret);
-        try
-        {
-            Manifest = await Build(SnapshotDirectory, Path.Combine(Root, "node_packs"), CancellationToken.None);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("COMFYSNAP_Bus__RabbitMq__Password", null);
-        }
+        Manifest = await BuildWithCliAsync(SnapshotDirectory, Path.Combine(Root, "node_packs"));
     }
 
-    public Task<SnapshotManifest> Build(string output, string nodePacks, CancellationToken ct) =>
-        new SnapshotBuilderService(Criu, NullLogger<SnapshotBuilderService>.Instance).BuildAsync(
-            new BuildRequest(output, WorkerDll, TestEnvironment.Dotnet, ModelsDirectory, nodePacks, ["checkpoints/big.safetensors"], [], false, TimeSpan.FromMinutes(3)),
-            ct);
+    // The real SnapshotBuilder command line, with a secret in its own environment that must not
+    // reach the prepared worker (the test process's environment is never changed).
+    private async Task<SnapshotManifest> BuildWithCliAsync(string output, string nodePacks)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(TestEnvironment.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[]
+        {
+            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", output, "--worker", WorkerDll,
+            "--models-dir", ModelsDirectory, "--node-packs", nodePacks, "--preload", "checkpoints/big.safetensors",
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["COMFYSNAP_Bus__RabbitMq__Password"] = Secret;
+        info.Environment["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet;
+        info.Environment["COMFYSNAP_CRIU"] = TestEnvironment.Criu;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"snapshot build failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
+        }
+
+        return await SnapshotManifest.ReadAsync(output, CancellationToken.None);
+    }
 
     public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false) => new(
         Criu,
