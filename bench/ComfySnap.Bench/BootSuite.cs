@@ -34,7 +34,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB)
         }
 
         var request = new BuildRequest(Path.Combine(work, "snapshot"), context.WorkerDll, context.Dotnet, models, context.NodePackDirectory,
-            [$"checkpoints/{Path.GetFileName(model)}"], [], false, TimeSpan.FromMinutes(10));
+            [$"checkpoints/{Path.GetFileName(model)}"], [], TimeSpan.FromMinutes(10));
         var builder = new SnapshotBuilderService(context.Criu, NullLogger<SnapshotBuilderService>.Instance);
         var manifest = await builder.BuildAsync(request, ct);
         var restorer = new SnapshotRestorer(context.Criu, Options.Create(new SnapshotOptions

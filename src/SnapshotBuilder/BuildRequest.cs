@@ -9,5 +9,4 @@ public sealed record BuildRequest(
     string NodePackDirectory,
     IReadOnlyList<string> Preload,
     IReadOnlyList<string> SecretNames,
-    bool TestRestore,
     TimeSpan PrepareTimeout);

@@ -32,7 +32,6 @@ build.SetAction(async (parse, ct) =>
         parse.GetValue(packs)!.FullName,
         parse.GetValue(preload) ?? [],
         parse.GetValue(secrets) ?? [],
-        TestRestore: false,
         TimeSpan.FromSeconds(parse.GetValue(timeout)));
     try
     {

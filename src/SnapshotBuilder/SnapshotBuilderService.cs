@@ -40,7 +40,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
         await criu.DumpAsync(worker.HostPid, images, cancellationToken);
         logger.LogInformation("Dumped in {ElapsedMs} ms", dumpWatch.ElapsedMilliseconds);
         await worker.WaitForExitAsync(cancellationToken);
-        _ = stderr;
+        await Task.WhenAny(stderr, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken)); // drain the last log lines
 
         var imageFiles = FileDigest.OfFolder(images, "*.img");
         var manifest = new SnapshotManifest

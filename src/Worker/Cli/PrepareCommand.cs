@@ -80,7 +80,7 @@ public static class PrepareCommand
 
         if (string.IsNullOrWhiteSpace(builder.Configuration["Bus:RabbitMq:Host"]))
         {
-            return await RestoredWorkerLoop.RunAsync(host, config, cancellationToken);
+            return await RestoredWorkerLoop.RunAsync(host, cancellationToken);
         }
 
         services.GetRequiredService<BootContext>().MarkRestored(

@@ -1,4 +1,3 @@
-using ComfySnap.Snapshots;
 using ComfySnap.Worker.Engine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +12,7 @@ namespace ComfySnap.Worker.Cli;
 /// </summary>
 internal static class RestoredWorkerLoop
 {
-    public static async Task<int> RunAsync(IHost host, ResumeConfig config, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IHost host, CancellationToken cancellationToken)
     {
         var engine = host.Services.GetRequiredService<WorkflowEngine>();
         while (await Console.In.ReadLineAsync(cancellationToken) is { } line)
@@ -33,7 +32,6 @@ internal static class RestoredWorkerLoop
             await Console.Out.FlushAsync(cancellationToken);
         }
 
-        _ = config;
         return 0;
     }
 }
