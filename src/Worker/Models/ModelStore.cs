@@ -19,7 +19,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IModelLoader> _loaders = loaders.ToDictionary(l => l.Kind, StringComparer.Ordinal);
 
-    /// <summary>Raised after a model finished loading (kind, name, milliseconds).</summary>
+    /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
     public event Action<string, string, double>? Loaded;
 
     public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
@@ -73,9 +73,6 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
         return watch.Elapsed.TotalMilliseconds;
     }
-
-    /// <summary>The files of every loaded model (for fingerprints in cache keys and snapshot manifests).</summary>
-    public IReadOnlyList<string> LoadedModelKeys => [.. _loaded.Keys.Order(StringComparer.Ordinal)];
 
     public void Dispose()
     {

@@ -8,14 +8,12 @@ namespace ComfySnap.Tests.Engine;
 /// <summary>External node packs: loaded in their own context, timed, broken ones skipped.</summary>
 public sealed class NodePackTests
 {
-    private static readonly string ExamplePackBuild = Path.GetDirectoryName(TestEnvironment.ProjectDll("src/NodePacks/ExamplePack", "ComfySnap.ExamplePack"))!;
-
     [Fact]
     public async Task Example_pack_loads_and_its_nodes_run_next_to_a_broken_pack()
     {
         await using var harness = await EngineHarness.StartAsync(root =>
         {
-            CopyPack(root, "ComfySnap.ExamplePack");
+            TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"));
             var broken = Path.Combine(root, "node_packs", "BrokenPack");
             Directory.CreateDirectory(broken);
             File.WriteAllText(Path.Combine(broken, "BrokenPack.dll"), "not an assembly");
@@ -37,28 +35,12 @@ public sealed class NodePackTests
     {
         await using var harness = await EngineHarness.StartAsync(root =>
         {
-            CopyPack(root, "ComfySnap.ExamplePack");
-            CopyPack(root, "ComfySnap.ExamplePack", asName: "ZCopyOfExample");
+            TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"));
+            TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"), asName: "ZCopyOfExample");
         });
 
         var registry = harness.Services.GetRequiredService<NodeRegistry>();
         Assert.Equal("node pack ComfySnap.ExamplePack", registry.SourceOf("ImagePosterize"));
         Assert.Equal("built-in", registry.SourceOf("EmptyImage"));
-    }
-
-    private static void CopyPack(string root, string assembly, string? asName = null)
-    {
-        var target = Path.Combine(root, "node_packs", asName ?? assembly);
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.GetFiles(ExamplePackBuild))
-        {
-            var name = Path.GetFileName(file);
-            if (asName is not null && name.StartsWith(assembly, StringComparison.Ordinal))
-            {
-                name = asName + name[assembly.Length..];
-            }
-
-            File.Copy(file, Path.Combine(target, name));
-        }
     }
 }

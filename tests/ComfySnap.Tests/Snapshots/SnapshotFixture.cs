@@ -39,12 +39,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
             CheckpointFiles.WriteSafetensors(Path.GetDirectoryName(ModelPath)!, Path.GetFileName(ModelPath), weights);
         }
 
-        var packs = Path.Combine(Root, "node_packs", "ComfySnap.ExamplePack");
-        Directory.CreateDirectory(packs);
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(TestEnvironment.ProjectDll("src/NodePacks/ExamplePack", "ComfySnap.ExamplePack"))!))
-        {
-            File.Copy(file, Path.Combine(packs, Path.GetFileName(file)));
-        }
+        TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
 
         Manifest = await BuildWithCliAsync(SnapshotDirectory, Path.Combine(Root, "node_packs"));
     }

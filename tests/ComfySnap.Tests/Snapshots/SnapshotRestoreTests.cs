@@ -54,7 +54,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         Assert.All(restores, r => Assert.Contains(r.Phases, p => p.Name == "device init"));
 
         string cold;
-        await using (var harness = await EngineHarness.StartAsync(root => CopyPack(root)))
+        await using (var harness = await EngineHarness.StartAsync(root => TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"))))
         {
             var result = await harness.RunAsync(Workflow);
             cold = Convert.ToHexStringLower(SHA256.HashData(result.Outputs.Single().Artifact.Bytes.Span));
@@ -90,7 +90,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         }
 
         string cold;
-        await using (var harness = await EngineHarness.StartAsync(root => CopyPack(root)))
+        await using (var harness = await EngineHarness.StartAsync(root => TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"))))
         {
             cold = Convert.ToHexStringLower(SHA256.HashData((await harness.RunAsync(Workflow)).Outputs.Single().Artifact.Bytes.Span));
         }
@@ -214,16 +214,6 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(workflow));
         await process.StandardInput.FlushAsync(ct);
         return await process.StandardOutput.ReadLineAsync(ct);
-    }
-
-    private void CopyPack(string root)
-    {
-        var target = Path.Combine(root, "node_packs", "ComfySnap.ExamplePack");
-        Directory.CreateDirectory(target);
-        foreach (var f in Directory.GetFiles(Path.Combine(fixture.Root, "node_packs", "ComfySnap.ExamplePack")))
-        {
-            File.Copy(f, Path.Combine(target, Path.GetFileName(f)));
-        }
     }
 
     private static string FileDigestOf(string path) => FileDigest.IdentityOf(path);

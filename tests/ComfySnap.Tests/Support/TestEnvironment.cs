@@ -30,6 +30,28 @@ public static class TestEnvironment
     public static string ProjectDll(string folder, string assembly) =>
         Path.Combine(RepoRoot, folder, "bin", Configuration, "net10.0", assembly + ".dll");
 
+    /// <summary>
+    /// Copies the example node pack's build output into NODE_PACKS/NAME (NAME defaults to the
+    /// assembly name; another name also renames the pack's own files, making a second copy).
+    /// </summary>
+    public static void InstallExamplePack(string nodePacksDirectory, string? asName = null)
+    {
+        const string assembly = "ComfySnap.ExamplePack";
+        var build = Path.GetDirectoryName(ProjectDll("src/NodePacks/ExamplePack", assembly))!;
+        var target = Path.Combine(nodePacksDirectory, asName ?? assembly);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(build))
+        {
+            var name = Path.GetFileName(file);
+            if (asName is not null && name.StartsWith(assembly, StringComparison.Ordinal))
+            {
+                name = asName + name[assembly.Length..];
+            }
+
+            File.Copy(file, Path.Combine(target, name));
+        }
+    }
+
     /// <summary>A minimal environment for child processes: enough to run dotnet, nothing secret.</summary>
     public static Dictionary<string, string> ChildEnvironment() => new()
     {

@@ -12,10 +12,6 @@ public sealed class NodeRegistry(ILogger<NodeRegistry> logger)
 {
     private readonly Dictionary<string, (ComfyNode Node, string Source)> _nodes = new(StringComparer.Ordinal);
 
-    public IReadOnlyCollection<string> ClassTypes => _nodes.Keys;
-
-    public int Count => _nodes.Count;
-
     public void Register(ComfyNode node, string source)
     {
         if (_nodes.TryGetValue(node.ClassType, out var existing))
