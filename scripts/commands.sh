@@ -58,5 +58,11 @@ cmd_demo() {
 
 cmd_bench() {
   ensure_bootstrapped; dotnet_env; project_env
-  exec "$COMFYSNAP_ROOT/bench/run.sh" "$@"
+  # The overhead, cache and batch suites run on the real RabbitMQ and Redis; stop them afterwards
+  # only if this run started them.
+  if ! services_status >/dev/null 2>&1; then
+    trap 'services_stop' EXIT
+  fi
+  services_start
+  "$COMFYSNAP_ROOT/bench/run.sh" "$@"
 }

@@ -1,10 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine;
-using ComfySnap.Worker.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ComfySnap.Bench;
 
@@ -18,19 +12,10 @@ public sealed class EngineSuite(BenchContext context, int runs)
 
     public async Task<Dictionary<string, object?>> RunAsync(CancellationToken ct)
     {
-        var work = Path.Combine(context.WorkDirectory, "engine");
-        using var host = WorkerHostFactory.CreateBuilder(new Dictionary<string, string?>
-        {
-            ["Engine:NodeCacheBytes"] = "0",
-            ["Workspace:OutputDirectory"] = Path.Combine(work, "output"),
-            ["NodePacks:Directory"] = Path.Combine(work, "no-packs"),
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        }, logToStandardError: true).Build();
-        host.Services.GetRequiredService<DeviceService>().Initialize();
-        await host.Services.GetRequiredService<EngineBoot>().RunAsync(new PhaseTimer(NullLogger.Instance), ct);
-        var engine = host.Services.GetRequiredService<WorkflowEngine>();
+        using var host = await EngineHost.StartAsync(Path.Combine(context.WorkDirectory, "engine"), ct);
+        var engine = host.Engine;
 
-        var chain = engine.Validate(Chain(ChainLength), out var chainWorkflow);
+        var chain = engine.Validate(EngineHost.Chain(ChainLength), out var chainWorkflow);
         var ops = engine.Validate(await File.ReadAllTextAsync(Path.Combine(context.RepoRoot, "workflows", "image-ops.json"), ct), out var opsWorkflow);
         if (chainWorkflow is null || opsWorkflow is null)
         {
@@ -66,19 +51,5 @@ public sealed class EngineSuite(BenchContext context, int runs)
             ["image_ops_ms"] = opsStats,
             ["image_ops_per_s"] = 1000 / opsStats.Median,
         };
-    }
-
-    // EmptyImage 1x1 -> N x ImageInvert -> PreviewImage: the nodes do almost nothing, so the time
-    // is the executor's own per-node cost (signature, scope, bookkeeping) plus a tiny torch op.
-    private static string Chain(int length)
-    {
-        var json = new StringBuilder("{\"0\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":1,\"height\":1,\"batch_size\":1,\"color\":0}}");
-        for (var i = 1; i <= length; i++)
-        {
-            json.Append(System.Globalization.CultureInfo.InvariantCulture, $",\"{i}\":{{\"class_type\":\"ImageInvert\",\"inputs\":{{\"image\":[\"{i - 1}\",0]}}}}");
-        }
-
-        json.Append(System.Globalization.CultureInfo.InvariantCulture, $",\"out\":{{\"class_type\":\"PreviewImage\",\"inputs\":{{\"images\":[\"{length}\",0]}}}}}}");
-        return json.ToString();
     }
 }

@@ -5,17 +5,19 @@ using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes
 // bench/results/SUITE.json. Ratios are always measured side by side in the same run.
-var suite = new Argument<string>("suite") { Description = "boot | engine | all", DefaultValueFactory = _ => "all" };
+var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | cache | batch | boot | all", DefaultValueFactory = _ => "all" };
 var runs = new Option<int>("--runs") { Description = "Measured runs per mode", DefaultValueFactory = _ => 5 };
 var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite", DefaultValueFactory = _ => 1024 };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB };
+var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead and cache suites", DefaultValueFactory = _ => 200 };
+var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
     var machine = await MachineInfo.ReadAsync(context.Criu, ct);
     var results = Path.Combine(context.RepoRoot, "bench", "results");
     var name = parse.GetValue(suite)!;
-    var selected = name == "all" ? ["engine", "boot"] : new[] { name };
+    var selected = name == "all" ? ["engine", "micro", "overhead", "cache", "batch", "boot"] : new[] { name };
     foreach (var s in selected)
     {
         AnsiConsole.MarkupLine($"[bold]suite {s}[/]");
@@ -23,12 +25,16 @@ root.SetAction(async (parse, ct) =>
         {
             "boot" => await new BootSuite(context, parse.GetValue(runs), parse.GetValue(modelMiB)).RunAsync(ct),
             "engine" => await new EngineSuite(context, parse.GetValue(runs)).RunAsync(ct),
-            _ => throw new ArgumentException($"unknown suite '{s}' (boot, engine, all; overhead, cache and batch come with the queue worker)"),
+            "micro" => await new MicroSuite(context).RunAsync(ct),
+            "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
+            "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
+            "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
+            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, cache, batch, boot, all)"),
         };
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)
         {
-            table.AddRow(key, Markup.Escape(JsonSerializer.Serialize(value)));
+            table.AddRow(key, Markup.Escape(Display(value)));
         }
 
         AnsiConsole.Write(table);
@@ -38,3 +44,12 @@ root.SetAction(async (parse, ct) =>
     return 0;
 });
 return await root.Parse(args).InvokeAsync();
+
+// A series as "median (p90, p99, min-max, runs)"; anything else as JSON.
+static string Display(object? value) => value switch
+{
+    Stats s => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{s.Median:0.###} (p90 {s.P90:0.###}, p99 {s.P99:0.###}, min {s.Min:0.###}, max {s.Max:0.###}, {s.Runs} runs)"),
+    double d => d.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+    _ => JsonSerializer.Serialize(value),
+};

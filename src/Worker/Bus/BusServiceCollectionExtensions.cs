@@ -32,7 +32,9 @@ public static class BusServiceCollectionExtensions
                     r.Ignore<InvalidJobException>();
                     r.Ignore<System.Text.Json.JsonException>();
                 });
-                endpoint.UseInMemoryOutbox(context);
+                // A job's results (WorkflowCompleted, JobTimings) go out side by side once it is done:
+                // the next job waits for the acknowledgement, which waits for their broker confirms.
+                endpoint.UseInMemoryOutbox(context, o => o.ConcurrentMessageDelivery = true);
             });
 
             if (options.EffectiveTransport == "RabbitMq")

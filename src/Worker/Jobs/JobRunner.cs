@@ -5,6 +5,7 @@ using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Engine;
 using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Worker.Engine.Validation;
 using ComfySnap.Worker.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,35 +54,33 @@ public sealed class JobRunner(
             return;
         }
 
-        await publisher.PublishNowAsync(new WorkflowAccepted(job.JobId, job.BatchId, busOptions.Value.EffectiveWorkerId), consumeToken).ConfigureAwait(false);
+        // Accepted goes out while the job is validated and looked up in the cache: the broker's
+        // confirm of it is then off the job's critical path.
+        var maxInline = job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes;
+        var accepted = publisher.PublishNowAsync(new WorkflowAccepted(job.JobId, job.BatchId, busOptions.Value.EffectiveWorkerId), consumeToken);
+        var planning = PlanAsync(job, maxInline, consumeToken);
+        await Task.WhenAll(accepted, planning).ConfigureAwait(false);
+        var (report, workflow, key, cachedFiles, cacheLookupMs) = await planning.ConfigureAwait(false);
         if (job.Deadline is { } deadline && deadline <= time.GetUtcNow())
         {
             await FailAsync(job, publisher, JobFailures.Simple(job, FailureKind.Timeout, $"deadline {deadline:O} passed before start", [], retryable: false), consumeToken).ConfigureAwait(false);
             return;
         }
 
-        var report = engine.Validate(job.Workflow ?? "", out var workflow);
         if (workflow is null)
         {
             await FailAsync(job, publisher, JobFailures.FromValidation(job, report), consumeToken).ConfigureAwait(false);
             return;
         }
 
-        var maxInline = job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes;
-        var lookup = Stopwatch.StartNew();
-        var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow);
-        if (job.CachePolicy == CachePolicy.Use && key is not null
-            && await results.GetResultAsync(key, consumeToken).ConfigureAwait(false) is { } hit
-            && await deliverer.FromCacheAsync(hit, maxInline, consumeToken).ConfigureAwait(false) is { } cachedFiles)
+        if (cachedFiles is not null)
         {
-            var cacheMs = lookup.Elapsed.TotalMilliseconds;
-            var timings = new JobTimings(job.JobId, queueWaitMs, cacheMs, [], 0, 0, 0, total.Elapsed.TotalMilliseconds);
-            logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, cacheMs);
+            var timings = new JobTimings(job.JobId, queueWaitMs, cacheLookupMs, [], 0, 0, 0, total.Elapsed.TotalMilliseconds);
+            logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, cacheLookupMs);
             await CompleteAsync(new WorkflowCompleted(job.JobId, job.BatchId, cachedFiles, FromCache: true, timings), publisher, consumeToken).ConfigureAwait(false);
             return;
         }
 
-        var cacheLookupMs = lookup.Elapsed.TotalMilliseconds;
         var modelLoadMs = 0.0;
         void OnModelLoaded(string kind, string name, double ms) => modelLoadMs += ms;
 
@@ -96,8 +95,16 @@ public sealed class JobRunner(
                 deadlineSource.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, (d - time.GetUtcNow()).TotalMilliseconds)));
             }
 
-            var progress = Channel.CreateUnbounded<WorkflowProgress>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var pump = PumpProgressAsync(progress.Reader, publisher, consumeToken);
+            // Progress is conflated: while one event waits for its broker confirm only the newest
+            // is kept, so a fast job is never slowed down by its own progress events.
+            var progress = Channel.CreateBounded<WorkflowProgress>(new BoundedChannelOptions(1)
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = true,
+            });
+            using var progressDone = CancellationTokenSource.CreateLinkedTokenSource(consumeToken);
+            var pump = PumpProgressAsync(progress.Reader, publisher, progressDone.Token, consumeToken);
             models.Loaded += OnModelLoaded;
             try
             {
@@ -122,26 +129,46 @@ public sealed class JobRunner(
             finally
             {
                 models.Loaded -= OnModelLoaded;
+                // Progress not yet sent is stale once the job is over; only the one in flight is awaited.
                 progress.Writer.TryComplete();
+                await progressDone.CancelAsync().ConfigureAwait(false);
                 await pump.ConfigureAwait(false);
             }
         }
 
         var store = Stopwatch.StartNew();
         var (files, cached) = await deliverer.DeliverAsync(result.Outputs, maxInline, storeInCache: key is not null, consumeToken).ConfigureAwait(false);
-        if (cached is not null && key is not null)
-        {
-            await results.PutResultAsync(key, cached, consumeToken).ConfigureAwait(false);
-        }
-
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
         var jobTimings = new JobTimings(job.JobId, queueWaitMs, cacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
         var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
-        await results.PutCompletedJobAsync(answer, consumeToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            cached is not null && key is not null ? results.PutResultAsync(key, cached, consumeToken) : Task.CompletedTask,
+            results.PutCompletedJobAsync(answer, consumeToken)).ConfigureAwait(false);
         answer = answer with { Timings = jobTimings with { OutputStoreMs = store.Elapsed.TotalMilliseconds, TotalMs = total.Elapsed.TotalMilliseconds } };
         logger.LogInformation("Job {JobId} completed: {OutputCount} output(s), execute {ExecuteMs:0.0} ms, total {TotalMs:0.0} ms",
             job.JobId, files.Count, result.TotalMilliseconds, answer.Timings.TotalMs);
         await CompleteAsync(answer, publisher, consumeToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Validation, cache key and cache lookup: everything decided before the engine runs.</summary>
+    private async Task<JobPlan> PlanAsync(RunWorkflow job, long maxInline, CancellationToken cancellationToken)
+    {
+        var report = engine.Validate(job.Workflow ?? "", out var workflow);
+        if (workflow is null)
+        {
+            return new JobPlan(report, null, null, null, 0);
+        }
+
+        var lookup = Stopwatch.StartNew();
+        var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow);
+        IReadOnlyList<OutputFile>? cachedFiles = null;
+        if (job.CachePolicy == CachePolicy.Use && key is not null
+            && await results.GetResultAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
+        {
+            cachedFiles = await deliverer.FromCacheAsync(hit, maxInline, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds);
     }
 
     private static async Task CompleteAsync(WorkflowCompleted completed, IJobPublisher publisher, CancellationToken cancellationToken)
@@ -156,11 +183,11 @@ public sealed class JobRunner(
         await publisher.PublishResultAsync(failure, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PumpProgressAsync(ChannelReader<WorkflowProgress> reader, IJobPublisher publisher, CancellationToken cancellationToken)
+    private async Task PumpProgressAsync(ChannelReader<WorkflowProgress> reader, IJobPublisher publisher, CancellationToken stopToken, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var p in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var p in reader.ReadAllAsync(stopToken).ConfigureAwait(false))
             {
                 await publisher.PublishNowAsync(p, cancellationToken).ConfigureAwait(false);
             }
@@ -174,4 +201,6 @@ public sealed class JobRunner(
             // shutting down
         }
     }
+
+    private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs);
 }

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using ComfySnap.Contracts;
+using MassTransit;
+using RabbitMQ.Client;
+using Spectre.Console;
+using StackExchange.Redis;
+
+namespace ComfySnap.Bench.Bus;
+
+/// <summary>
+/// One bus scenario: a queue and Redis key prefix of its own on the project's RabbitMQ and Redis,
+/// <c>serve</c> workers as child processes, and a client bus that sends RunWorkflow and records
+/// every answer. Disposing kills the workers and deletes the queue and the keys.
+/// </summary>
+public sealed class BusBench : IAsyncDisposable
+{
+    private readonly IBusControl _client;
+    private readonly List<WorkerProcess> _workers = [];
+    private readonly string _workDirectory;
+    private ISendEndpoint? _endpoint;
+
+    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, TaskCompletionSource<WorkerBooted>[] booted)
+    {
+        _client = client;
+        Id = id;
+        _workDirectory = workDirectory;
+        Results = results;
+        Booted = booted;
+    }
+
+    public string Id { get; }
+
+    public string QueueName => $"comfysnap-bench-{Id}";
+
+    public ResultTracker Results { get; }
+
+    private TaskCompletionSource<WorkerBooted>[] Booted { get; }
+
+    public static int RabbitMqPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PORT") ?? "5682");
+
+    public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PORT") ?? "6390");
+
+    /// <summary>Starts the client bus, then <paramref name="workerCount"/> workers, and waits until each published WorkerBooted.</summary>
+    public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct)
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var results = new ResultTracker();
+        var booted = Enumerable.Range(0, workerCount).Select(_ => new TaskCompletionSource<WorkerBooted>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var client = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host("127.0.0.1", (ushort)RabbitMqPort, "/", h =>
+            {
+                h.Username("guest");
+                h.Password("guest");
+            });
+            cfg.ReceiveEndpoint($"comfysnap-bench-events-{id}", e =>
+            {
+                e.AutoDelete = true;
+                e.Durable = false;
+                // The client must never be the bottleneck of a throughput run.
+                e.PrefetchCount = 256;
+                e.Handler<WorkflowCompleted>(c => Record(results, c.Message.JobId, c.Message));
+                e.Handler<WorkflowFailed>(c => Record(results, c.Message.JobId, c.Message));
+                e.Handler<WorkerBooted>(c =>
+                {
+                    var prefix = $"bench-{id}-";
+                    if (c.Message.WorkerId.StartsWith(prefix, StringComparison.Ordinal)
+                        && int.TryParse(c.Message.WorkerId[prefix.Length..], out var index) && index < booted.Length)
+                    {
+                        booted[index].TrySetResult(c.Message);
+                    }
+
+                    return Task.CompletedTask;
+                });
+            });
+        });
+        await client.StartAsync(ct);
+
+        var work = Path.Combine(context.WorkDirectory, "bus", id);
+        var bench = new BusBench(client, id, work, results, booted);
+        for (var i = 0; i < workerCount; i++)
+        {
+            bench._workers.Add(WorkerProcess.Start(context, bench.WorkerSettings(i)));
+        }
+
+        await bench.WaitForWorkersAsync(ct);
+        bench._endpoint = await client.GetSendEndpoint(new Uri($"exchange:{bench.QueueName}"));
+        return bench;
+    }
+
+    /// <summary>Sends one job (registering it first) and returns the task of its first answer.</summary>
+    public async Task<ResultTracker.Answer> RoundTripAsync(RunWorkflow job, TimeSpan timeout, CancellationToken ct)
+    {
+        var answer = Results.Expect(job.JobId);
+        await SendAsync(job, ct);
+        return await answer.WaitAsync(timeout, ct);
+    }
+
+    public Task SendAsync(RunWorkflow job, CancellationToken ct) =>
+        // exchange: not queue: - a queue: address would declare the worker's quorum queue as a classic one.
+        (_endpoint ?? throw new InvalidOperationException("not started")).Send(job, ct);
+
+    /// <summary>Throws with the worker's last log lines when a worker died during a run.</summary>
+    public void EnsureWorkersAlive()
+    {
+        var dead = _workers.FirstOrDefault(w => w.HasExited);
+        if (dead is not null)
+        {
+            throw new InvalidOperationException($"a worker exited during the run; its last lines:{Environment.NewLine}{dead.Tail()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.DisposeAsync();
+        }
+
+        await _client.StopAsync();
+        await DeleteQueuesAsync();
+        await DeleteKeysAsync();
+        try
+        {
+            Directory.Delete(_workDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // leave the scratch folder rather than fail the suite
+        }
+    }
+
+    private Dictionary<string, string> WorkerSettings(int index)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Workspace:InputDirectory"] = Path.Combine(_workDirectory, "input"),
+            ["Workspace:OutputDirectory"] = Path.Combine(_workDirectory, $"output-{index}"),
+            ["Models:BaseDirectory"] = Path.Combine(_workDirectory, "models"),
+            ["NodePacks:Directory"] = Path.Combine(_workDirectory, "node_packs"),
+            ["Bus:Transport"] = "RabbitMq",
+            ["Bus:QueueName"] = QueueName,
+            ["Bus:WorkerId"] = $"bench-{Id}-{index}",
+            ["Bus:RabbitMq:Host"] = "127.0.0.1",
+            ["Bus:RabbitMq:Port"] = RabbitMqPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cache:Redis"] = $"127.0.0.1:{RedisPort}",
+            ["Cache:KeyPrefix"] = $"comfysnap-bench-{Id}:",
+            // Per-job log lines cost CPU on the same two cores; warnings and errors still show.
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var dir in new[] { "input", $"output-{index}", "models", "node_packs" })
+        {
+            Directory.CreateDirectory(Path.Combine(_workDirectory, dir));
+        }
+
+        return settings;
+    }
+
+    private async Task WaitForWorkersAsync(CancellationToken ct)
+    {
+        var all = Task.WhenAll(Booted.Select(b => b.Task));
+        var watch = Stopwatch.StartNew();
+        while (!all.IsCompleted)
+        {
+            EnsureWorkersAlive();
+            if (watch.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"workers did not publish WorkerBooted within 2 minutes; last lines:{Environment.NewLine}{_workers[0].Tail()}");
+            }
+
+            await Task.WhenAny(all, Task.Delay(200, ct));
+        }
+
+        var boots = await all;
+        AnsiConsole.MarkupLineInterpolated($"  {boots.Length} worker(s) booted ({string.Join(", ", boots.Select(b => b.Mode))}) on queue {QueueName}");
+    }
+
+    private async Task DeleteQueuesAsync()
+    {
+        try
+        {
+            var factory = new ConnectionFactory { Uri = new Uri($"amqp://guest:guest@127.0.0.1:{RabbitMqPort}/") };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            foreach (var name in new[] { QueueName, QueueName + "_error", QueueName + "_skipped" })
+            {
+                await channel.QueueDeleteAsync(name);
+                await channel.ExchangeDeleteAsync(name);
+            }
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"  [yellow]could not delete queue {QueueName}: {e.Message}[/]");
+        }
+    }
+
+    private async Task DeleteKeysAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{RedisPort},allowAdmin=true");
+        var server = redis.GetServer("127.0.0.1", RedisPort);
+        var keys = new List<RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: $"comfysnap-bench-{Id}:*", pageSize: 1000))
+        {
+            keys.Add(key);
+        }
+
+        foreach (var chunk in keys.Chunk(1000))
+        {
+            await redis.GetDatabase().KeyDeleteAsync(chunk);
+        }
+    }
+
+    private static Task Record(ResultTracker results, string jobId, object message)
+    {
+        results.Record(jobId, message);
+        return Task.CompletedTask;
+    }
+}
