@@ -55,7 +55,8 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         string workDir,
         RestoreStdio stdio,
         CancellationToken cancellationToken,
-        bool lazyPages = false)
+        bool lazyPages = false,
+        bool leaveStopped = false)
     {
         Directory.CreateDirectory(workDir);
         using var lazy = lazyPages ? StartLazyPagesDaemon(imageDir, workDir) : null;
@@ -69,6 +70,11 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         if (lazyPages)
         {
             args.Add("--lazy-pages");
+        }
+
+        if (leaveStopped)
+        {
+            args.Add("--leave-stopped");
         }
 
         foreach (var (fd, key) in stdio.InheritKeys)

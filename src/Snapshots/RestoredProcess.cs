@@ -20,6 +20,15 @@ public sealed class RestoredProcess(int hostPid, Process criu) : IAsyncDisposabl
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => ProcFs.WaitForExitAsync(HostPid, cancellationToken);
 
+    /// <summary>Lets a process restored with <c>leaveStopped</c> run.</summary>
+    public void Resume()
+    {
+        if (!PosixSignals.TrySend(HostPid, PosixSignals.SigCont, out var errno))
+        {
+            throw new CriuException($"could not resume restored pid {HostPid} (errno {errno})");
+        }
+    }
+
     public void Kill()
     {
         try

@@ -5,7 +5,8 @@ namespace ComfySnap.Worker.Boot;
 /// <summary>Compares a snapshot manifest with the live host and files; the first mismatch wins.</summary>
 public static class ManifestCheck
 {
-    public static FallbackReason? Compare(SnapshotManifest manifest, string snapshotDirectory, string criuVersion, string workerDirectory, bool verifyImages)
+    /// <summary>Host, criu, worker build, node packs and models: the cheap checks, made before restoring.</summary>
+    public static FallbackReason? Compare(SnapshotManifest manifest, string criuVersion, string workerDirectory)
     {
         var host = HostFacts.Read();
         if (manifest.CriuVersion != criuVersion)
@@ -43,13 +44,14 @@ public static class ManifestCheck
             }
         }
 
-        if (verifyImages && Differs(manifest.ImageFiles, FileDigest.OfFolder(Path.Combine(snapshotDirectory, SnapshotManifest.ImagesFolder), "*.img")) is { } image)
-        {
-            return new(FallbackKind.ImageCorrupt, $"snapshot image damaged: {image}");
-        }
-
         return null;
     }
+
+    /// <summary>Every image file against its checksum: reads the whole image, so it runs beside the restore.</summary>
+    public static FallbackReason? CompareImages(SnapshotManifest manifest, string snapshotDirectory) =>
+        Differs(manifest.ImageFiles, FileDigest.OfFolder(Path.Combine(snapshotDirectory, SnapshotManifest.ImagesFolder), "*.img")) is { } image
+            ? new(FallbackKind.ImageCorrupt, $"snapshot image damaged: {image}")
+            : null;
 
     private static string? Differs(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)
     {

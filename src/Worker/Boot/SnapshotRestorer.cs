@@ -42,7 +42,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         try
         {
             manifest = await SnapshotManifest.ReadAsync(directory, cancellationToken);
-            mismatch = ManifestCheck.Compare(manifest, directory, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory, _options.VerifyImages);
+            mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
         }
         catch (Exception e) when (e is JsonException or IOException or InvalidDataException or CriuException)
         {
@@ -55,19 +55,41 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             return Fail(manifest.SnapshotId, phases, mismatch);
         }
 
+        // The image checksums are verified while criu restores: the restored copy stays stopped
+        // (SIGSTOP, no config, no connections) until its image is known to be intact.
+        var imageCheck = _options.VerifyImages
+            ? Task.Run(() => ManifestCheck.CompareImages(manifest, directory), cancellationToken)
+            : Task.FromResult<FallbackReason?>(null);
         watch.Restart();
         RestoredProcess restored;
         try
         {
             var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
-            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken, _options.LazyPages);
+            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken,
+                _options.LazyPages, leaveStopped: _options.VerifyImages);
         }
         catch (CriuException e)
         {
-            return Fail(manifest.SnapshotId, phases, new(FallbackKind.RestoreFailed, e.Message));
+            // A damaged image often makes criu fail too; the checksum names the real cause.
+            return Fail(manifest.SnapshotId, phases, await imageCheck ?? new(FallbackKind.RestoreFailed, e.Message));
         }
 
         phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds));
+        if (_options.VerifyImages)
+        {
+            watch.Restart();
+            var damaged = await imageCheck;
+            // Only the wait that was left after the restore: the rest ran beside it.
+            phases.Add(new BootPhase("image check", watch.Elapsed.TotalMilliseconds, "overlapped with restore"));
+            if (damaged is not null)
+            {
+                await restored.DisposeAsync();
+                return Fail(manifest.SnapshotId, phases, damaged);
+            }
+
+            restored.Resume();
+        }
+
         watch.Restart();
         var resume = config with { SnapshotId = manifest.SnapshotId, LauncherPhases = [.. phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))] };
         var report = await HandshakeAsync(restored, resume, cancellationToken);

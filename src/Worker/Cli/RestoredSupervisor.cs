@@ -15,9 +15,9 @@ internal static class RestoredSupervisor
         void Forward(PosixSignalContext context)
         {
             context.Cancel = true;
-            if (kill(restored.HostPid, context.Signal == PosixSignal.SIGINT ? 2 : 15) != 0)
+            if (!PosixSignals.TrySend(restored.HostPid, context.Signal == PosixSignal.SIGINT ? PosixSignals.SigInt : PosixSignals.SigTerm, out var errno))
             {
-                Console.Error.WriteLine($"could not forward {context.Signal} to restored worker {restored.HostPid} (errno {Marshal.GetLastPInvokeError()})");
+                Console.Error.WriteLine($"could not forward {context.Signal} to restored worker {restored.HostPid} (errno {errno})");
             }
         }
 
@@ -29,7 +29,4 @@ internal static class RestoredSupervisor
         await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None));
         return 0;
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }
