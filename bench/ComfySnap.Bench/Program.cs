@@ -17,6 +17,8 @@ root.SetAction(async (parse, ct) =>
     var machine = await MachineInfo.ReadAsync(context.Criu, ct);
     var results = Path.Combine(context.RepoRoot, "bench", "results");
     var name = parse.GetValue(suite)!;
+    // What reproduces a suite's numbers: its name plus the options given (defaults otherwise).
+    var options = args.Where(a => a != name).ToList();
     var selected = name == "all" ? ["engine", "micro", "overhead", "cache", "batch", "boot"] : new[] { name };
     foreach (var s in selected)
     {
@@ -38,7 +40,7 @@ root.SetAction(async (parse, ct) =>
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, values, machine, ct)}");
+        AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct)}");
     }
 
     return 0;

@@ -7,13 +7,13 @@ public static class ResultWriter
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static async Task<string> WriteAsync(string resultsDirectory, string suite, IDictionary<string, object?> values, MachineInfo machine, CancellationToken ct)
+    public static async Task<string> WriteAsync(string resultsDirectory, string suite, IReadOnlyList<string> options, IDictionary<string, object?> values, MachineInfo machine, CancellationToken ct)
     {
         Directory.CreateDirectory(resultsDirectory);
         var document = new Dictionary<string, object?>(values)
         {
             ["suite"] = suite,
-            ["command"] = $"./comfysnap bench {suite}",
+            ["command"] = string.Join(' ', ["./comfysnap", "bench", suite, .. options]),
             ["finished_at"] = DateTimeOffset.UtcNow,
             ["machine"] = machine,
         };
