@@ -28,8 +28,7 @@ public sealed class EngineHost : IDisposable
             ["NodePacks:Directory"] = Path.Combine(workDirectory, "no-packs"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         }, logToStandardError: true).Build();
-        host.Services.GetRequiredService<DeviceService>().Initialize();
-        await host.Services.GetRequiredService<EngineBoot>().RunAsync(new PhaseTimer(NullLogger.Instance), ct);
+        await host.Services.GetRequiredService<ColdBoot>().RunAsync(new PhaseTimer(NullLogger.Instance), ct);
         return new EngineHost(host);
     }
 

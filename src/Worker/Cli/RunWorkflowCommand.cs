@@ -22,8 +22,7 @@ public static class RunWorkflowCommand
         using var host = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true).Build();
         var services = host.Services;
         var timer = new PhaseTimer(services.GetRequiredService<ILoggerFactory>().CreateLogger("Boot"));
-        services.GetRequiredService<DeviceService>().Initialize();
-        await services.GetRequiredService<EngineBoot>().RunAsync(timer, cancellationToken);
+        await services.GetRequiredService<ColdBoot>().RunAsync(timer, cancellationToken);
 
         var engine = services.GetRequiredService<WorkflowEngine>();
         var report = engine.Validate(await File.ReadAllTextAsync(file.FullName, cancellationToken), out var workflow);

@@ -40,6 +40,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<WorkflowEngine>();
         services.AddSingleton<EngineBoot>();
+        services.AddSingleton<ColdBoot>();
 
         services.AddOptions<SnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.SectionName));
         services.AddOptions<CriuOptions>().Bind(configuration.GetSection(CriuOptions.SectionName));

@@ -16,8 +16,7 @@ namespace ComfySnap.Worker.Hosting;
 /// shutdown, which lets a running job finish or hands its message back.
 /// </summary>
 public sealed class WorkerService(
-    DeviceService device,
-    EngineBoot engineBoot,
+    ColdBoot coldBoot,
     IOutputCache cache,
     IBusControl bus,
     WorkerReadiness readiness,
@@ -34,8 +33,7 @@ public sealed class WorkerService(
             var timer = new PhaseTimer(logger);
             if (!bootContext.EngineBooted)
             {
-                await timer.RunAsync("device init", () => Task.FromResult(device.Initialize()), d => d).ConfigureAwait(false);
-                await engineBoot.RunAsync(timer, stoppingToken).ConfigureAwait(false);
+                await coldBoot.RunAsync(timer, stoppingToken).ConfigureAwait(false);
             }
 
             await timer.RunAsync("cache connect", () => cache.StartAsync(stoppingToken)).ConfigureAwait(false);

@@ -60,8 +60,7 @@ public sealed class EngineHarness : IAsyncDisposable
         var host = WorkerHostFactory.CreateBuilder(overrides).Build();
         var harness = new EngineHarness(host, root);
         var timer = new PhaseTimer(NullLogger.Instance);
-        host.Services.GetRequiredService<DeviceService>().Initialize();
-        await host.Services.GetRequiredService<EngineBoot>().RunAsync(timer, CancellationToken.None);
+        await host.Services.GetRequiredService<ColdBoot>().RunAsync(timer, CancellationToken.None);
         harness.BootPhases = timer.Phases;
         return harness;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ComfySnap.Snapshots;
 using ComfySnap.Tests.Support;
 
 namespace ComfySnap.Tests.Worker.Support;
@@ -54,6 +55,30 @@ public sealed class ChildWorker : IDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, as a container runtime sends on stop: the worker should shut down gracefully.</summary>
+    public void Terminate()
+    {
+        if (!PosixSignals.TrySend(_process.Id, PosixSignals.SigTerm, out var errno))
+        {
+            throw new InvalidOperationException($"could not send SIGTERM to {_process.Id} (errno {errno})");
+        }
+    }
+
+    /// <summary>The exit code, or null when the worker is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     public void Dispose()

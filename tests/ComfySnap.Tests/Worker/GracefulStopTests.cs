@@ -1,0 +1,59 @@
+using ComfySnap.Contracts;
+using ComfySnap.Tests.Worker.Support;
+
+namespace ComfySnap.Tests.Worker;
+
+/// <summary>
+/// SIGTERM to a `serve` worker in the middle of a job (what a container runtime does on stop): the
+/// job finishes if it can within Bus:ConsumerStopTimeout, else it goes back to the queue for the
+/// next worker; either way it completes exactly once and the worker exits cleanly.
+/// </summary>
+public sealed class GracefulStopTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Sigterm_mid_job_lets_the_job_finish_then_the_worker_exits_cleanly()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        using var worker = await ChildWorker.StartAsync(harness.Settings, "term-finish");
+        await harness.SendAsync(new RunWorkflow("finish-on-term", SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
+        await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "finish-on-term" && p.NodeIndex >= 2, Timeout);
+
+        worker.Terminate();
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "finish-on-term");
+
+        var (done, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "finish-on-term", Timeout);
+        Assert.Single(done.Outputs);
+        Assert.Equal(0, await worker.WaitForExitAsync(Timeout));
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "finish-on-term");
+    }
+
+    [Fact]
+    public async Task Sigterm_with_a_job_longer_than_the_stop_timeout_hands_it_to_the_next_worker()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
+        {
+            ["Bus:ConsumerStopTimeout"] = "00:00:01",
+            ["Bus:StopTimeout"] = "00:00:10",
+        });
+        using (var first = await ChildWorker.StartAsync(harness.Settings, "term-handback-1"))
+        {
+            await harness.SendAsync(new RunWorkflow("handed-back", SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
+            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "handed-back" && p.NodeIndex >= 1, Timeout);
+
+            first.Terminate();
+            Assert.NotNull(await first.WaitForExitAsync(Timeout));
+        }
+
+        // The first worker neither finished nor failed the job: it is back on the queue.
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+
+        using var second = await ChildWorker.StartAsync(harness.Settings, "term-handback-2");
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "handed-back", TimeSpan.FromSeconds(180));
+        await Task.Delay(1500);
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+    }
+}
