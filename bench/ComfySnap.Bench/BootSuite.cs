@@ -174,6 +174,6 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB)
             tensors[$"block{i}.weight"] = torch.rand(Math.Min(mib, 256) * 262_144L);
         }
 
-        TorchSharp.PyBridge.Safetensors.SaveStateDict(path, tensors);
+        ComfySnap.Worker.Models.SafetensorsWriter.Save(path, tensors);
     }
 }

@@ -5,6 +5,7 @@ using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Engine;
 using ComfySnap.Worker.Hosting;
+using ComfySnap.Worker.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -60,6 +61,12 @@ public static class PrepareCommand
         });
         resume.Run("re-seed randomness", () => torch.random.manual_seed(RandomNumberGenerator.GetInt32(int.MaxValue)));
         resume.Run("device init", () => device.Initialize());
+        if (config.SnapshotId is not null)
+        {
+            // Restored from a snapshot: the weights are file mappings that came back empty.
+            await resume.RunAsync("page in weights", () => Task.FromResult(services.GetRequiredService<ModelStore>().PageInMappedWeights(cancellationToken)),
+                bytes => $"{bytes / (1024 * 1024)} MiB");
+        }
         string canary = "";
         string? error = null;
         try

@@ -17,10 +17,21 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     private static readonly string[] ModelExtensions = [".safetensors", ".sft", ".pth", ".pt", ".ckpt", ".bin"];
     private readonly ModelStoreOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loaded = new(StringComparer.Ordinal);
+    // State dicts read from safetensors, by file: their weights are mappings of the file.
+    private readonly ConcurrentDictionary<string, StateDict> _mapped = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IModelLoader> _loaders = loaders.ToDictionary(l => l.Kind, StringComparer.Ordinal);
 
     /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
     public event Action<string, string, double>? Loaded;
+
+
+    /// <summary>
+    /// Pages in every loaded model whose weights are file mappings. A restored worker needs this: its
+    /// mappings come back empty, and on a host whose page cache is cold the first job would otherwise
+    /// read them from disk page by page. Returns the bytes paged in.
+    /// </summary>
+    public long PageInMappedWeights(CancellationToken cancellationToken) =>
+        _mapped.Values.Sum(state => MappedWeights.PageIn(state, cancellationToken));
 
     public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
 
@@ -88,6 +99,13 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     {
         var watch = Stopwatch.StartNew();
         var model = await load(cancellationToken).ConfigureAwait(false);
+        if (model is StateDict state && StateDictLoader.IsSafetensors(path))
+        {
+            // Loaded means resident: map, then page in, so the first job never waits on the disk.
+            MappedWeights.PageIn(state, cancellationToken);
+            _mapped[path] = state;
+        }
+
         var ms = watch.Elapsed.TotalMilliseconds;
         logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
         Loaded?.Invoke(kind, name, ms);

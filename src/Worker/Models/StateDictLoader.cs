@@ -6,7 +6,8 @@ namespace ComfySnap.Worker.Models;
 
 /// <summary>
 /// Reads a state dict from .safetensors (.sft) or a PyTorch zip checkpoint (.pth, .pt, .ckpt, .bin).
-/// Every tensor ends up on the CPU; floating-point tensors become float32.
+/// Every tensor ends up on the CPU; floating-point tensors become float32. Safetensors are mapped,
+/// not read (<see cref="MappedSafetensors"/>): float32 weights stay in the page cache.
 /// </summary>
 public static class StateDictLoader
 {
@@ -31,8 +32,7 @@ public static class StateDictLoader
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            return Safetensors.LoadStateDict(stream, leaveOpen: true);
+            return MappedSafetensors.Read(path);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

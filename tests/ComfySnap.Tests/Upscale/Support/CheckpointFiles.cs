@@ -1,4 +1,5 @@
 using System.Collections;
+using ComfySnap.Worker.Models;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ public static class CheckpointFiles
     public static string WriteSafetensors(string directory, string name, Dictionary<string, Tensor> weights)
     {
         var path = Path.Combine(directory, name);
-        Safetensors.SaveStateDict(path, weights);
+        SafetensorsWriter.Save(path, weights);
         return path;
     }
 
