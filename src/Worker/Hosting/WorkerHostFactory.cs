@@ -19,17 +19,21 @@ public static class WorkerHostFactory
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables("COMFYSNAP_")
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
-        builder.Services.AddSerilog((_, logger) =>
-        {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-                .Enrich.FromLogContext()
-                .WriteTo.Console(
-                    outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobTag}{Message:lj}{NewLine}{Exception}",
-                    standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
-            configureLogging?.Invoke(logger);
-        });
+        // preserveStaticLogger: each host logs through its own logger, never the process-wide
+        // Log.Logger, so two hosts in one process (tests, the benchmark) cannot steal each other's logs.
+        builder.Services.AddSerilog((_, logger) => ConfigureLogging(logger, builder.Configuration, logToStandardError, configureLogging), preserveStaticLogger: true);
         builder.Services.AddWorkflowEngine(builder.Configuration);
         return builder;
+    }
+
+    private static void ConfigureLogging(LoggerConfiguration logger, IConfiguration configuration, bool logToStandardError, Action<LoggerConfiguration>? configure)
+    {
+        logger.ReadFrom.Configuration(configuration)
+            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobTag}{Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
+        configure?.Invoke(logger);
     }
 }
