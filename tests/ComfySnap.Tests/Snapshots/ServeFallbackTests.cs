@@ -26,7 +26,8 @@ public sealed class ServeFallbackTests(SnapshotFixture fixture)
         var serve = Task.Run(() => ServeCommand.RunAsync(settings, stop.Token));
         try
         {
-            var (booted, _) = await bus.Events.WaitAsync<WorkerBooted>(_ => true, TimeSpan.FromSeconds(60));
+            // WorkerBooted is published to every listener: take this worker's, not a parallel test's.
+            var (booted, _) = await bus.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == settings["Bus:WorkerId"], TimeSpan.FromSeconds(60));
             Assert.Equal(BootMode.ColdBoot, booted.Mode);
             Assert.Equal(expectedKind, booted.FallbackReason?.Kind);
             Assert.Contains(booted.Phases, p => p.Name == "torch load");
