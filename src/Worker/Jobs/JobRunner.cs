@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using ComfySnap.Contracts;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
@@ -36,8 +35,8 @@ public sealed class JobRunner(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["JobTag"] = $"[{job.JobId}] " });
-        var total = Stopwatch.StartNew();
-        var queueWaitMs = sentTime is { } sent ? Math.Max(0, (time.GetUtcNow() - sent).TotalMilliseconds) : 0;
+        var context = new JobContext(job, publisher, Stopwatch.StartNew(), sentTime is { } sent ? Math.Max(0, (time.GetUtcNow() - sent).TotalMilliseconds) : 0,
+            job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes, consumeToken);
 
         if (registry.TakePendingCancel(job.JobId))
         {
@@ -47,9 +46,8 @@ public sealed class JobRunner(
         }
 
         // The completed-job lookup and the workflow's cache lookup go to Redis together.
-        var maxInline = job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes;
         var storedLookup = results.GetCompletedJobAsync(job.JobId, consumeToken);
-        var planning = PlanAsync(job, maxInline, consumeToken);
+        var planning = PlanAsync(context);
         var stored = await storedLookup.ConfigureAwait(false);
         if (stored is not null)
         {
@@ -64,94 +62,7 @@ public sealed class JobRunner(
         var accepted = publisher.PublishNowAsync(new WorkflowAccepted(job.JobId, job.BatchId, busOptions.Value.EffectiveWorkerId), consumeToken);
         try
         {
-            var (report, workflow, key, cachedFiles, cacheLookupMs) = await planning.ConfigureAwait(false);
-            if (job.Deadline is { } deadline && deadline <= time.GetUtcNow())
-            {
-                await FailAsync(job, publisher, JobFailures.Simple(job, FailureKind.Timeout, $"deadline {deadline:O} passed before start", [], retryable: false), consumeToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (workflow is null)
-            {
-                await FailAsync(job, publisher, JobFailures.FromValidation(job, report), consumeToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (cachedFiles is not null)
-            {
-                var timings = new JobTimings(job.JobId, queueWaitMs, cacheLookupMs, [], 0, 0, 0, total.Elapsed.TotalMilliseconds);
-                logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, cacheLookupMs);
-                await CompleteAsync(new WorkflowCompleted(job.JobId, job.BatchId, cachedFiles, FromCache: true, timings), publisher, consumeToken).ConfigureAwait(false);
-                return;
-            }
-
-            var modelLoadMs = 0.0;
-            void OnModelLoaded(string kind, string name, double ms) => modelLoadMs += ms;
-
-            ExecutionResult result;
-            using (var lease = registry.Start(job.JobId))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(consumeToken, lease.Token))
-            using (var deadlineSource = new CancellationTokenSource())
-            using (var runToken = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, deadlineSource.Token))
-            {
-                if (job.Deadline is { } d)
-                {
-                    deadlineSource.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, (d - time.GetUtcNow()).TotalMilliseconds)));
-                }
-
-                // Progress is conflated: while one event waits for its broker confirm only the newest
-                // is kept, so a fast job is never slowed down by its own progress events.
-                var progress = Channel.CreateBounded<WorkflowProgress>(new BoundedChannelOptions(1)
-                {
-                    FullMode = BoundedChannelFullMode.DropOldest,
-                    SingleReader = true,
-                    SingleWriter = true,
-                });
-                using var progressDone = CancellationTokenSource.CreateLinkedTokenSource(consumeToken);
-                var pump = PumpProgressAsync(progress.Reader, publisher, progressDone.Token, consumeToken);
-                models.Loaded += OnModelLoaded;
-                try
-                {
-                    logger.LogInformation("Job {JobId} running {NodeCount} node(s)", job.JobId, workflow.ExecutionOrder.Count);
-                    result = await engine.RunAsync(workflow, p => progress.Writer.TryWrite(
-                        new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException e) when (!consumeToken.IsCancellationRequested)
-                {
-                    var completed = (e as WorkflowCancelledException)?.CompletedNodes ?? [];
-                    var failure = lease.IsCancellationRequested
-                        ? JobFailures.Simple(job, FailureKind.Cancelled, "cancelled by CancelWorkflow", completed, retryable: false)
-                        : JobFailures.Simple(job, FailureKind.Timeout, $"deadline {job.Deadline:O} passed", completed, retryable: false);
-                    await FailAsync(job, publisher, failure, consumeToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (NodeExecutionException e)
-                {
-                    await FailAsync(job, publisher, JobFailures.FromNodeError(job, e), consumeToken).ConfigureAwait(false);
-                    return;
-                }
-                finally
-                {
-                    models.Loaded -= OnModelLoaded;
-                    // Progress not yet sent is stale once the job is over; only the one in flight is awaited.
-                    progress.Writer.TryComplete();
-                    await progressDone.CancelAsync().ConfigureAwait(false);
-                    await pump.ConfigureAwait(false);
-                }
-            }
-
-            var store = Stopwatch.StartNew();
-            var (files, cached) = await deliverer.DeliverAsync(result.Outputs, maxInline, storeInCache: key is not null, consumeToken).ConfigureAwait(false);
-            var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
-            var jobTimings = new JobTimings(job.JobId, queueWaitMs, cacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
-            var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
-            await Task.WhenAll(
-                cached is not null && key is not null ? results.PutResultAsync(key, cached, consumeToken) : Task.CompletedTask,
-                results.PutCompletedJobAsync(answer, consumeToken)).ConfigureAwait(false);
-            answer = answer with { Timings = jobTimings with { OutputStoreMs = store.Elapsed.TotalMilliseconds, TotalMs = total.Elapsed.TotalMilliseconds } };
-            logger.LogInformation("Job {JobId} completed: {OutputCount} output(s), execute {ExecuteMs:0.0} ms, total {TotalMs:0.0} ms",
-                job.JobId, files.Count, result.TotalMilliseconds, answer.Timings.TotalMs);
-            await CompleteAsync(answer, publisher, consumeToken).ConfigureAwait(false);
+            await AnswerAsync(context, await planning.ConfigureAwait(false)).ConfigureAwait(false);
         }
         finally
         {
@@ -160,8 +71,9 @@ public sealed class JobRunner(
     }
 
     /// <summary>Validation, cache key and cache lookup: everything decided before the engine runs.</summary>
-    private async Task<JobPlan> PlanAsync(RunWorkflow job, long maxInline, CancellationToken cancellationToken)
+    private async Task<JobPlan> PlanAsync(JobContext context)
     {
+        var job = context.Job;
         var report = engine.Validate(job.Workflow ?? "", out var workflow);
         if (workflow is null)
         {
@@ -172,44 +84,125 @@ public sealed class JobRunner(
         var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow);
         IReadOnlyList<OutputFile>? cachedFiles = null;
         if (job.CachePolicy == CachePolicy.Use && key is not null
-            && await results.GetResultAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
+            && await results.GetResultAsync(key, context.Token).ConfigureAwait(false) is { } hit)
         {
-            cachedFiles = await deliverer.FromCacheAsync(hit, maxInline, cancellationToken).ConfigureAwait(false);
+            cachedFiles = await deliverer.FromCacheAsync(hit, context.MaxInline, context.Token).ConfigureAwait(false);
         }
 
         return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds);
     }
 
-    private static async Task CompleteAsync(WorkflowCompleted completed, IJobPublisher publisher, CancellationToken cancellationToken)
+    /// <summary>The job's one answer: a failure, the cached result, or a run's result.</summary>
+    private async Task AnswerAsync(JobContext context, JobPlan plan)
     {
-        await publisher.PublishResultAsync(completed, cancellationToken).ConfigureAwait(false);
-        await publisher.PublishResultAsync(completed.Timings, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task FailAsync(RunWorkflow job, IJobPublisher publisher, WorkflowFailed failure, CancellationToken cancellationToken)
-    {
-        logger.LogWarning("Job {JobId} failed ({Kind}): {Reason}", job.JobId, failure.Kind, failure.Message);
-        await publisher.PublishResultAsync(failure, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task PumpProgressAsync(ChannelReader<WorkflowProgress> reader, IJobPublisher publisher, CancellationToken stopToken, CancellationToken cancellationToken)
-    {
-        try
+        var job = context.Job;
+        if (job.Deadline is { } deadline && deadline <= time.GetUtcNow())
         {
-            await foreach (var p in reader.ReadAllAsync(stopToken).ConfigureAwait(false))
+            await FailAsync(context, JobFailures.Simple(job, FailureKind.Timeout, $"deadline {deadline:O} passed before start", [], retryable: false)).ConfigureAwait(false);
+            return;
+        }
+
+        if (plan.Workflow is null)
+        {
+            await FailAsync(context, JobFailures.FromValidation(job, plan.Report)).ConfigureAwait(false);
+            return;
+        }
+
+        if (plan.CachedFiles is not null)
+        {
+            var timings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, [], 0, 0, 0, context.Total.Elapsed.TotalMilliseconds);
+            logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, plan.CacheLookupMs);
+            await CompleteAsync(context, new WorkflowCompleted(job.JobId, job.BatchId, plan.CachedFiles, FromCache: true, timings)).ConfigureAwait(false);
+            return;
+        }
+
+        var (result, modelLoadMs) = await ExecuteAsync(context, plan.Workflow).ConfigureAwait(false);
+        if (result is not null)
+        {
+            await StoreAndCompleteAsync(context, plan, result, modelLoadMs).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the engine with progress, cancel and deadline; a cancelled or failed run is answered here (null result).</summary>
+    private async Task<(ExecutionResult? Result, double ModelLoadMs)> ExecuteAsync(JobContext context, ValidatedWorkflow workflow)
+    {
+        var job = context.Job;
+        var modelLoadMs = 0.0;
+        void OnModelLoaded(string kind, string name, double ms) => modelLoadMs += ms;
+
+        using var lease = registry.Start(job.JobId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.Token, lease.Token);
+        using var deadlineSource = new CancellationTokenSource();
+        using var runToken = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, deadlineSource.Token);
+        if (job.Deadline is { } deadline)
+        {
+            deadlineSource.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, (deadline - time.GetUtcNow()).TotalMilliseconds)));
+        }
+
+        var progress = new ProgressPublisher(context.Publisher, logger, context.Token);
+        await using (progress.ConfigureAwait(false))
+        {
+            models.Loaded += OnModelLoaded;
+            try
             {
-                await publisher.PublishNowAsync(p, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Job {JobId} running {NodeCount} node(s)", job.JobId, workflow.ExecutionOrder.Count);
+                var result = await engine.RunAsync(workflow, p => progress.Report(
+                    new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
+                return (result, modelLoadMs);
+            }
+            catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested)
+            {
+                var completed = (e as WorkflowCancelledException)?.CompletedNodes ?? [];
+                var failure = lease.IsCancellationRequested
+                    ? JobFailures.Simple(job, FailureKind.Cancelled, "cancelled by CancelWorkflow", completed, retryable: false)
+                    : JobFailures.Simple(job, FailureKind.Timeout, $"deadline {job.Deadline:O} passed", completed, retryable: false);
+                await FailAsync(context, failure).ConfigureAwait(false);
+                return (null, modelLoadMs);
+            }
+            catch (NodeExecutionException e)
+            {
+                await FailAsync(context, JobFailures.FromNodeError(job, e)).ConfigureAwait(false);
+                return (null, modelLoadMs);
+            }
+            finally
+            {
+                models.Loaded -= OnModelLoaded;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning("Progress events stopped: {Reason}", e.Message);
-        }
-        catch (OperationCanceledException)
-        {
-            // shutting down
-        }
     }
+
+    /// <summary>Delivers the outputs, stores the result (cache and idempotency record), then answers.</summary>
+    private async Task StoreAndCompleteAsync(JobContext context, JobPlan plan, ExecutionResult result, double modelLoadMs)
+    {
+        var job = context.Job;
+        var store = Stopwatch.StartNew();
+        var (files, cached) = await deliverer.DeliverAsync(result.Outputs, context.MaxInline, storeInCache: plan.Key is not null, context.Token).ConfigureAwait(false);
+        var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
+        var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
+        var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
+        await Task.WhenAll(
+            cached is not null && plan.Key is not null ? results.PutResultAsync(plan.Key, cached, context.Token) : Task.CompletedTask,
+            results.PutCompletedJobAsync(answer, context.Token)).ConfigureAwait(false);
+        answer = answer with { Timings = jobTimings with { OutputStoreMs = store.Elapsed.TotalMilliseconds, TotalMs = context.Total.Elapsed.TotalMilliseconds } };
+        logger.LogInformation("Job {JobId} completed: {OutputCount} output(s), execute {ExecuteMs:0.0} ms, total {TotalMs:0.0} ms",
+            job.JobId, files.Count, result.TotalMilliseconds, answer.Timings.TotalMs);
+        await CompleteAsync(context, answer).ConfigureAwait(false);
+    }
+
+    private static async Task CompleteAsync(JobContext context, WorkflowCompleted completed)
+    {
+        await context.Publisher.PublishResultAsync(completed, context.Token).ConfigureAwait(false);
+        await context.Publisher.PublishResultAsync(completed.Timings, context.Token).ConfigureAwait(false);
+    }
+
+    private async Task FailAsync(JobContext context, WorkflowFailed failure)
+    {
+        logger.LogWarning("Job {JobId} failed ({Kind}): {Reason}", context.Job.JobId, failure.Kind, failure.Message);
+        await context.Publisher.PublishResultAsync(failure, context.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>What every step of one job needs.</summary>
+    private sealed record JobContext(RunWorkflow Job, IJobPublisher Publisher, Stopwatch Total, double QueueWaitMs, long MaxInline, CancellationToken Token);
 
     private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs);
 }
