@@ -1,7 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using ComfySnap.Contracts;
 using MassTransit;
-using RabbitMQ.Client;
 using Spectre.Console;
 using StackExchange.Redis;
 
@@ -19,7 +19,7 @@ public sealed class BusBench : IAsyncDisposable
     private readonly string _workDirectory;
     private ISendEndpoint? _endpoint;
 
-    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, TaskCompletionSource<WorkerBooted>[] booted)
+    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, ConcurrentDictionary<string, WorkerBooted> booted)
     {
         _client = client;
         Id = id;
@@ -34,7 +34,8 @@ public sealed class BusBench : IAsyncDisposable
 
     public ResultTracker Results { get; }
 
-    private TaskCompletionSource<WorkerBooted>[] Booted { get; }
+    // This run's workers that published WorkerBooted, by worker id (the bus fans the event out to every listener).
+    private ConcurrentDictionary<string, WorkerBooted> Booted { get; }
 
     public static int RabbitMqPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PORT") ?? "5682");
 
@@ -45,7 +46,7 @@ public sealed class BusBench : IAsyncDisposable
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var results = new ResultTracker();
-        var booted = Enumerable.Range(0, workerCount).Select(_ => new TaskCompletionSource<WorkerBooted>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var booted = new ConcurrentDictionary<string, WorkerBooted>(StringComparer.Ordinal);
         var client = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host("127.0.0.1", (ushort)RabbitMqPort, "/", h =>
@@ -63,11 +64,9 @@ public sealed class BusBench : IAsyncDisposable
                 e.Handler<WorkflowFailed>(c => Record(results, c.Message.JobId, c.Message));
                 e.Handler<WorkerBooted>(c =>
                 {
-                    var prefix = $"bench-{id}-";
-                    if (c.Message.WorkerId.StartsWith(prefix, StringComparison.Ordinal)
-                        && int.TryParse(c.Message.WorkerId[prefix.Length..], out var index) && index < booted.Length)
+                    if (c.Message.WorkerId.StartsWith($"bench-{id}-", StringComparison.Ordinal))
                     {
-                        booted[index].TrySetResult(c.Message);
+                        booted[c.Message.WorkerId] = c.Message;
                     }
 
                     return Task.CompletedTask;
@@ -83,7 +82,7 @@ public sealed class BusBench : IAsyncDisposable
             bench._workers.Add(WorkerProcess.Start(context, bench.WorkerSettings(i)));
         }
 
-        await bench.WaitForWorkersAsync(ct);
+        await bench.WaitForWorkersAsync(workerCount, ct);
         bench._endpoint = await client.GetSendEndpoint(new Uri($"exchange:{bench.QueueName}"));
         return bench;
     }
@@ -156,11 +155,10 @@ public sealed class BusBench : IAsyncDisposable
         return settings;
     }
 
-    private async Task WaitForWorkersAsync(CancellationToken ct)
+    private async Task WaitForWorkersAsync(int workerCount, CancellationToken ct)
     {
-        var all = Task.WhenAll(Booted.Select(b => b.Task));
         var watch = Stopwatch.StartNew();
-        while (!all.IsCompleted)
+        while (Booted.Count < workerCount)
         {
             EnsureWorkersAlive();
             if (watch.Elapsed > TimeSpan.FromMinutes(2))
@@ -168,25 +166,17 @@ public sealed class BusBench : IAsyncDisposable
                 throw new TimeoutException($"workers did not publish WorkerBooted within 2 minutes; last lines:{Environment.NewLine}{_workers[0].Tail()}");
             }
 
-            await Task.WhenAny(all, Task.Delay(200, ct));
+            await Task.Delay(100, ct);
         }
 
-        var boots = await all;
-        AnsiConsole.MarkupLineInterpolated($"  {boots.Length} worker(s) booted ({string.Join(", ", boots.Select(b => b.Mode))}) on queue {QueueName}");
+        AnsiConsole.MarkupLineInterpolated($"  {Booted.Count} worker(s) booted ({string.Join(", ", Booted.Values.Select(b => b.Mode))}) on queue {QueueName}");
     }
 
     private async Task DeleteQueuesAsync()
     {
         try
         {
-            var factory = new ConnectionFactory { Uri = new Uri($"amqp://guest:guest@127.0.0.1:{RabbitMqPort}/") };
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            foreach (var name in new[] { QueueName, QueueName + "_error", QueueName + "_skipped" })
-            {
-                await channel.QueueDeleteAsync(name);
-                await channel.ExchangeDeleteAsync(name);
-            }
+            await RabbitQueues.DeleteAsync(QueueName, QueueName + "_error", QueueName + "_skipped");
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {

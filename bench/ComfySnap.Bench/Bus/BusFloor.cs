@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
-using RabbitMQ.Client;
 
 namespace ComfySnap.Bench.Bus;
 
@@ -73,17 +72,8 @@ public static class BusFloor
         finally
         {
             await bus.StopAsync(CancellationToken.None);
-            await DeleteQueueAsync(queue);
+            await RabbitQueues.DeleteAsync(queue);
         }
-    }
-
-    private static async Task DeleteQueueAsync(string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri($"amqp://guest:guest@127.0.0.1:{BusBench.RabbitMqPort}/") };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
-        await channel.ExchangeDeleteAsync(queue);
     }
 }
 

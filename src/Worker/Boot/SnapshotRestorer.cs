@@ -61,9 +61,9 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         var imageCheck = _options.VerifyImages
             ? Task.Run(() => ManifestCheck.CompareImages(manifest, directory), cancellationToken)
             : Task.FromResult<FallbackReason?>(null);
-        // The weights are mappings of the model files, not part of the image: read the files into
-        // the page cache meanwhile, so the restored worker pages them in from memory, not disk.
-        var modelFiles = Task.Run(() => WarmModelFilesAsync(manifest, cancellationToken), cancellationToken);
+        // The weights are mappings of the model files, not part of the image: the kernel reads them
+        // into the page cache meanwhile, so the restored worker pages them in from memory, not disk.
+        var modelFiles = Task.Run(() => PrefetchModelFiles(manifest), cancellationToken);
         watch.Restart();
         RestoredProcess restored;
         try
@@ -86,7 +86,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         phases.Add(new BootPhase("image check", watch.Elapsed.TotalMilliseconds, _options.VerifyImages ? "beside the restore" : "off"));
         watch.Restart();
         await modelFiles;
-        phases.Add(new BootPhase("model files", watch.Elapsed.TotalMilliseconds, "read beside the restore"));
+        phases.Add(new BootPhase("model files", watch.Elapsed.TotalMilliseconds, "prefetched beside the restore"));
         if (damaged is not null)
         {
             await restored.DisposeAsync();
@@ -115,16 +115,16 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         return new RestoreOutcome(restored, report, manifest.SnapshotId, phases, null);
     }
 
-    private async Task WarmModelFilesAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    private void PrefetchModelFiles(SnapshotManifest manifest)
     {
         try
         {
-            await PageCache.WarmAsync(manifest.ModelFiles.Keys, cancellationToken).ConfigureAwait(false);
+            PageCache.Prefetch(manifest.ModelFiles.Keys);
         }
         catch (IOException e)
         {
             // Only a head start: the restored worker pages the weights in either way.
-            logger.LogWarning("Could not read the model files ahead of the restore: {Reason}", e.Message);
+            logger.LogWarning("Could not prefetch the model files: {Reason}", e.Message);
         }
     }
 

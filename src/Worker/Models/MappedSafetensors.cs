@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 
 namespace ComfySnap.Worker.Models;
@@ -25,8 +26,10 @@ public static class MappedSafetensors
 
     public static Dictionary<string, torch.Tensor> Read(string path)
     {
-        var fileLength = new FileInfo(path).Length;
-        var (headerLength, entries) = ReadHeader(path, fileLength);
+        // One open file for the header and any tensor that has to be copied.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var fileLength = file.Length;
+        var (headerLength, entries) = ReadHeader(file.SafeFileHandle, fileLength);
         var dataStart = 8 + headerLength;
         var mappings = new Dictionary<torch.ScalarType, torch.Tensor>();
         var tensors = new Dictionary<string, torch.Tensor>(entries.Count, StringComparer.Ordinal);
@@ -34,7 +37,7 @@ public static class MappedSafetensors
         {
             foreach (var entry in entries)
             {
-                tensors[entry.Name] = View(path, fileLength, dataStart, entry, mappings);
+                tensors[entry.Name] = View(file, fileLength, dataStart, entry, mappings);
             }
         }
         catch
@@ -58,20 +61,20 @@ public static class MappedSafetensors
         return tensors;
     }
 
-    private static torch.Tensor View(string path, long fileLength, long dataStart, Entry entry, Dictionary<torch.ScalarType, torch.Tensor> mappings)
+    private static torch.Tensor View(FileStream file, long fileLength, long dataStart, Entry entry, Dictionary<torch.ScalarType, torch.Tensor> mappings)
     {
         var itemSize = ItemSize(entry.DType);
         var offset = dataStart + entry.Begin;
         var count = (entry.End - entry.Begin) / itemSize;
         if (offset % itemSize != 0)
         {
-            return Copy(path, offset, entry, count);
+            return Copy(file, offset, entry, count);
         }
 
         if (!mappings.TryGetValue(entry.DType, out var whole))
         {
             // One mapping of the file per dtype: from_file maps from offset 0 in whole elements.
-            whole = torch.from_file(path, shared: false, size: fileLength / itemSize, dtype: entry.DType);
+            whole = torch.from_file(file.Name, shared: false, size: fileLength / itemSize, dtype: entry.DType);
             mappings[entry.DType] = whole;
         }
 
@@ -79,18 +82,16 @@ public static class MappedSafetensors
         return slice.view(entry.Shape);
     }
 
-    private static torch.Tensor Copy(string path, long offset, Entry entry, long count)
+    private static torch.Tensor Copy(FileStream file, long offset, Entry entry, long count)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        stream.Position = offset;
+        file.Position = offset;
         using var flat = torch.empty(count, entry.DType);
-        flat.ReadBytesFromStream(stream, 1024 * 1024);
+        flat.ReadBytesFromStream(file, 1024 * 1024);
         return flat.view(entry.Shape);
     }
 
-    private static (long HeaderLength, List<Entry> Entries) ReadHeader(string path, long fileLength)
+    private static (long HeaderLength, List<Entry> Entries) ReadHeader(SafeFileHandle handle, long fileLength)
     {
-        using var handle = File.OpenHandle(path);
         Span<byte> prefix = stackalloc byte[8];
         if (fileLength < 8 || RandomAccess.Read(handle, prefix, 0) != 8)
         {

@@ -1,12 +1,26 @@
 using ComfySnap.NodeSdk;
+using ComfySnap.Tests.Support;
+using ComfySnap.Worker.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Tests.Nodes.Support;
 
-/// <summary>Calls nodes directly, as the engine would, against a throw-away workspace.</summary>
+/// <summary>Calls nodes directly, as the engine would, against the worker's Workspace in a throw-away folder.</summary>
 public sealed class NodeHarness : IDisposable
 {
-    public TestWorkspace Workspace { get; } = new();
+    private readonly string _root = TestEnvironment.NewTempDirectory("ws");
+
+    public NodeHarness()
+    {
+        Workspace = new Workspace(Options.Create(new WorkspaceOptions
+        {
+            InputDirectory = Directory.CreateDirectory(Path.Combine(_root, "input")).FullName,
+            OutputDirectory = Directory.CreateDirectory(Path.Combine(_root, "output")).FullName,
+        }));
+    }
+
+    public Workspace Workspace { get; }
 
     /// <summary>Progress reports received, in order.</summary>
     public List<(int Step, int Total)> Progress { get; } = [];
@@ -34,5 +48,5 @@ public sealed class NodeHarness : IDisposable
     public NodeValidationContext ValidationContext(EngineLimits? limits = null) =>
         new(limits ?? new EngineLimits(), new ThrowingModelStore(), Workspace);
 
-    public void Dispose() => Workspace.Dispose();
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 }
