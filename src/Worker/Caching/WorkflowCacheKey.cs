@@ -18,11 +18,14 @@ public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, En
     private static readonly string WorkerVersion =
         typeof(WorkflowCacheKey).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 
+    // The node packs are fixed once the worker has booted (keys are computed only after that).
+    private string? _packs;
+
     public string Compute(ValidatedWorkflow workflow)
     {
         var canonical = WorkflowNormalizer.Normalize(workflow.Workflow, (node, input, value) => Fingerprint(workflow, node, input, value));
-        var packs = string.Join(",", boot.Packs.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
-        return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={packs}");
+        _packs ??= string.Join(",", boot.Packs.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={_packs}");
     }
 
     private string? Fingerprint(ValidatedWorkflow workflow, WorkflowNode node, string input, JsonElement value)
