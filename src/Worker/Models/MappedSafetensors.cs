@@ -61,6 +61,24 @@ public static class MappedSafetensors
         return tensors;
     }
 
+    /// <summary>The header's <c>__metadata__</c> strings (empty when there are none).</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var header = ReadHeaderBytes(file.SafeFileHandle, file.Length);
+        using var json = JsonDocument.Parse(header.AsMemory().TrimEnd((byte)' '));
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (json.RootElement.TryGetProperty("__metadata__", out var meta) && meta.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in meta.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String))
+            {
+                metadata[property.Name] = property.Value.GetString()!;
+            }
+        }
+
+        return metadata;
+    }
+
     private static torch.Tensor View(FileStream file, long fileLength, long dataStart, Entry entry, Dictionary<torch.ScalarType, torch.Tensor> mappings)
     {
         var itemSize = ItemSize(entry.DType);
@@ -92,20 +110,8 @@ public static class MappedSafetensors
 
     private static (long HeaderLength, List<Entry> Entries) ReadHeader(SafeFileHandle handle, long fileLength)
     {
-        Span<byte> prefix = stackalloc byte[8];
-        if (fileLength < 8 || RandomAccess.Read(handle, prefix, 0) != 8)
-        {
-            throw new InvalidDataException("shorter than a safetensors header");
-        }
-
-        var headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > fileLength)
-        {
-            throw new InvalidDataException($"header length {headerLength} does not fit a {fileLength}-byte file");
-        }
-
-        var header = new byte[headerLength];
-        RandomAccess.Read(handle, header, 8);
+        var header = ReadHeaderBytes(handle, fileLength);
+        var headerLength = header.LongLength;
         var dataLength = fileLength - 8 - headerLength;
         var entries = new List<Entry>();
         using var json = JsonDocument.Parse(header.AsMemory().TrimEnd((byte)' '));
@@ -132,6 +138,25 @@ public static class MappedSafetensors
         }
 
         return (headerLength, entries);
+    }
+
+    private static byte[] ReadHeaderBytes(SafeFileHandle handle, long fileLength)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        if (fileLength < 8 || RandomAccess.Read(handle, prefix, 0) != 8)
+        {
+            throw new InvalidDataException("shorter than a safetensors header");
+        }
+
+        var headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > fileLength)
+        {
+            throw new InvalidDataException($"header length {headerLength} does not fit a {fileLength}-byte file");
+        }
+
+        var header = new byte[headerLength];
+        RandomAccess.Read(handle, header, 8);
+        return header;
     }
 
     private static Entry ParseEntry(JsonProperty property)

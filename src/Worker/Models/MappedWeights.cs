@@ -12,10 +12,13 @@ public static class MappedWeights
     private const long PageBytes = 4096;
 
     /// <summary>Touches every page of every tensor; returns the bytes covered.</summary>
-    public static long PageIn(StateDict state, CancellationToken cancellationToken)
+    public static long PageIn(StateDict state, CancellationToken cancellationToken) => PageIn(state.Tensors.Values, cancellationToken);
+
+    /// <summary>Touches every page of every tensor; returns the bytes covered.</summary>
+    public static long PageIn(IEnumerable<torch.Tensor> tensors, CancellationToken cancellationToken)
     {
         long bytes = 0;
-        foreach (var tensor in state.Tensors.Values)
+        foreach (var tensor in tensors)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var itemSize = MappedSafetensors.ItemSize(tensor.dtype);
