@@ -14,6 +14,14 @@ public interface IModelStore
     /// <summary>Loads a model once (by kind+name) with <paramref name="load"/> and shares it afterwards.</summary>
     ValueTask<T> GetOrLoadAsync<T>(string kind, string name, Func<string, CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
         where T : class;
+
+    /// <summary>
+    /// Loads a model once with the loader the worker registered for its kind (for "checkpoints":
+    /// UNet, CLIP and VAE built), shared with the boot preload of the same kind/name.
+    /// </summary>
+    ValueTask<T> LoadAsync<T>(string kind, string name, CancellationToken cancellationToken)
+        where T : class =>
+        throw new NotSupportedException($"this model store has no loader for model kind '{kind}'");
 }
 
 /// <summary>The worker's input and output folders; names never escape them.</summary>

@@ -3,7 +3,10 @@ using ComfySnap.Worker.Engine;
 using ComfySnap.Worker.Engine.Nodes;
 using ComfySnap.Worker.Models;
 using ComfySnap.Worker.NodePacks;
+using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Worker.Nodes;
 using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Worker.Nodes.Loaders;
 using ComfySnap.Worker.Nodes.Upscale;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -29,7 +32,7 @@ public sealed class EngineBoot(
         timer.Run("torch load", LoadTorch);
         timer.Run("built-in nodes", () =>
         {
-            foreach (var node in CoreNodes.All().Concat(UpscaleNodes.All()))
+            foreach (var node in CoreNodes.All().Concat(UpscaleNodes.All()).Concat(DiffusionNodes.All()))
             {
                 registry.Register(node, "built-in");
             }
@@ -50,6 +53,12 @@ public sealed class EngineBoot(
         {
             var (kind, name) = SplitModelEntry(entry);
             await timer.RunAsync($"model {kind}/{name}", () => models.PreloadAsync(kind, name, cancellationToken)).ConfigureAwait(false);
+            if (kind == CheckpointLoaderSimple.ModelKind)
+            {
+                // A tiny render, so that the first job (or a restored worker's) pays no first-call costs.
+                var checkpoint = await models.LoadAsync<LoadedCheckpoint>(kind, name, cancellationToken).ConfigureAwait(false);
+                timer.Run($"warm-up {name}", () => DiffusionWarmup.Run(checkpoint, cancellationToken));
+            }
         }
     }
 

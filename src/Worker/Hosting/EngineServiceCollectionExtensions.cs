@@ -5,6 +5,8 @@ using ComfySnap.Worker.Engine.Execution;
 using ComfySnap.Worker.Engine.Nodes;
 using ComfySnap.Worker.Engine.Validation;
 using ComfySnap.Worker.Models;
+using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Worker.Text;
 using ComfySnap.Worker.NodePacks;
 using ComfySnap.Snapshots;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +32,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<NodePackLoader>();
         services.AddSingleton<IModelLoader, UpscaleModelFileLoader>();
         services.AddSingleton<IModelLoader, CheckpointFileLoader>();
+        services.AddSingleton<IModelLoader, VaeFileLoader>();
+        services.AddSingleton<ClipTokenizerProvider>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelStore>());
         services.AddSingleton<IWorkspace, Workspace>();

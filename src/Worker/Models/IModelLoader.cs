@@ -16,12 +16,3 @@ public sealed class UpscaleModelFileLoader : IModelLoader
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
         ValueTask.FromResult<object>(Esrgan.EsrganLoader.Load(path));
 }
-
-/// <summary>Checkpoints are kept as their raw state dict (all tensors on CPU).</summary>
-public sealed class CheckpointFileLoader : IModelLoader
-{
-    public string Kind => "checkpoints";
-
-    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<object>(StateDictLoader.Load(path));
-}

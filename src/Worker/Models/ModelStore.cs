@@ -17,8 +17,8 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     private static readonly string[] ModelExtensions = [".safetensors", ".sft", ".pth", ".pt", ".ckpt", ".bin"];
     private readonly ModelStoreOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loaded = new(StringComparer.Ordinal);
-    // State dicts read from safetensors, by file: their weights are mappings of the file.
-    private readonly ConcurrentDictionary<string, StateDict> _mapped = new(StringComparer.Ordinal);
+    // Models whose weights are file mappings, by file: paged in again after a restore.
+    private readonly ConcurrentDictionary<string, Func<CancellationToken, long>> _mapped = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IModelLoader> _loaders = loaders.ToDictionary(l => l.Kind, StringComparer.Ordinal);
 
     /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
@@ -31,7 +31,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     /// read them from disk page by page. Returns the bytes paged in.
     /// </summary>
     public long PageInMappedWeights(CancellationToken cancellationToken) =>
-        _mapped.Values.Sum(state => MappedWeights.PageIn(state, cancellationToken));
+        _mapped.Values.Sum(pageIn => pageIn(cancellationToken));
 
     public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
 
@@ -75,15 +75,30 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     /// <summary>Loads a model with the loader registered for its kind (used by the boot preload).</summary>
     public async Task<double> PreloadAsync(string kind, string name, CancellationToken cancellationToken)
     {
+        var watch = Stopwatch.StartNew();
+        await LoadAsync<object>(kind, name, cancellationToken).ConfigureAwait(false);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    public async ValueTask<T> LoadAsync<T>(string kind, string name, CancellationToken cancellationToken)
+        where T : class
+    {
         if (!_loaders.TryGetValue(kind, out var loader))
         {
             throw new InvalidOperationException($"No loader for model kind '{kind}' (known: {string.Join(", ", _loaders.Keys)})");
         }
 
-        var watch = Stopwatch.StartNew();
-        await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
-        return watch.Elapsed.TotalMilliseconds;
+        var model = await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
+        return model as T ?? throw new InvalidOperationException($"{kind}/{name} loaded as {model.GetType().Name}, not {typeof(T).Name}");
     }
+
+    /// <summary>Every file a loaded model's weights are mappings of (a snapshot depends on them).</summary>
+    public IReadOnlyList<string> MappedFiles() => [.. _loaded.Values
+        .Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully)
+        .Select(e => e.Value.Result)
+        .OfType<IPageableModel>()
+        .SelectMany(m => m.MappedFiles)
+        .Distinct(StringComparer.Ordinal)];
 
     public void Dispose()
     {
@@ -99,11 +114,16 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     {
         var watch = Stopwatch.StartNew();
         var model = await load(cancellationToken).ConfigureAwait(false);
-        if (model is StateDict state && StateDictLoader.IsSafetensors(path))
+        // Loaded means resident: map, then page in, so the first job never waits on the disk.
+        if (model is IPageableModel pageable)
         {
-            // Loaded means resident: map, then page in, so the first job never waits on the disk.
+            pageable.PageIn(cancellationToken);
+            _mapped[path] = pageable.PageIn;
+        }
+        else if (model is StateDict state && StateDictLoader.IsSafetensors(path))
+        {
             MappedWeights.PageIn(state, cancellationToken);
-            _mapped[path] = state;
+            _mapped[path] = ct => MappedWeights.PageIn(state, ct);
         }
 
         var ms = watch.Elapsed.TotalMilliseconds;

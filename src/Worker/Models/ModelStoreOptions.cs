@@ -11,6 +11,15 @@ public sealed class ModelStoreOptions
     /// <summary>Explicit roots per kind; a kind not listed lives in BaseDirectory/kind.</summary>
     public Dictionary<string, string> Roots { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Where weights converted to their compute dtype are written once and then mapped (fp16/bf16
+    /// checkpoints to fp32, CLIP rounded through fp16). Empty: BaseDirectory/.converted. A folder
+    /// that cannot be written means private in-memory copies (logged).
+    /// </summary>
+    public string ConvertedDirectory { get; set; } = "";
+
+    public string ResolvedConvertedDirectory => Path.GetFullPath(ConvertedDirectory is { Length: > 0 } dir ? dir : Path.Combine(BaseDirectory, ".converted"));
+
     /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
     public List<string> Preload { get; set; } = [];
 }

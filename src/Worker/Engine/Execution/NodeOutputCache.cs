@@ -88,7 +88,7 @@ internal static class TensorOwnership
     public static IEnumerable<torch.Tensor> TensorsOf(object? value) => value switch
     {
         torch.Tensor t => [t],
-        Latent l => [l.Samples],
+        ITensorHolder holder => holder.Tensors,
         _ => [],
     };
 

@@ -149,7 +149,7 @@ public sealed class WorkflowExecutor(
     private static object? Keep(object? value, HashSet<IntPtr> inputTensors) => value switch
     {
         torch.Tensor t => Own(t, inputTensors),
-        Latent l => new Latent(Own(l.Samples, inputTensors)),
+        ITensorHolder holder => holder.MapTensors(t => Own(t, inputTensors)),
         _ => value,
     };
 

@@ -22,6 +22,12 @@ public sealed class ComputeWeights : IDisposable
 
     private ComputeWeights(Dictionary<string, torch.Tensor> tensors, List<torch.Tensor> owned, IReadOnlyList<string> mappedFiles, string? conversionNote)
     {
+        // Weights live as long as the model, not as long as whatever dispose scope loaded them (a node's).
+        foreach (var tensor in owned)
+        {
+            tensor.DetachFromDisposeScope();
+        }
+
         Tensors = tensors;
         _owned = owned;
         MappedFiles = mappedFiles;

@@ -7,6 +7,7 @@ public sealed class Conv2d
 {
     private readonly Tensor _weight;
     private readonly Tensor _bias;
+    private readonly long[]? _asKernel;
     private readonly long[] _stride;
     private readonly long[] _padding;
 
@@ -24,11 +25,22 @@ public sealed class Conv2d
 
     private Conv2d(WeightScope w, long inChannels, long outChannels)
     {
-        _weight = w.Take("weight", [outChannels, inChannels], WeightRole.Weight, inChannels).view(outChannels, inChannels, 1, 1);
+        // Viewed as [out,in,1,1] per call: a view made here would belong to the loader's dispose scope.
+        _weight = w.Take("weight", [outChannels, inChannels], WeightRole.Weight, inChannels);
+        _asKernel = [outChannels, inChannels, 1, 1];
         _bias = w.Take("bias", [outChannels], WeightRole.Bias);
         _stride = [1, 1];
         _padding = [0, 0];
     }
 
-    public Tensor Forward(Tensor x) => nn.functional.conv2d(x, _weight, _bias, _stride, _padding);
+    public Tensor Forward(Tensor x)
+    {
+        if (_asKernel is null)
+        {
+            return nn.functional.conv2d(x, _weight, _bias, _stride, _padding);
+        }
+
+        using var kernel = _weight.view(_asKernel);
+        return nn.functional.conv2d(x, kernel, _bias, _stride, _padding);
+    }
 }

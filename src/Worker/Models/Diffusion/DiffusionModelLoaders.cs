@@ -1,0 +1,34 @@
+using ComfySnap.Worker.Nodes.Loaders;
+using ComfySnap.Worker.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Worker.Models.Diffusion;
+
+/// <summary>Loads "checkpoints" as SD 1.x: UNet, CLIP (with the shared tokenizer) and VAE over mapped compute-ready weights.</summary>
+public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, ClipTokenizerProvider tokenizer, ILogger<CheckpointFileLoader> logger) : IModelLoader
+{
+    public string Kind => CheckpointLoaderSimple.ModelKind;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory);
+        logger.LogInformation("Checkpoint {Checkpoint}; {Ignored} unused keys ignored", checkpoint.ToString(), checkpoint.IgnoredKeys.Count);
+        if (checkpoint.ConversionNote is { } note)
+        {
+            logger.LogWarning("Converted weights of {Checkpoint} are private copies, not shared mappings: {Reason}", Path.GetFileName(path), note);
+        }
+
+        return ValueTask.FromResult<object>(new LoadedCheckpoint(checkpoint, tokenizer.Tokenizer));
+    }
+}
+
+/// <summary>Loads "vae" files for VAELoader.</summary>
+public sealed class VaeFileLoader(IOptions<ModelStoreOptions> options) : IModelLoader
+{
+    public string Kind => VAELoader.ModelKind;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(VaeFile.Load(path, options.Value.ResolvedConvertedDirectory));
+}

@@ -1,0 +1,20 @@
+using ComfySnap.Worker.Sampling;
+using ComfySnap.Worker.Text;
+
+namespace ComfySnap.Worker.Models.Diffusion;
+
+/// <summary>What the model store keeps for a checkpoint: the models and the node values built on them (MODEL, CLIP; VAE is the checkpoint's).</summary>
+public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokenizer) : IPageableModel, IDisposable
+{
+    public SdCheckpoint Checkpoint { get; } = checkpoint;
+
+    public DiffusionModel Model { get; } = new(checkpoint.Unet, ModelSamplingDiscrete.Sd1, System.IO.Path.GetFileName(checkpoint.Path));
+
+    public ClipEncoder Clip { get; } = new(checkpoint.Clip, tokenizer);
+
+    public IReadOnlyList<string> MappedFiles => Checkpoint.MappedFiles;
+
+    public long PageIn(CancellationToken cancellationToken) => Checkpoint.PageIn(cancellationToken);
+
+    public void Dispose() => Checkpoint.Dispose();
+}

@@ -1,0 +1,29 @@
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Nodes.Conditioning;
+using ComfySnap.Worker.Nodes.Latents;
+using ComfySnap.Worker.Nodes.Loaders;
+using ComfySnap.Worker.Nodes.Sampling;
+
+namespace ComfySnap.Worker.Nodes;
+
+/// <summary>ComfyUI's Stable Diffusion nodes (loaders, conditioning, sampling, latent), one instance each.</summary>
+public static class DiffusionNodes
+{
+    public static IReadOnlyList<ComfyNode> All() =>
+    [
+        new CheckpointLoaderSimple(),
+        new VAELoader(),
+        new CLIPTextEncode(),
+        new CLIPSetLastLayer(),
+        new ConditioningCombine(),
+        new KSampler(),
+        new KSamplerAdvanced(),
+        new VAEDecode(),
+        new VAEEncode(),
+        new VAEDecodeTiled(),
+        new VAEEncodeForInpaint(),
+        new SetLatentNoiseMask(),
+        new LatentUpscale(),
+        new LatentUpscaleBy(),
+    ];
+}

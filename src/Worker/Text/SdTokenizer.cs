@@ -1,0 +1,79 @@
+namespace ComfySnap.Worker.Text;
+
+/// <summary>
+/// ComfyUI's SD1 prompt tokenizer (sd1_clip.py SDTokenizer.tokenize_with_weights; sdref): emphasis
+/// weights, embedding references dropped, CLIP BPE per piece, then windows of 77 tokens. Thread-safe.
+/// </summary>
+public sealed class SdTokenizer(ClipBpe bpe)
+{
+    /// <summary>Tokens per window: start, up to 75 prompt tokens, end, padding.</summary>
+    public const int WindowLength = 77;
+
+    /// <summary>A piece of at least this many tokens is split across windows; a shorter one moves whole.</summary>
+    public const int MaxWordLength = 8;
+
+    public const int StartToken = ClipBpe.StartOfText;
+    public const int EndToken = ClipBpe.EndOfText;
+    public const int PadToken = ClipBpe.EndOfText;
+
+    private static readonly WeightedToken Start = new(StartToken, 1.0);
+    private static readonly WeightedToken End = new(EndToken, 1.0);
+    private static readonly WeightedToken Pad = new(PadToken, 1.0);
+
+    /// <summary>
+    /// The prompt as windows of exactly 77 weighted tokens; an empty prompt gives one window
+    /// (start, end, padding).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<WeightedToken>> TokenizeWithWeights(string text)
+    {
+        var windows = new List<IReadOnlyList<WeightedToken>>();
+        var window = new List<WeightedToken>(WindowLength) { Start };
+        foreach (var group in Groups(text))
+        {
+            var isLarge = group.Count >= MaxWordLength;
+            var next = 0;
+            while (next < group.Count)
+            {
+                var left = group.Count - next;
+                if (left + window.Count <= WindowLength - 1)
+                {
+                    window.AddRange(group.Skip(next));
+                    break;
+                }
+
+                var room = WindowLength - window.Count - 1;
+                if (isLarge)
+                {
+                    window.AddRange(group.Skip(next).Take(room));
+                    window.Add(End);
+                    next += room;
+                }
+                else
+                {
+                    window.Add(End);
+                    window.AddRange(Enumerable.Repeat(Pad, room));
+                }
+
+                windows.Add(window);
+                window = new List<WeightedToken>(WindowLength) { Start };
+            }
+        }
+
+        window.Add(End);
+        window.AddRange(Enumerable.Repeat(Pad, WindowLength - window.Count));
+        windows.Add(window);
+        return windows;
+    }
+
+    /// <summary>Each text piece's tokens, all with the piece's weight: BPE never crosses a piece boundary.</summary>
+    private IEnumerable<List<WeightedToken>> Groups(string text)
+    {
+        foreach (var piece in PromptWeights.Parse(text))
+        {
+            foreach (var words in EmbeddingReferences.TextsWithoutEmbeddings(piece.Text))
+            {
+                yield return bpe.Encode(words).Select(id => new WeightedToken(id, piece.Weight)).ToList();
+            }
+        }
+    }
+}
