@@ -36,6 +36,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
         }
 
         var stdio = worker.StdioKeys();
+        var mappedFiles = ProcFs.MappedFiles(worker.HostPid);
         var dumpWatch = Stopwatch.StartNew();
         await criu.DumpAsync(worker.HostPid, images, cancellationToken);
         logger.LogInformation("Dumped in {ElapsedMs} ms", dumpWatch.ElapsedMilliseconds);
@@ -53,7 +54,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
             WorkerFiles = WorkerFingerprint.Of(workerDirectory),
             NodePackDirectory = Path.GetFullPath(request.NodePackDirectory),
             NodePackFiles = FileDigest.OfFolder(request.NodePackDirectory, "*.dll"),
-            ModelFiles = ModelFingerprint.Of(request.ModelsDirectory, request.Preload),
+            ModelFiles = ModelFingerprint.Of(request.ModelsDirectory, request.Preload, mappedFiles),
             PreparePhases = phases,
             ImageBytes = Directory.EnumerateFiles(images).Sum(f => new FileInfo(f).Length),
             ImageFiles = imageFiles,

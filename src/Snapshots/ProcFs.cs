@@ -47,6 +47,16 @@ public static class ProcFs
     }
 
     /// <summary>True while the process exists and is not a zombie.</summary>
+    /// <summary>Regular files the process has mapped (from /proc/PID/maps), as absolute paths.</summary>
+    public static IReadOnlyList<string> MappedFiles(int pid) =>
+    [
+        .. File.ReadLines($"/proc/{pid}/maps")
+            .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length == 6 && parts[5].StartsWith('/'))
+            .Select(parts => parts[5].Trim())
+            .Distinct(StringComparer.Ordinal),
+    ];
+
     public static bool IsAlive(int pid)
     {
         try

@@ -18,13 +18,26 @@ public static class WorkerFingerprint
 /// <summary>Identities of the preloaded model files ("kind/name" under the models folder).</summary>
 public static class ModelFingerprint
 {
-    public static SortedDictionary<string, string> Of(string modelsDirectory, IEnumerable<string> preload)
+    /// <summary>
+    /// The preloaded model files, plus every other file under the models folder the prepared
+    /// process maps (weights converted to their compute dtype): a restore depends on all of them.
+    /// </summary>
+    public static SortedDictionary<string, string> Of(string modelsDirectory, IEnumerable<string> preload, IEnumerable<string>? mappedFiles = null)
     {
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in preload)
         {
             var path = Path.GetFullPath(Path.Combine(modelsDirectory, entry));
             files[path] = File.Exists(path) ? FileDigest.IdentityOf(path) : "missing";
+        }
+
+        var root = Path.GetFullPath(modelsDirectory) + Path.DirectorySeparatorChar;
+        foreach (var path in mappedFiles ?? [])
+        {
+            if (path.StartsWith(root, StringComparison.Ordinal) && File.Exists(path))
+            {
+                files[path] = FileDigest.IdentityOf(path);
+            }
         }
 
         return files;

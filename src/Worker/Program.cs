@@ -46,5 +46,17 @@ var demoCount = new Option<int>("--count") { Description = "Publish each workflo
 var demo = new Command("demo", "Run the shipped workflows on an embedded worker (in-memory bus and cache) and print timings") { demoOut, demoCount };
 demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(demoOut)!, parse.GetValue(demoCount), null, Spectre.Console.AnsiConsole.Console, ct));
 
-var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare };
+var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16)" };
+var checkpointOut = new Argument<FileInfo>("out") { Description = "The .safetensors file to write (e.g. models/checkpoints/sd15-random.safetensors)" };
+var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: fp32; fp16 for sd15-full)" };
+var seed = new Option<long>("--seed") { Description = "Generator seed (same preset and seed: same weights)", DefaultValueFactory = _ => 0 };
+var sideFile = new Option<bool>("--side-file") { Description = "Also write NAME.arch.json with the head counts" };
+var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x checkpoint in the real single-file layout (renders noise; for running and measuring)")
+{
+    preset, checkpointOut, dtype, seed, sideFile,
+};
+makeCheckpoint.SetAction(parse => MakeCheckpointCommand.Run(
+    parse.GetValue(preset)!, parse.GetValue(checkpointOut)!, parse.GetValue(dtype), parse.GetValue(seed), parse.GetValue(sideFile), Spectre.Console.AnsiConsole.Console));
+
+var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare, makeCheckpoint };
 return await root.Parse(args).InvokeAsync();

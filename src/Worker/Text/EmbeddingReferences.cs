@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ComfySnap.Worker.Text;
 
 /// <summary>
@@ -12,8 +14,14 @@ public static class EmbeddingReferences
     private static readonly string[] Separators = [" " + Prefix, "\n" + Prefix];
 
     /// <summary>The texts of <paramref name="piece"/> left to tokenize, in order, with embedding names removed.</summary>
-    public static IEnumerable<string> TextsWithoutEmbeddings(string piece)
+    public static IReadOnlyList<string> TextsWithoutEmbeddings(string piece)
     {
+        if (!piece.Contains(Prefix, StringComparison.Ordinal))
+        {
+            return piece.Length == 0 ? [] : [piece];
+        }
+
+        var texts = new List<string>();
         var words = piece.Split(Separators, StringSplitOptions.None);
         for (var i = 0; i < words.Length; i++)
         {
@@ -25,13 +33,15 @@ public static class EmbeddingReferences
 
             if (!word.StartsWith(Prefix, StringComparison.Ordinal))
             {
-                yield return word;
+                texts.Add(word);
             }
             else if (TextAfterName(word[Prefix.Length..]) is { Length: > 0 } rest)
             {
-                yield return rest;
+                texts.Add(rest);
             }
         }
+
+        return texts;
     }
 
     // What follows the name: the other whitespace-separated words, behind whatever the name's own
@@ -47,7 +57,20 @@ public static class EmbeddingReferences
         var rest = string.Join(' ', parts.Skip(1));
         var name = parts[0];
         var stripped = name.Trim(',');
-        return stripped.Length < name.Length ? $"{name[stripped.Length..]} {rest}" : rest;
+        if (stripped.Length == name.Length)
+        {
+            return rest;
+        }
+
+        // Python slices by code points: skip as many of the name's as the stripped name has.
+        var kept = name.AsSpan();
+        for (var skip = stripped.EnumerateRunes().Count(); skip > 0 && kept.Length > 0; skip--)
+        {
+            Rune.DecodeFromUtf16(kept, out _, out var width);  // a lone surrogate counts as one, as in Python
+            kept = kept[width..];
+        }
+
+        return $"{kept} {rest}";
     }
 
     // str.split() without arguments.

@@ -18,23 +18,33 @@ public static partial class PythonFloat
     public static bool TryParse(string text, out double value)
     {
         value = 0;
-        if (ToAscii(text) is not { } ascii || WithoutUnderscores(ascii.Trim(AsciiSpace.ToCharArray())) is not { } number)
+        if (ToAscii(text) is not { } ascii)
         {
             return false;
         }
 
-        var named = number.TrimStart('+', '-').ToUpperInvariant();
-        var sign = number.StartsWith('-') ? -1 : 1;
-        if (named is "INF" or "INFINITY")
+        var number = ascii.AsSpan().Trim(AsciiSpace);
+        if (number.Contains('_'))
         {
-            value = sign * double.PositiveInfinity;
-            return number.Length - named.Length <= 1;
+            if (WithoutUnderscores(number) is not { } plain)
+            {
+                return false;
+            }
+
+            number = plain;
         }
 
-        if (named == "NAN")
+        var unsigned = number.Length > 0 && number[0] is '+' or '-' ? number[1..] : number;
+        if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+        {
+            value = number[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
+        }
+
+        if (unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase))
         {
             value = double.NaN;
-            return number.Length - named.Length <= 1;
+            return true;
         }
 
         return Decimal().IsMatch(number) && double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
@@ -74,13 +84,8 @@ public static partial class PythonFloat
     }
 
     // An underscore must sit between two digits ("1_000"), then it is dropped.
-    private static string? WithoutUnderscores(string text)
+    private static string? WithoutUnderscores(ReadOnlySpan<char> text)
     {
-        if (!text.Contains('_', StringComparison.Ordinal))
-        {
-            return text;
-        }
-
         for (var i = 0; i < text.Length; i++)
         {
             if (text[i] == '_' && (i == 0 || i == text.Length - 1 || !char.IsAsciiDigit(text[i - 1]) || !char.IsAsciiDigit(text[i + 1])))
@@ -89,7 +94,7 @@ public static partial class PythonFloat
             }
         }
 
-        return text.Replace("_", "", StringComparison.Ordinal);
+        return text.ToString().Replace("_", "", StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\z", RegexOptions.CultureInvariant)]

@@ -30,21 +30,23 @@ public sealed class SdTokenizer(ClipBpe bpe)
         var window = new List<WeightedToken>(WindowLength) { Start };
         foreach (var group in Groups(text))
         {
-            var isLarge = group.Count >= MaxWordLength;
+            var isLarge = group.Length >= MaxWordLength;
             var next = 0;
-            while (next < group.Count)
+            while (next < group.Length)
             {
-                var left = group.Count - next;
+                var left = group.Length - next;
                 if (left + window.Count <= WindowLength - 1)
                 {
-                    window.AddRange(group.Skip(next));
+                    window.AddRange(group.AsSpan(next));
                     break;
                 }
 
+                // It does not fit: a large piece fills this window and goes on in the next one, a
+                // small one moves whole to the next one (this one is closed with end and padding).
                 var room = WindowLength - window.Count - 1;
                 if (isLarge)
                 {
-                    window.AddRange(group.Skip(next).Take(room));
+                    window.AddRange(group.AsSpan(next, room));
                     window.Add(End);
                     next += room;
                 }
@@ -66,13 +68,20 @@ public sealed class SdTokenizer(ClipBpe bpe)
     }
 
     /// <summary>Each text piece's tokens, all with the piece's weight: BPE never crosses a piece boundary.</summary>
-    private IEnumerable<List<WeightedToken>> Groups(string text)
+    private IEnumerable<WeightedToken[]> Groups(string text)
     {
         foreach (var piece in PromptWeights.Parse(text))
         {
             foreach (var words in EmbeddingReferences.TextsWithoutEmbeddings(piece.Text))
             {
-                yield return bpe.Encode(words).Select(id => new WeightedToken(id, piece.Weight)).ToList();
+                var ids = bpe.Encode(words);
+                var group = new WeightedToken[ids.Count];
+                for (var i = 0; i < group.Length; i++)
+                {
+                    group[i] = new WeightedToken(ids[i], piece.Weight);
+                }
+
+                yield return group;
             }
         }
     }

@@ -1,16 +1,17 @@
 using ComfySnap.Snapshots;
 using ComfySnap.Tests.Support;
-using ComfySnap.Tests.Upscale.Support;
 using ComfySnap.Worker.Boot;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using TorchSharp;
+using ComfySnap.Worker.Models.Diffusion.Generation;
 
 namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>
 /// Builds one real snapshot for the snapshot tests: the worker with the example node pack and a
-/// preloaded 256 MiB checkpoint, prepared in its own PID namespace and dumped with CRIU.
+/// preloaded SD 1.x checkpoint (random weights, preset "small", fp32, 60 MB: UNet and VAE mapped
+/// from the file, CLIP converted once into models/.converted), prepared in its own PID namespace
+/// and dumped with CRIU.
 /// </summary>
 public sealed class SnapshotFixture : IAsyncLifetime
 {
@@ -22,7 +23,9 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
     public string ModelsDirectory => Path.Combine(Root, "models");
 
-    public string ModelPath => Path.Combine(ModelsDirectory, "checkpoints", "big.safetensors");
+    public const string CheckpointName = "sd-small.safetensors";
+
+    public string ModelPath => Path.Combine(ModelsDirectory, "checkpoints", CheckpointName);
 
     public SnapshotManifest Manifest { get; private set; } = null!;
 
@@ -32,12 +35,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(ModelsDirectory, "checkpoints"));
-        using (var scope = torch.NewDisposeScope())
-        {
-            var weights = new Dictionary<string, torch.Tensor> { ["model.weight"] = torch.rand(64L * 1024 * 1024) };
-            CheckpointFiles.WriteSafetensors(Path.GetDirectoryName(ModelPath)!, Path.GetFileName(ModelPath), weights);
-        }
+        RandomCheckpoint.Write(CheckpointPreset.Small, ModelPath, "fp32", seed: 7);
 
         TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
 
@@ -52,7 +50,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
         foreach (var a in new[]
         {
             TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", output, "--worker", WorkerDll,
-            "--models-dir", ModelsDirectory, "--node-packs", nodePacks, "--preload", "checkpoints/big.safetensors",
+            "--models-dir", ModelsDirectory, "--node-packs", nodePacks, "--preload", "checkpoints/" + CheckpointName,
         })
         {
             info.ArgumentList.Add(a);

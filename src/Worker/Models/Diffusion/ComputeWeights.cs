@@ -74,6 +74,16 @@ public sealed class ComputeWeights : IDisposable
             return roundToHalf(key) ? source.to_type(torch.float16).to_type(torch.float32) : source.to_type(torch.float32);
         }
 
+        // The original view is released, so a fully converted checkpoint is not mapped at all.
+        void Replace(string key, torch.Tensor replacement)
+        {
+            var original = tensors[key];
+            owned.Remove(original);
+            original.Dispose();
+            tensors[key] = replacement;
+            owned.Add(replacement);
+        }
+
         string? note = null;
         var sideFile = conversionDirectory is null ? null : SideFilePath(checkpointPath, conversionDirectory);
         if (sideFile is not null && TryEnsureSideFile(sideFile, toConvert, tensors, Convert, out note))
@@ -81,8 +91,7 @@ public sealed class ComputeWeights : IDisposable
             var converted = MappedSafetensors.Read(sideFile);
             foreach (var (key, tensor) in converted)
             {
-                tensors[key] = tensor;
-                owned.Add(tensor);
+                Replace(key, tensor);
             }
 
             files.Add(Path.GetFullPath(sideFile));
@@ -92,9 +101,7 @@ public sealed class ComputeWeights : IDisposable
             note ??= "no conversion folder configured";
             foreach (var key in toConvert)
             {
-                var copy = Convert(key);
-                tensors[key] = copy;
-                owned.Add(copy);
+                Replace(key, Convert(key));
             }
         }
 
