@@ -116,6 +116,18 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
             var (done, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.WorkflowCompleted>(c => c.JobId == $"restored-job-{i}", TimeSpan.FromSeconds(60));
             Assert.Equal(cold, done.Outputs.Single().Sha256, ignoreCase: true);
         }
+
+        // A Stable Diffusion render from the preloaded checkpoint: ComfyUI's default graph over the queue.
+        var sd = DefaultWorkflowAt64Pixels();
+        string coldSd;
+        await using (var harness = await EngineHarness.StartAsync(settings: new Dictionary<string, string?> { ["Models:BaseDirectory"] = fixture.ModelsDirectory }))
+        {
+            coldSd = Convert.ToHexStringLower(SHA256.HashData((await harness.RunAsync(sd)).Outputs.Single().Artifact.Bytes.Span));
+        }
+
+        await bus.SendAsync(new ComfySnap.Contracts.RunWorkflow("restored-sd-job", sd, CachePolicy: ComfySnap.Contracts.CachePolicy.Bypass));
+        var (render, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.WorkflowCompleted>(c => c.JobId == "restored-sd-job", TimeSpan.FromSeconds(120));
+        Assert.Equal(coldSd, render.Outputs.Single().Sha256, ignoreCase: true);
     }
 
     [Fact]
