@@ -15,6 +15,7 @@ public sealed class DemoTests
         Assert.Contains(booted.Phases, p => p.Name == "bus connect");
         Assert.Contains(jobs, j => j.Workflow == "image-ops.json");
         Assert.Contains(jobs, j => j.Workflow == "upscale.json");
+        Assert.Contains(jobs, j => j.Workflow == "default-txt2img.json");
         Assert.All(jobs, j => Assert.NotNull(j.Completed));
         foreach (var group in jobs.GroupBy(j => j.Workflow))
         {
