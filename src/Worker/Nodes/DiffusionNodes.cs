@@ -21,6 +21,7 @@ public static class DiffusionNodes
         new VAEDecode(),
         new VAEEncode(),
         new VAEDecodeTiled(),
+        new VAEEncodeTiled(),
         new VAEEncodeForInpaint(),
         new SetLatentNoiseMask(),
         new LatentUpscale(),
