@@ -10,7 +10,7 @@ namespace ComfySnap.Tests.Diffusion;
 /// several 77-token windows, CLIPSetLastLayer, batch 2 at a non-square size, img2img with
 /// denoise 0.6 and a two-stage KSamplerAdvanced. Regenerate with Fixtures/goldens/README.md.
 /// </summary>
-public sealed class GoldenParityTests(SdEngineFixture sd) : IClassFixture<SdEngineFixture>
+public sealed class GoldenParityTests(SdEngineFixture sd, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<SdEngineFixture>
 {
     private const double MaxTolerance = 3;
     private const double MeanTolerance = 0.5;
@@ -32,6 +32,7 @@ public sealed class GoldenParityTests(SdEngineFixture sd) : IClassFixture<SdEngi
         for (var i = 0; i < produced.Count; i++)
         {
             var (max, mean) = PixelComparison.Compare(await File.ReadAllBytesAsync(expectedFiles[i]), produced[i].Bytes.ToArray());
+            output.WriteLine($"{name} image {i}: max |diff| {max}, mean {mean:F4}");
             Assert.True(max <= MaxTolerance && mean <= MeanTolerance, $"{name} image {i}: max |diff| {max}, mean {mean:F4} (tolerance {MaxTolerance} / {MeanTolerance})");
         }
     }
