@@ -18,18 +18,15 @@ public sealed class ComputeWeights : IDisposable
     /// <summary>Bumped when the conversion rules change, so old side files are not reused.</summary>
     private const string ConversionVersion = "compute-v1";
 
-    private readonly List<torch.Tensor> _owned;
-
-    private ComputeWeights(Dictionary<string, torch.Tensor> tensors, List<torch.Tensor> owned, IReadOnlyList<string> mappedFiles, string? conversionNote)
+    private ComputeWeights(Dictionary<string, torch.Tensor> tensors, IReadOnlyList<string> mappedFiles, string? conversionNote)
     {
         // Weights live as long as the model, not as long as whatever dispose scope loaded them (a node's).
-        foreach (var tensor in owned)
+        foreach (var tensor in tensors.Values)
         {
             tensor.DetachFromDisposeScope();
         }
 
         Tensors = tensors;
-        _owned = owned;
         MappedFiles = mappedFiles;
         ConversionNote = conversionNote;
     }
@@ -61,11 +58,10 @@ public sealed class ComputeWeights : IDisposable
             .Where(kv => keep(kv.Key) && kv.Value.is_floating_point() && (kv.Value.dtype != torch.float32 || roundToHalf(kv.Key)))
             .Select(kv => kv.Key)
             .ToList();
-        var owned = new List<torch.Tensor>(tensors.Values);
         var files = new List<string> { Path.GetFullPath(checkpointPath) };
         if (toConvert.Count == 0)
         {
-            return new ComputeWeights(tensors, owned, files, null);
+            return new ComputeWeights(tensors, files, null);
         }
 
         torch.Tensor Convert(string key)
@@ -77,11 +73,8 @@ public sealed class ComputeWeights : IDisposable
         // The original view is released, so a fully converted checkpoint is not mapped at all.
         void Replace(string key, torch.Tensor replacement)
         {
-            var original = tensors[key];
-            owned.Remove(original);
-            original.Dispose();
+            tensors[key].Dispose();
             tensors[key] = replacement;
-            owned.Add(replacement);
         }
 
         string? note = null;
@@ -105,7 +98,7 @@ public sealed class ComputeWeights : IDisposable
             }
         }
 
-        return new ComputeWeights(tensors, owned, files, note);
+        return new ComputeWeights(tensors, files, note);
     }
 
     /// <summary>Where the converted tensors of <paramref name="checkpointPath"/> live: changes whenever the checkpoint does.</summary>
@@ -149,7 +142,7 @@ public sealed class ComputeWeights : IDisposable
 
     public void Dispose()
     {
-        foreach (var tensor in _owned)
+        foreach (var tensor in Tensors.Values)
         {
             tensor.Dispose();
         }

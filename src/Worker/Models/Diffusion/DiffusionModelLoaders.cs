@@ -13,8 +13,9 @@ public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, Cl
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory);
-        logger.LogInformation("Checkpoint {Checkpoint}; {Ignored} unused keys ignored", checkpoint.ToString(), checkpoint.IgnoredKeys.Count);
+        logger.LogInformation("Checkpoint {Checkpoint} mapped and built in {ElapsedMs:0} ms; {Ignored} unused keys ignored", checkpoint.ToString(), watch.Elapsed.TotalMilliseconds, checkpoint.IgnoredKeys.Count);
         if (checkpoint.ConversionNote is { } note)
         {
             logger.LogWarning("Converted weights of {Checkpoint} are private copies, not shared mappings: {Reason}", Path.GetFileName(path), note);
