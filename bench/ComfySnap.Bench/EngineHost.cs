@@ -19,15 +19,22 @@ public sealed class EngineHost : IDisposable
 
     public WorkflowEngine Engine => _host.Services.GetRequiredService<WorkflowEngine>();
 
-    public static async Task<EngineHost> StartAsync(string workDirectory, CancellationToken ct)
+    /// <summary>Boots the host; <paramref name="settings"/> add to (or replace) the bench defaults (e.g. Models:BaseDirectory).</summary>
+    public static async Task<EngineHost> StartAsync(string workDirectory, CancellationToken ct, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = WorkerHostFactory.CreateBuilder(new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["Engine:NodeCacheBytes"] = "0",
             ["Workspace:OutputDirectory"] = Path.Combine(workDirectory, "output"),
             ["NodePacks:Directory"] = Path.Combine(workDirectory, "no-packs"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
-        }, logToStandardError: true).Build();
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var host = WorkerHostFactory.CreateBuilder(configuration, logToStandardError: true).Build();
         await host.Services.GetRequiredService<ColdBoot>().RunAsync(new PhaseTimer(NullLogger.Instance), ct);
         return new EngineHost(host);
     }

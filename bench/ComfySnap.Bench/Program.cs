@@ -1,16 +1,22 @@
 using System.CommandLine;
 using System.Text.Json;
 using ComfySnap.Bench;
+using ComfySnap.Worker.Models.Diffusion.Generation;
 using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes
 // bench/results/SUITE.json. Ratios are always measured side by side in the same run.
-var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | cache | batch | boot | all", DefaultValueFactory = _ => "all" };
-var runs = new Option<int>("--runs") { Description = "Measured runs per mode", DefaultValueFactory = _ => 5 };
-var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite", DefaultValueFactory = _ => 1024 };
+var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | cache | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
+var runs = new Option<int?>("--runs") { Description = "Measured runs per mode (engine, boot: default 5; diffusion: 3)" };
+var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite's blob profile", DefaultValueFactory = _ => 1024 };
 var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead and cache suites", DefaultValueFactory = _ => 200 };
 var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs };
+var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job) or sd (SD checkpoint of --preset, default graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
+var preset = new Option<string>("--preset") { Description = "Checkpoint preset for boot --profile sd and diffusion: tiny, small or sd15-full", DefaultValueFactory = _ => CheckpointPreset.Sd15Full.Name };
+var size = new Option<int>("--size") { Description = "Image side of the diffusion suite's UNet step and VAE decode", DefaultValueFactory = _ => 512 };
+var threads = new Option<int>("--threads") { Description = "Torch threads for the diffusion suite, both sides (0: torch's default)", DefaultValueFactory = _ => 0 };
+var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -19,19 +25,23 @@ root.SetAction(async (parse, ct) =>
     var name = parse.GetValue(suite)!;
     // What reproduces a suite's numbers: its name plus the options given (defaults otherwise).
     var options = args.Where(a => a != name).ToList();
+    // boot-sd and diffusion take minutes of full-size Stable Diffusion: not part of `all`.
     var selected = name == "all" ? ["engine", "micro", "overhead", "cache", "batch", "boot"] : new[] { name };
+    var bootProfile = parse.GetValue(profile)!;
     foreach (var s in selected)
     {
         AnsiConsole.MarkupLine($"[bold]suite {s}[/]");
         Dictionary<string, object?> values = s switch
         {
-            "boot" => await new BootSuite(context, parse.GetValue(runs), parse.GetValue(modelMiB)).RunAsync(ct),
-            "engine" => await new EngineSuite(context, parse.GetValue(runs)).RunAsync(ct),
+            "boot" => await new BootSuite(context, parse.GetValue(runs) ?? 5, parse.GetValue(modelMiB), bootProfile, CheckpointPreset.Named(parse.GetValue(preset)!)).RunAsync(ct),
+            "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
-            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, cache, batch, boot, all)"),
+            "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.Named(parse.GetValue(preset)!),
+                parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
+            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, cache, batch, boot, diffusion, all)"),
         };
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)
@@ -40,11 +50,40 @@ root.SetAction(async (parse, ct) =>
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct)}");
+        // A boot profile other than the default writes boot-PROFILE.json.
+        var file = s == "boot" && bootProfile != BootSuite.BlobProfile ? $"boot-{bootProfile}" : s;
+        AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct, file)}");
     }
 
     return 0;
 });
+
+// The diffusion suite's child processes (not for direct use).
+var childModels = new Argument<string>("models");
+var childWork = new Argument<string>("work");
+var childCheckpoint = new Argument<string>("checkpoint");
+var childSize = new Argument<int>("size");
+var childRuns = new Argument<int>("runs");
+var childThreads = new Argument<int>("threads");
+var unetChild = new Command(DiffusionChild.UnetCommand) { Hidden = true };
+foreach (var argument in new Argument[] { childModels, childWork, childCheckpoint, childSize, childRuns, childThreads })
+{
+    unetChild.Arguments.Add(argument);
+}
+
+unetChild.SetAction((parse, ct) => DiffusionChild.UnetAsync(parse.GetValue(childModels)!, parse.GetValue(childWork)!, parse.GetValue(childCheckpoint)!,
+    parse.GetValue(childSize), parse.GetValue(childRuns), parse.GetValue(childThreads), ct));
+var rssWorkflow = new Argument<string>("workflow");
+var rssRenders = new Argument<int>("renders");
+var rssChild = new Command(DiffusionChild.RssCommand) { Hidden = true };
+foreach (var argument in new Argument[] { childModels, childWork, rssWorkflow, rssRenders })
+{
+    rssChild.Arguments.Add(argument);
+}
+
+rssChild.SetAction((parse, ct) => DiffusionChild.RssAsync(parse.GetValue(childModels)!, parse.GetValue(childWork)!, parse.GetValue(rssWorkflow)!, parse.GetValue(rssRenders), ct));
+root.Subcommands.Add(unetChild);
+root.Subcommands.Add(rssChild);
 return await root.Parse(args).InvokeAsync();
 
 // A series as "median (p90, p99, min-max, runs)"; anything else as JSON.
@@ -53,5 +92,6 @@ static string Display(object? value) => value switch
     Stats s => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"{s.Median:0.###} (p90 {s.P90:0.###}, p99 {s.P99:0.###}, min {s.Min:0.###}, max {s.Max:0.###}, {s.Runs} runs)"),
     double d => d.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+    string text => text,
     _ => JsonSerializer.Serialize(value),
 };

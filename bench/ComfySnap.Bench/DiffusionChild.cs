@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ComfySnap.Worker.Engine;
+using ComfySnap.Worker.Models;
+using ComfySnap.Worker.Models.Diffusion;
+using Microsoft.Extensions.DependencyInjection;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ComfySnap.Bench;
+
+/// <summary>What the C# side of the diffusion suite measured, in its own process (seconds, MiB).</summary>
+public sealed record DiffusionMeasurement(
+    int Threads, double LoadS, double RssAfterLoadMib, double PeakRssMib,
+    IReadOnlyList<double> TextEncodeS, IReadOnlyList<double> UnetStepS, IReadOnlyList<double> VaeDecodeS);
+
+/// <summary>What the RSS part measured: RSS after each render and each render's time.</summary>
+public sealed record RssMeasurement(IReadOnlyList<double> RssMib, IReadOnlyList<double> RenderMs, double PeakRssMib);
+
+/// <summary>
+/// The child processes of the `diffusion` suite (hidden bench commands), so that the RSS measured
+/// is that of a process doing only this work. Each boots a worker host without a bus, loads
+/// through the worker's model store, prints progress on stderr and one line "RESULT {json}".
+/// </summary>
+public static class DiffusionChild
+{
+    public const string UnetCommand = "child-diffusion";
+    public const string RssCommand = "child-rss";
+    public const string ResultPrefix = "RESULT ";
+
+    /// <summary>The RESULT lines' JSON: snake_case keys, as the reference script writes them.</summary>
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, PropertyNameCaseInsensitive = true };
+
+    // The default workflow's prompts.
+    public const string Positive = "masterpiece best quality girl";
+    public const string Negative = "bad hands";
+
+    /// <summary>
+    /// Loads <paramref name="checkpoint"/> (mapped, paged in) and runs the worker's boot warm-up
+    /// (a one-step 64x64 render), then times, <paramref name="runs"/> times each: encoding the
+    /// positive prompt; one UNet forward of batch 2 (uncond + cond, as KSampler's cfg batch) on a
+    /// <paramref name="size"/>/8 latent with 77-token contexts; a VAE decode of one latent.
+    /// </summary>
+    public static async Task<int> UnetAsync(string modelsDirectory, string workDirectory, string checkpoint, int size, int runs, int threads, CancellationToken ct)
+    {
+        using var host = await EngineHost.StartAsync(workDirectory, ct, Settings(modelsDirectory, threads));
+        var watch = Stopwatch.StartNew();
+        var loaded = await host.Services.GetRequiredService<ModelStore>().LoadAsync<LoadedCheckpoint>(BenchModels.Kind, checkpoint, ct);
+        var loadS = watch.Elapsed.TotalSeconds;
+        var rssAfterLoad = ProcStatusMib("VmRSS");
+        Progress($"loaded {checkpoint} in {loadS:F1} s ({torch.get_num_threads()} torch threads, RSS {rssAfterLoad:F0} MiB); warm-up render ...");
+        DiffusionWarmup.Run(loaded, ct);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var text = Time(runs, "text encode", () => ClipTextEncoding.Encode(loaded.Clip, Positive).Dispose());
+        // KSampler's cfg batch: [negative, positive] contexts, the same latent twice, one timestep each.
+        var context = cat([ClipTextEncoding.Encode(loaded.Clip, Negative), ClipTextEncoding.Encode(loaded.Clip, Positive)], 0);
+        var latentSide = size / 8;
+        using var generator = new Generator(0);
+        var x = randn([2, 4, latentSide, latentSide], generator: generator);
+        var timesteps = tensor(new[] { 999f, 999f });
+        var unet = Time(runs, $"UNet step {size}x{size} (batch 2)", () => loaded.Model.Unet.Forward(x, timesteps, context).Dispose());
+        var latent = randn([1, 4, latentSide, latentSide], generator: generator);
+        var vae = Time(runs, $"VAE decode {size}x{size}", () => VaeImages.Decode(loaded.Checkpoint.Vae, latent, ct).Dispose());
+
+        WriteResult(new DiffusionMeasurement(torch.get_num_threads(), loadS, rssAfterLoad, ProcStatusMib("VmHWM"), text, unet, vae));
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="workflowFile"/> <paramref name="renders"/> times in one engine (node cache off) and samples RSS after each.</summary>
+    public static async Task<int> RssAsync(string modelsDirectory, string workDirectory, string workflowFile, int renders, CancellationToken ct)
+    {
+        using var host = await EngineHost.StartAsync(workDirectory, ct, Settings(modelsDirectory, 0));
+        var engine = host.Engine;
+        var report = engine.Validate(await File.ReadAllTextAsync(workflowFile, ct), out var workflow);
+        if (workflow is null)
+        {
+            throw new InvalidOperationException(report.Describe());
+        }
+
+        var rss = new List<double>();
+        var ms = new List<double>();
+        for (var i = 0; i < renders; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = await engine.RunAsync(workflow, null, ct);
+            ms.Add(watch.Elapsed.TotalMilliseconds);
+            foreach (var output in result.Outputs.Where(o => o.Artifact.Path is not null))
+            {
+                File.Delete(output.Artifact.Path!);
+            }
+
+            rss.Add(ProcStatusMib("VmRSS"));
+            if ((i + 1) % 10 == 0 || i + 1 == renders)
+            {
+                Progress($"render {i + 1}/{renders}: {ms[^1]:F0} ms, RSS {rss[^1]:F1} MiB");
+            }
+        }
+
+        WriteResult(new RssMeasurement(rss, ms, ProcStatusMib("VmHWM")));
+        return 0;
+    }
+
+    /// <summary>A line of /proc/self/status ("VmRSS", "VmHWM") in MiB.</summary>
+    public static double ProcStatusMib(string field)
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    private static Dictionary<string, string?> Settings(string modelsDirectory, int threads)
+    {
+        var settings = new Dictionary<string, string?> { ["Models:BaseDirectory"] = modelsDirectory };
+        if (threads > 0)
+        {
+            settings["Engine:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return settings;
+    }
+
+    private static List<double> Time(int runs, string what, Action action)
+    {
+        var seconds = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using (NewDisposeScope())
+            {
+                action();
+            }
+
+            seconds.Add(watch.Elapsed.TotalSeconds);
+            Progress($"{what} run {i + 1}: {seconds[^1]:F2} s");
+        }
+
+        return seconds;
+    }
+
+    private static void Progress(string line) => Console.Error.WriteLine("    " + line);
+
+    private static void WriteResult<T>(T result)
+    {
+        Console.Out.WriteLine(ResultPrefix + JsonSerializer.Serialize(result, Json));
+        Console.Out.Flush();
+    }
+}
