@@ -48,7 +48,7 @@ public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Con
     private List<Tensor> Predict(Tensor x, Tensor sigma, List<Tensor> contexts)
     {
         var batch = x.shape[0];
-        var repeated = contexts.Select(c => RepeatToBatch(c, batch)).ToList();
+        var repeated = contexts.Select(c => Batches.RepeatTo(c, batch)).ToList();
         var lengths = repeated.Select(c => c.shape[1]).ToList();
         var common = lengths.Aggregate(Lcm);
         if (lengths.All(n => common / n <= 4))
@@ -69,12 +69,6 @@ public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Con
         var eps = model.Unet.Forward(input, model.Sampling.Timestep(sigma), context);
         return ModelSamplingDiscrete.CalculateDenoised(sigma, eps, x);
     }
-
-    /// <summary>comfy/utils.py repeat_to_batch_size.</summary>
-    private static Tensor RepeatToBatch(Tensor t, long batch) =>
-        t.shape[0] == batch ? t
-        : t.shape[0] > batch ? t.narrow(0, 0, batch)
-        : t.repeat([(batch + t.shape[0] - 1) / t.shape[0], .. Enumerable.Repeat(1L, (int)t.ndim - 1)]).narrow(0, 0, batch);
 
     private static long Lcm(long a, long b) => a / Gcd(a, b) * b;
 

@@ -24,7 +24,7 @@ public sealed class InpaintMask : IDisposable
         var shape = latent.shape;
         var resized = nn.functional.interpolate(mask.reshape(-1, 1, mask.shape[^2], mask.shape[^1]).to_type(ScalarType.Float32), size: [shape[2], shape[3]], mode: InterpolationMode.Bilinear);
         var perChannel = cat(Enumerable.Repeat(resized, (int)shape[1]).ToList(), 1);
-        _denoise = RepeatToBatch(perChannel, shape[0]).contiguous().MoveToOuterDisposeScope();
+        _denoise = Batches.RepeatTo(perChannel, shape[0]).contiguous().MoveToOuterDisposeScope();
         _keep = (1.0 - _denoise).MoveToOuterDisposeScope();
         _latent = latent.alias().MoveToOuterDisposeScope();
         _noise = noise.alias().MoveToOuterDisposeScope();
@@ -50,9 +50,4 @@ public sealed class InpaintMask : IDisposable
         _latent.Dispose();
         _noise.Dispose();
     }
-
-    private static Tensor RepeatToBatch(Tensor t, long batch) =>
-        t.shape[0] == batch ? t
-        : t.shape[0] > batch ? t.narrow(0, 0, batch)
-        : t.repeat((batch + t.shape[0] - 1) / t.shape[0], 1, 1, 1).narrow(0, 0, batch);
 }

@@ -1,6 +1,5 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Models.Diffusion;
-using Cond = ComfySnap.Worker.Models.Diffusion.Conditioning;
 
 namespace ComfySnap.Worker.Nodes.Sampling;
 
@@ -34,14 +33,6 @@ public sealed class KSampler : ComfyNode
             inputs.String("sampler_name"),
             inputs.String("scheduler"),
             inputs.Float("denoise"));
-        var latent = KSamplerRun.Sample(
-            inputs.Get<DiffusionModel>("model"),
-            inputs.Get<Cond>("positive"),
-            inputs.Get<Cond>("negative"),
-            inputs.Get<Latent>("latent_image"),
-            settings,
-            context.ReportProgress,
-            cancellationToken);
-        return ValueTask.FromResult(NodeResult.Of(latent));
+        return SamplerInputs.SampleAsync(inputs, settings, context, cancellationToken);
     }
 }

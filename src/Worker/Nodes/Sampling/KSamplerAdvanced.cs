@@ -1,7 +1,6 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Models.Diffusion;
 using ComfySnap.Worker.Sampling;
-using Cond = ComfySnap.Worker.Models.Diffusion.Conditioning;
 
 namespace ComfySnap.Worker.Nodes.Sampling;
 
@@ -45,14 +44,6 @@ public sealed class KSamplerAdvanced : ComfyNode
         {
             Range = new StepRange((int)inputs.Int("start_at_step"), (int)inputs.Int("end_at_step"), inputs.String("return_with_leftover_noise") != "enable"),
         };
-        var latent = KSamplerRun.Sample(
-            inputs.Get<DiffusionModel>("model"),
-            inputs.Get<Cond>("positive"),
-            inputs.Get<Cond>("negative"),
-            inputs.Get<Latent>("latent_image"),
-            settings,
-            context.ReportProgress,
-            cancellationToken);
-        return ValueTask.FromResult(NodeResult.Of(latent));
+        return SamplerInputs.SampleAsync(inputs, settings, context, cancellationToken);
     }
 }

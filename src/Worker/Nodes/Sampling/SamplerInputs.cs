@@ -1,5 +1,7 @@
 using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Models.Diffusion;
 using ComfySnap.Worker.Sampling;
+using Cond = ComfySnap.Worker.Models.Diffusion.Conditioning;
 
 namespace ComfySnap.Worker.Nodes.Sampling;
 
@@ -25,4 +27,18 @@ internal static class SamplerInputs
         InputSpec.Link("negative", ComfyTypes.Conditioning),
         InputSpec.Link("latent_image", ComfyTypes.Latent),
     ];
+
+    /// <summary>Runs the sampler on the node's model, prompts and latent; progress goes to the job.</summary>
+    public static ValueTask<NodeResult> SampleAsync(NodeInputs inputs, KSamplerSettings settings, NodeContext context, CancellationToken cancellationToken)
+    {
+        var latent = KSamplerRun.Sample(
+            inputs.Get<DiffusionModel>("model"),
+            inputs.Get<Cond>("positive"),
+            inputs.Get<Cond>("negative"),
+            inputs.Get<Latent>("latent_image"),
+            settings,
+            context.ReportProgress,
+            cancellationToken);
+        return ValueTask.FromResult(NodeResult.Of(latent));
+    }
 }
