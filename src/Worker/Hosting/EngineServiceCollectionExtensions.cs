@@ -33,6 +33,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IModelLoader, UpscaleModelFileLoader>();
         services.AddSingleton<IModelLoader, CheckpointFileLoader>();
         services.AddSingleton<IModelLoader, VaeFileLoader>();
+        services.AddSingleton<IModelLoader, LoraFileLoader>();
         services.AddSingleton<ClipTokenizerProvider>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelStore>());

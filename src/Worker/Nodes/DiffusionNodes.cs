@@ -13,6 +13,8 @@ public static class DiffusionNodes
     [
         new CheckpointLoaderSimple(),
         new VAELoader(),
+        new LoraLoader(),
+        new LoraLoaderModelOnly(),
         new CLIPTextEncode(),
         new CLIPSetLastLayer(),
         new ConditioningCombine(),

@@ -33,3 +33,12 @@ public sealed class VaeFileLoader(IOptions<ModelStoreOptions> options) : IModelL
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
         ValueTask.FromResult<object>(VaeFile.Load(path, options.Value.ResolvedConvertedDirectory));
 }
+
+/// <summary>Loads "loras" files for LoraLoader and LoraLoaderModelOnly: the file's tensors, mapped, shared by every job.</summary>
+public sealed class LoraFileLoader : IModelLoader
+{
+    public string Kind => LoraLoader.ModelKind;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(Lora.LoraFile.Load(path));
+}

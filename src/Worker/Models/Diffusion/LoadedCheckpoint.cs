@@ -1,3 +1,4 @@
+using ComfySnap.Worker.Models.Diffusion.Lora;
 using ComfySnap.Worker.Sampling;
 using ComfySnap.Worker.Text;
 
@@ -8,9 +9,9 @@ public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokeni
 {
     public SdCheckpoint Checkpoint { get; } = checkpoint;
 
-    public DiffusionModel Model { get; } = new(checkpoint.Unet, ModelSamplingDiscrete.Sd1, System.IO.Path.GetFileName(checkpoint.Path));
+    public DiffusionModel Model { get; } = new(checkpoint.Unet, ModelSamplingDiscrete.Sd1, System.IO.Path.GetFileName(checkpoint.Path), PatchedWeights.Of(checkpoint.Weights));
 
-    public ClipEncoder Clip { get; } = new(checkpoint.Clip, tokenizer);
+    public ClipEncoder Clip { get; } = new(checkpoint.Clip, tokenizer, PatchedWeights.Of(checkpoint.Weights));
 
     public IReadOnlyList<string> MappedFiles => Checkpoint.MappedFiles;
 
