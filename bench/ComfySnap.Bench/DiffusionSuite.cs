@@ -88,6 +88,9 @@ public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPre
         result["rss_peak_mib"] = rss.PeakRssMib;
         result["rss_render_ms"] = Stats.Of([.. rss.RenderMs.Skip(warmup)]);
         result["rss_samples_mib"] = rss.RssMib.Select(v => Math.Round(v, 1)).ToList();
+        // Sampled every 10 renders after a full GC: a leak shows here, uncollected garbage does not.
+        result["rss_after_gc_samples_mib"] = rss.RssAfterGcMib.Select(v => Math.Round(v, 1)).ToList();
+        result["rss_growth_after_gc_mib"] = rss.RssAfterGcMib.Count > 1 ? rss.RssAfterGcMib[^1] - rss.RssAfterGcMib[0] : null;
         return result;
     }
 
