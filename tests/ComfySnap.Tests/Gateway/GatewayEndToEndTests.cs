@@ -32,9 +32,12 @@ public sealed class GatewayEndToEndTests(GatewayFixture fixture) : IClassFixture
         // progress (value/max) comes from nodes that report steps (here SaveImage, one per image): between its executing and executed.
         Assert.All(messages.Where(m => Type(m) == "progress"), p => Assert.True(Data(p)["max"]!.GetValue<int>() > 1 && Data(p)["node"] is not null));
         var sequence = messages.Where(m => Type(m) != "progress").Select(m => Type(m) == "executing" ? $"executing:{Data(m)["node"]?.GetValue<string>() ?? "null"}" : Type(m)).ToList();
-        Assert.Equal(
-            ["execution_start", "execution_cached", "executing:1", "executing:2", "executing:3", "executing:4", "executing:5", "executed", "execution_success", "executing:null"],
-            sequence);
+        Assert.Equal(["execution_start", "execution_cached"], sequence[..2]);
+        Assert.Equal(["executing:5", "executed", "execution_success", "executing:null"], sequence[^4..]);
+        // The worker conflates progress while a publish is in flight, so a fast node's `executing` may
+        // be skipped; those that come are in run order, each once.
+        var nodes = sequence[2..^3].Select(s => Assert.IsType<string>(s.Split(':')[1])).ToList();
+        Assert.Equal(nodes.Order(StringComparer.Ordinal).Distinct(), nodes);
         var executed = Data(messages.Single(m => Type(m) == "executed"));
         Assert.Equal("5", executed["node"]!.GetValue<string>());
         var images = executed["output"]!["images"]!.AsArray();
@@ -145,6 +148,47 @@ public sealed class GatewayEndToEndTests(GatewayFixture fixture) : IClassFixture
         var (status, _) = await fixture.B.PostJsonAsync("/history", new JsonObject { ["delete"] = new JsonArray(promptId) });
         Assert.Equal(200, status);
         Assert.Empty((await fixture.A.GetJsonAsync($"/history/{promptId}")).AsObject());
+    }
+
+    [Fact]
+    public async Task Twenty_clients_with_ten_prompts_each_get_exactly_their_own_events()
+    {
+        var workflow = SlowWorkflow.Create(blurs: 1, side: 32, seedColor: 11);
+        var clients = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => ComfyWebSocketClient.ConnectAsync(i % 2 == 0 ? fixture.A.Address : fixture.B.Address)));
+        try
+        {
+            var submitted = await Task.WhenAll(clients.Select(async (client, i) =>
+            {
+                var gateway = i % 3 == 0 ? fixture.B : fixture.A;
+                var ids = new List<string>();
+                for (var n = 0; n < 10; n++)
+                {
+                    ids.Add(await gateway.SubmitAsync(workflow, client.ClientId));
+                }
+
+                return ids;
+            }));
+            var everyPrompt = submitted.SelectMany(ids => ids).ToHashSet();
+            Assert.Equal(200, everyPrompt.Count);
+            for (var i = 0; i < clients.Length; i++)
+            {
+                foreach (var id in submitted[i])
+                {
+                    await clients[i].WaitForEndAsync(id, Timeout);
+                }
+
+                var seen = clients[i].Messages.Select(m => m["data"]?["prompt_id"]?.GetValue<string>()).OfType<string>().ToHashSet();
+                Assert.Equal(submitted[i].ToHashSet(), seen);
+                Assert.All(submitted[i], id => Assert.Single(clients[i].For(id), m => Type(m) == "execution_success"));
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
