@@ -18,7 +18,9 @@ public sealed class HistoryStore(IConnectionMultiplexer redis, RedisKeys keys, I
             return;
         }
 
-        await db.SortedSetAddAsync(keys.HistoryIndex, promptId, time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        await Task.WhenAll(
+            db.SortedSetAddAsync(keys.HistoryIndex, promptId, time.GetUtcNow().ToUnixTimeMilliseconds()),
+            db.KeyExpireAsync(keys.HistoryIndex, keys.Ttl)).ConfigureAwait(false);
         var excess = await db.SortedSetLengthAsync(keys.HistoryIndex).ConfigureAwait(false) - options.Value.MaxHistoryItems;
         if (excess > 0)
         {

@@ -15,7 +15,10 @@ public sealed class PromptStore(IConnectionMultiplexer redis, RedisKeys keys)
         var db = Db;
         await Task.WhenAll(
             db.StringSetAsync(keys.Prompt(record.PromptId), JsonSerializer.Serialize(record), keys.Ttl),
-            db.SortedSetAddAsync(keys.Queue, record.PromptId, record.Number)).ConfigureAwait(false);
+            db.SortedSetAddAsync(keys.Queue, record.PromptId, record.Number),
+            // The shared structures live as long as their newest entry: an idle prefix leaves nothing behind.
+            db.KeyExpireAsync(keys.Queue, keys.Ttl),
+            db.KeyExpireAsync(keys.Number, keys.Ttl)).ConfigureAwait(false);
     }
 
     public async Task<PromptRecord?> GetAsync(string promptId)
@@ -25,7 +28,11 @@ public sealed class PromptStore(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     /// <summary>A worker took it: it stays in the queue, now as running.</summary>
-    public Task MarkRunningAsync(string promptId) => Db.SetAddAsync(keys.Running, promptId);
+    public async Task MarkRunningAsync(string promptId)
+    {
+        var db = Db;
+        await Task.WhenAll(db.SetAddAsync(keys.Running, promptId), db.KeyExpireAsync(keys.Running, keys.Ttl)).ConfigureAwait(false);
+    }
 
     /// <summary>Finished or deleted: out of the queue.</summary>
     public async Task RemoveAsync(string promptId)
