@@ -5,9 +5,7 @@ using ComfySnap.Worker.Models;
 using ComfySnap.Worker.NodePacks;
 using ComfySnap.Worker.Models.Diffusion;
 using ComfySnap.Worker.Nodes;
-using ComfySnap.Worker.Nodes.Core;
 using ComfySnap.Worker.Nodes.Loaders;
-using ComfySnap.Worker.Nodes.Upscale;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -32,7 +30,7 @@ public sealed class EngineBoot(
         timer.Run("torch load", LoadTorch);
         timer.Run("built-in nodes", () =>
         {
-            foreach (var node in CoreNodes.All().Concat(UpscaleNodes.All()).Concat(DiffusionNodes.All()))
+            foreach (var node in BuiltInNodes.All())
             {
                 registry.Register(node, "built-in");
             }

@@ -7,7 +7,10 @@ namespace ComfySnap.Worker.Cli;
 /// <summary>Writes a validation report in the shape of ComfyUI's /prompt error answer.</summary>
 public static class ComfyErrorJson
 {
-    public static string Serialize(ValidationReport report)
+    public static string Serialize(ValidationReport report) => ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The answer as a JSON object: <c>{error: {type, message, details}, node_errors: {id: {errors, class_type}}}</c>.</summary>
+    public static JsonObject ToJson(ValidationReport report)
     {
         var nodeErrors = new JsonObject();
         foreach (var (id, node) in report.NodeErrors)
@@ -25,7 +28,7 @@ public static class ComfyErrorJson
             };
         }
 
-        var root = new JsonObject
+        return new JsonObject
         {
             ["error"] = report.Error is null ? null : new JsonObject
             {
@@ -35,6 +38,5 @@ public static class ComfyErrorJson
             },
             ["node_errors"] = nodeErrors,
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 }

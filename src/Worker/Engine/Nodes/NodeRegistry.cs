@@ -29,6 +29,9 @@ public sealed class NodeRegistry(ILogger<NodeRegistry> logger)
         return node is not null;
     }
 
+    /// <summary>Every registered node, in registration order (built-in first, then packs).</summary>
+    public IReadOnlyList<ComfyNode> All => [.. _nodes.Values.Select(e => e.Node)];
+
     public string SourceOf(string classType) => _nodes.TryGetValue(classType, out var entry) ? entry.Source : "unknown";
 
     /// <summary>A few registered names close to <paramref name="classType"/>, for error messages.</summary>

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Engine.Nodes;
+
+namespace ComfySnap.Gateway.Catalog;
+
+/// <summary>
+/// Describes the registered nodes as ComfyUI's <c>/object_info</c> does: inputs by required and
+/// optional with their options (default, min, max, step, choices; model file lists for model
+/// inputs, the input folder for file inputs), outputs, category and output_node.
+/// The node SDK declares no step, display name or description: INT steps are 1, FLOAT 0.01,
+/// display_name is the class_type and description is empty.
+/// </summary>
+public sealed class ObjectInfoBuilder(NodeRegistry registry, IModelStore models, IWorkspace workspace)
+{
+    public JsonObject All()
+    {
+        var info = new JsonObject();
+        foreach (var node in registry.All)
+        {
+            info[node.ClassType] = Describe(node);
+        }
+
+        return info;
+    }
+
+    /// <summary>One node (<c>{class: info}</c>), or an empty object for an unknown class, as ComfyUI answers.</summary>
+    public JsonObject One(string classType) =>
+        registry.TryGet(classType, out var node) ? new JsonObject { [node.ClassType] = Describe(node) } : [];
+
+    private JsonObject Describe(ComfyNode node)
+    {
+        var required = new JsonObject();
+        var optional = new JsonObject();
+        foreach (var spec in node.Inputs)
+        {
+            (spec.Required ? required : optional)[spec.Name] = Input(spec);
+        }
+
+        var input = new JsonObject { ["required"] = required };
+        var order = new JsonObject { ["required"] = new JsonArray([.. required.Select(p => (JsonNode)p.Key)]) };
+        if (optional.Count > 0)
+        {
+            input["optional"] = optional;
+            order["optional"] = new JsonArray([.. optional.Select(p => (JsonNode)p.Key)]);
+        }
+
+        return new JsonObject
+        {
+            ["input"] = input,
+            ["input_order"] = order,
+            ["output"] = Strings(node.Outputs),
+            ["output_is_list"] = new JsonArray([.. node.Outputs.Select(_ => (JsonNode)false)]),
+            ["output_name"] = Strings(node.Outputs),
+            ["name"] = node.ClassType,
+            ["display_name"] = node.ClassType,
+            ["description"] = "",
+            ["python_module"] = "nodes",
+            ["category"] = node.Category,
+            ["output_node"] = node.IsOutputNode,
+        };
+    }
+
+    private JsonArray Input(InputSpec spec)
+    {
+        var options = new JsonObject();
+        if (spec.FileSource == FileSource.Model && spec.ModelKind is { } kind)
+        {
+            return [Strings(models.List(kind)), options];
+        }
+
+        if (spec.FileSource == FileSource.InputFolder)
+        {
+            options["image_upload"] = true;
+            return [Strings(InputFiles()), options];
+        }
+
+        if (spec.Default is { } value)
+        {
+            options["default"] = JsonValue(value);
+        }
+
+        switch (spec.Type)
+        {
+            case ComfyTypes.Int:
+                AddRange(options, spec, long.MinValue, long.MaxValue);
+                options["step"] = 1;
+                break;
+            case ComfyTypes.Float:
+                AddRange(options, spec, double.MinValue, double.MaxValue);
+                options["step"] = 0.01;
+                break;
+            case ComfyTypes.String:
+                options["multiline"] = false;
+                break;
+            case ComfyTypes.Combo:
+                return [Strings(spec.Choices ?? []), options];
+        }
+
+        return options.Count > 0 ? [spec.Type, options] : [spec.Type];
+    }
+
+    private static void AddRange(JsonObject options, InputSpec spec, double lowest, double highest)
+    {
+        if (spec.Min is { } min && min > lowest)
+        {
+            options["min"] = spec.Type == ComfyTypes.Int ? (long)min : min;
+        }
+
+        if (spec.Max is { } max && max < highest)
+        {
+            options["max"] = spec.Type == ComfyTypes.Int ? (long)max : max;
+        }
+    }
+
+    private IReadOnlyList<string> InputFiles()
+    {
+        var root = workspace.InputDirectory;
+        return Directory.Exists(root)
+            ? [.. Directory.EnumerateFiles(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+            : [];
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
+
+    private static JsonNode? JsonValue(object value) => value switch
+    {
+        bool b => b,
+        int i => i,
+        long l => l,
+        float f => f,
+        double d => d,
+        string s => s,
+        _ => value.ToString(),
+    };
+}

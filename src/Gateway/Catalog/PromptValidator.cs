@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using ComfySnap.Worker.Cli;
+using ComfySnap.Worker.Engine.Graph;
+using ComfySnap.Worker.Engine.Validation;
+
+namespace ComfySnap.Gateway.Catalog;
+
+/// <summary>The outcome of validating a prompt at the gateway.</summary>
+/// <param name="Error">ComfyUI's 400 answer (<c>{error, node_errors}</c>), or null when valid.</param>
+/// <param name="Outputs">Output nodes to execute.</param>
+/// <param name="Order">The order the worker will run the nodes in.</param>
+public sealed record PromptValidation(JsonObject? Error, IReadOnlyList<string> Outputs, IReadOnlyList<string> Order);
+
+/// <summary>Validates a prompt with the worker's own parser and validator and shapes a rejection as ComfyUI's /prompt does.</summary>
+public sealed class PromptValidator(WorkflowValidator validator)
+{
+    public PromptValidation Validate(string promptJson)
+    {
+        ValidationReport report;
+        ValidatedWorkflow? validated = null;
+        try
+        {
+            report = validator.Validate(WorkflowParser.Parse(promptJson), out validated);
+        }
+        catch (WorkflowParseException e)
+        {
+            report = new ValidationReport(new WorkflowError(ValidationErrorTypes.InvalidJson, e.Message, e.Details), new Dictionary<string, NodeErrorReport>(), []);
+        }
+
+        if (validated is not null)
+        {
+            return new PromptValidation(null, validated.OutputNodeIds, validated.ExecutionOrder);
+        }
+
+        var answer = ComfyErrorJson.ToJson(report);
+        if (answer["error"] is JsonObject error)
+        {
+            error["extra_info"] = new JsonObject();
+        }
+
+        foreach (var (_, node) in (JsonObject)answer["node_errors"]!)
+        {
+            // ComfyUI names the output nodes each broken node stops; the gateway rejects the whole prompt.
+            ((JsonObject)node!)["dependent_outputs"] = new JsonArray();
+        }
+
+        return new PromptValidation(answer, [], []);
+    }
+}

@@ -1,0 +1,19 @@
+namespace ComfySnap.Gateway.Endpoints;
+
+/// <summary>Every ComfyUI route, at its path and (as ComfyUI serves them too) under /api.</summary>
+public static class ComfyApi
+{
+    public static void MapComfyApi(this IEndpointRouteBuilder app)
+    {
+        foreach (var prefix in new[] { "", "/api" })
+        {
+            var routes = app.MapGroup(prefix);
+            routes.MapPrompt();
+            routes.MapQueue();
+            routes.MapHistory();
+            routes.MapView();
+            routes.MapCatalog();
+            routes.MapComfyWebSocket();
+        }
+    }
+}

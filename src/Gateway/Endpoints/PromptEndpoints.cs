@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using ComfySnap.Contracts;
+using ComfySnap.Gateway.Bus;
+using ComfySnap.Gateway.Catalog;
+using ComfySnap.Gateway.Relay;
+using ComfySnap.Gateway.State;
+
+namespace ComfySnap.Gateway.Endpoints;
+
+/// <summary><c>POST /prompt</c> (validate, queue as RunWorkflow) and <c>GET /prompt</c> (queue_remaining), as ComfyUI's server.</summary>
+public static class PromptEndpoints
+{
+    public static void MapPrompt(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/prompt", PostAsync);
+        routes.MapGet("/prompt", async (PromptRelay relay) => ComfyJson.Ok(await relay.QueueInfoAsync()));
+    }
+
+    private static async Task<IResult> PostAsync(
+        HttpRequest request, PromptValidator validator, PromptStore prompts, JobSender sender, PromptRelay relay, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var body = await ComfyJson.ReadObjectAsync(request, cancellationToken);
+        if (body?["prompt"] is not JsonObject prompt)
+        {
+            return Error(body is null ? "invalid_prompt" : "no_prompt", body is null ? "Invalid prompt: the body is not a JSON object" : "No prompt provided");
+        }
+
+        var promptJson = prompt.ToJsonString();
+        var validation = validator.Validate(promptJson);
+        if (validation.Error is { } error)
+        {
+            loggers.CreateLogger(typeof(PromptEndpoints)).LogWarning("Invalid prompt: {Error}", error["error"]?["message"]?.ToString());
+            return ComfyJson.Status(error, StatusCodes.Status400BadRequest);
+        }
+
+        double number;
+        if (body["number"] is JsonValue given && given.TryGetValue<double>(out var n))
+        {
+            number = n;
+        }
+        else
+        {
+            number = await prompts.NextNumberAsync();
+            if (ComfyJson.IsTrue(body["front"]))
+            {
+                number = -number;
+            }
+        }
+
+        var promptId = body["prompt_id"] is JsonValue id && id.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : Guid.NewGuid().ToString();
+        var extraData = body["extra_data"] as JsonObject ?? [];
+        var clientId = body["client_id"]?.ToString();
+        if (clientId is not null)
+        {
+            extraData["client_id"] = clientId;
+        }
+
+        var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
+        await prompts.AddAsync(record);
+        await sender.SendAsync(new RunWorkflow(promptId, promptJson), cancellationToken);
+        await relay.BroadcastStatusAsync();
+        return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
+    }
+
+    private static IResult Error(string type, string message) => ComfyJson.Status(new JsonObject
+    {
+        ["error"] = new JsonObject { ["type"] = type, ["message"] = message, ["details"] = message, ["extra_info"] = new JsonObject() },
+        ["node_errors"] = new JsonObject(),
+    }, StatusCodes.Status400BadRequest);
+}
