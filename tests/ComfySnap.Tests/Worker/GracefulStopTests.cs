@@ -15,7 +15,13 @@ public sealed class GracefulStopTests
     [Fact]
     public async Task Sigterm_mid_job_lets_the_job_finish_then_the_worker_exits_cleanly()
     {
-        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        // A stop timeout well above the job's length, so that a loaded machine (the job takes a few
+        // seconds alone, several times that when other test runs share the CPUs) still finishes it.
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
+        {
+            ["Bus:ConsumerStopTimeout"] = "00:01:00",
+            ["Bus:StopTimeout"] = "00:01:10",
+        });
         using var worker = await ChildWorker.StartAsync(harness.Settings, "term-finish");
         await harness.SendAsync(new RunWorkflow("finish-on-term", SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
         await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "finish-on-term" && p.NodeIndex >= 2, Timeout);
