@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Bus;
 
-/// <summary>The worker queue: name, quorum type, prefetch and concurrency from <see cref="BusOptions"/>.</summary>
+/// <summary>The worker queue: name, quorum type, prefetch and concurrency from <see cref="BusOptions"/>; envelope or plain JSON messages.</summary>
 public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkflowConsumer>
 {
     private readonly BusOptions _options;
@@ -18,6 +18,9 @@ public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkfl
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RunWorkflowConsumer> consumerConfigurator, IRegistrationContext context)
     {
+        // Publishers in any language: a plain JSON RunWorkflow (content type application/json, or none)
+        // is read as the message itself; MassTransit's envelope (application/vnd.masstransit+json) as before.
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: true);
         endpointConfigurator.PrefetchCount = _options.PrefetchCount;
         endpointConfigurator.ConcurrentMessageLimit = _options.ConcurrentMessageLimit;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
