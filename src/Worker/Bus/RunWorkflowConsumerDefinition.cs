@@ -30,7 +30,7 @@ public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkfl
     }
 }
 
-/// <summary>Cancels are published to every worker: each has its own temporary queue for them.</summary>
+/// <summary>Cancels are published to every worker: each has its own temporary queue for them (envelope or plain JSON).</summary>
 public sealed class CancelWorkflowConsumerDefinition : ConsumerDefinition<CancelWorkflowConsumer>
 {
     public CancelWorkflowConsumerDefinition(IOptions<BusOptions> options)
@@ -38,4 +38,7 @@ public sealed class CancelWorkflowConsumerDefinition : ConsumerDefinition<Cancel
         EndpointName = $"comfysnap-cancel-{options.Value.EffectiveWorkerId}";
         Endpoint(e => e.Temporary = true);
     }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CancelWorkflowConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: true);
 }

@@ -62,5 +62,15 @@ public sealed class PlainJsonPublisherTests
         Assert.Equal("image/png", output["contentType"]!.GetValue<string>());
         Assert.Equal(output["size"]!.GetValue<long>(), Convert.FromBase64String(output["inlineBytes"]!.GetValue<string>()).Length);
         Assert.True(completed["timings"]!["totalMs"]!.GetValue<double>() > 0);
+
+        // A plain JSON CancelWorkflow published to its exchange reaches the worker: the job never runs.
+        var cancelled = $"plain-cancel-{Guid.NewGuid():N}";
+        var cancel = Encoding.UTF8.GetBytes(new JsonObject { ["jobId"] = cancelled }.ToJsonString());
+        await channel.BasicPublishAsync("ComfySnap.Contracts:CancelWorkflow", "", false, properties, cancel);
+        await Task.Delay(500);
+        body["jobId"] = cancelled;
+        await channel.BasicPublishAsync(worker.QueueName, "", true, properties, Encoding.UTF8.GetBytes(body.ToJsonString()));
+        var failed = Assert.IsType<WorkflowFailed>(await worker.Events.ResultAsync(cancelled, Timeout));
+        Assert.Equal(FailureKind.Cancelled, failed.Kind);
     }
 }
