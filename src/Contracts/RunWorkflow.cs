@@ -7,10 +7,12 @@ namespace ComfySnap.Contracts;
 /// <param name="CachePolicy">How the output cache is used.</param>
 /// <param name="Delivery">How outputs travel back; null: worker defaults.</param>
 /// <param name="Deadline">When set, a job not finished by then fails with <see cref="FailureKind.Timeout"/>.</param>
+/// <param name="InputFiles">Files the workflow reads from the input folder that the worker may not have (uploads); null or empty: none.</param>
 public sealed record RunWorkflow(
     string JobId,
     string Workflow,
     string? BatchId = null,
     CachePolicy CachePolicy = CachePolicy.Use,
     OutputDelivery? Delivery = null,
-    DateTimeOffset? Deadline = null);
+    DateTimeOffset? Deadline = null,
+    IReadOnlyList<JobInputFile>? InputFiles = null);

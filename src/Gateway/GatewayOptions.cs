@@ -25,6 +25,10 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int MaxHistoryItems { get; set; } = 10_000;
 
+    /// <summary>Largest file /upload/image and /upload/mask take; larger ones are answered 413.</summary>
+    [Range(1, 1L << 30)]
+    public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
+
     private readonly string _randomSuffix = Guid.NewGuid().ToString("N")[..8];
 
     public string EffectiveInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}-{Environment.ProcessId}-{_randomSuffix}" : InstanceId;

@@ -58,5 +58,15 @@ var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.
 makeCheckpoint.SetAction(parse => MakeCheckpointCommand.Run(
     parse.GetValue(preset)!, parse.GetValue(checkpointOut)!, parse.GetValue(dtype), parse.GetValue(seed), parse.GetValue(sideFile), Spectre.Console.AnsiConsole.Console));
 
-var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare, makeCheckpoint };
+var schemaOut = new Argument<DirectoryInfo>("out") { Description = "Folder for TypeName.schema.json files (the committed ones: src/Contracts/schemas)" };
+var schemas = new Command("schemas", "Write the JSON Schemas of every bus message contract") { schemaOut };
+schemas.SetAction(async (parse, ct) =>
+{
+    foreach (var path in await ComfySnap.Worker.Bus.ContractSchemas.WriteAsync(parse.GetValue(schemaOut)!.FullName, ct))
+    {
+        Console.WriteLine(path);
+    }
+});
+
+var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare, makeCheckpoint, schemas };
 return await root.Parse(args).InvokeAsync();

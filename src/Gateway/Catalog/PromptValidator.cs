@@ -14,13 +14,15 @@ public sealed record PromptValidation(JsonObject? Error, IReadOnlyList<string> O
 /// <summary>Validates a prompt with the worker's own parser and validator and shapes a rejection as ComfyUI's /prompt does.</summary>
 public sealed class PromptValidator(WorkflowValidator validator)
 {
-    public PromptValidation Validate(string promptJson)
+    /// <param name="promptJson">The prompt (API format).</param>
+    /// <param name="uploadedInputs">Input file names that are uploads in Redis (they travel with the job).</param>
+    public PromptValidation Validate(string promptJson, IReadOnlySet<string>? uploadedInputs = null)
     {
         ValidationReport report;
         ValidatedWorkflow? validated = null;
         try
         {
-            report = validator.Validate(WorkflowParser.Parse(promptJson), out validated);
+            report = validator.Validate(WorkflowParser.Parse(promptJson), out validated, uploadedInputs);
         }
         catch (WorkflowParseException e)
         {

@@ -12,6 +12,7 @@ public static class ComfyApi
             routes.MapQueue();
             routes.MapHistory();
             routes.MapView();
+            routes.MapUploads();
             routes.MapCatalog();
             routes.MapComfyWebSocket();
         }

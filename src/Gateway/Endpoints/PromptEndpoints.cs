@@ -4,6 +4,7 @@ using ComfySnap.Gateway.Bus;
 using ComfySnap.Gateway.Catalog;
 using ComfySnap.Gateway.Relay;
 using ComfySnap.Gateway.State;
+using ComfySnap.Gateway.Uploads;
 
 namespace ComfySnap.Gateway.Endpoints;
 
@@ -17,7 +18,7 @@ public static class PromptEndpoints
     }
 
     private static async Task<IResult> PostAsync(
-        HttpRequest request, PromptValidator validator, PromptStore prompts, JobSender sender, PromptRelay relay, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, PromptValidator validator, UploadedInputResolver uploads, PromptStore prompts, JobSender sender, PromptRelay relay, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var body = await ComfyJson.ReadObjectAsync(request, cancellationToken);
         if (body?["prompt"] is not JsonObject prompt)
@@ -26,7 +27,8 @@ public static class PromptEndpoints
         }
 
         var promptJson = prompt.ToJsonString();
-        var validation = validator.Validate(promptJson);
+        var inputs = await uploads.ResolveAsync(prompt);
+        var validation = validator.Validate(promptJson, inputs.Names);
         if (validation.Error is { } error)
         {
             loggers.CreateLogger(typeof(PromptEndpoints)).LogWarning("Invalid prompt: {Error}", error["error"]?["message"]?.ToString());
@@ -57,7 +59,7 @@ public static class PromptEndpoints
 
         var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
         await prompts.AddAsync(record);
-        await sender.SendAsync(new RunWorkflow(promptId, promptJson), cancellationToken);
+        await sender.SendAsync(new RunWorkflow(promptId, promptJson, InputFiles: inputs.Files.Count > 0 ? inputs.Files : null), cancellationToken);
         await relay.BroadcastStatusAsync();
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
     }

@@ -2,6 +2,7 @@ using ComfySnap.Gateway.Bus;
 using ComfySnap.Gateway.Catalog;
 using ComfySnap.Gateway.Relay;
 using ComfySnap.Gateway.State;
+using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Hosting;
@@ -38,6 +39,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<PromptStore>();
         services.AddSingleton<HistoryStore>();
         services.AddSingleton<OutputFileStore>();
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<UploadedInputResolver>();
 
         services.AddSingleton<ClientHub>();
         services.AddSingleton<PromptRelay>();

@@ -62,7 +62,15 @@ public sealed class OutputFileStore(IConnectionMultiplexer redis, RedisKeys keys
         return bytes is null ? null : (bytes, stored.ContentType);
     }
 
-    private async Task<StoredFile?> FindAsync(string type, string subfolder, string filename)
+    /// <summary>The size of a listed file's bytes; null when they expired.</summary>
+    public async Task<long?> SizeAsync(StoredFile stored)
+    {
+        var length = await Db.StringLengthAsync(stored.Key).ConfigureAwait(false);
+        return length > 0 ? length : null;
+    }
+
+    /// <summary>What a listed name points at; null when unknown or expired.</summary>
+    public async Task<StoredFile?> FindAsync(string type, string subfolder, string filename)
     {
         var value = await Db.StringGetAsync(keys.File(type, subfolder, filename)).ConfigureAwait(false);
         return value.IsNullOrEmpty ? null : JsonSerializer.Deserialize<StoredFile>(value.ToString());

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Bus;
 
-/// <summary>The worker queue: name, quorum type, prefetch and concurrency from <see cref="BusOptions"/>.</summary>
+/// <summary>The worker queue: name, quorum type, prefetch and concurrency from <see cref="BusOptions"/>; envelope or plain JSON messages.</summary>
 public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkflowConsumer>
 {
     private readonly BusOptions _options;
@@ -18,6 +18,9 @@ public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkfl
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RunWorkflowConsumer> consumerConfigurator, IRegistrationContext context)
     {
+        // Publishers in any language: a plain JSON RunWorkflow (content type application/json, or none)
+        // is read as the message itself; MassTransit's envelope (application/vnd.masstransit+json) as before.
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: true);
         endpointConfigurator.PrefetchCount = _options.PrefetchCount;
         endpointConfigurator.ConcurrentMessageLimit = _options.ConcurrentMessageLimit;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
@@ -27,7 +30,7 @@ public sealed class RunWorkflowConsumerDefinition : ConsumerDefinition<RunWorkfl
     }
 }
 
-/// <summary>Cancels are published to every worker: each has its own temporary queue for them.</summary>
+/// <summary>Cancels are published to every worker: each has its own temporary queue for them (envelope or plain JSON).</summary>
 public sealed class CancelWorkflowConsumerDefinition : ConsumerDefinition<CancelWorkflowConsumer>
 {
     public CancelWorkflowConsumerDefinition(IOptions<BusOptions> options)
@@ -35,4 +38,7 @@ public sealed class CancelWorkflowConsumerDefinition : ConsumerDefinition<Cancel
         EndpointName = $"comfysnap-cancel-{options.Value.EffectiveWorkerId}";
         Endpoint(e => e.Temporary = true);
     }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CancelWorkflowConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: true);
 }

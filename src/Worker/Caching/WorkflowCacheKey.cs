@@ -5,13 +5,14 @@ using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Engine.Graph;
 using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Models;
 
 namespace ComfySnap.Worker.Caching;
 
 /// <summary>
 /// The output cache key of a validated workflow: sha256 of its canonical form, the size and mtime of
-/// every model and input file it names, and the worker and node-pack versions.
+/// every model and input file it names (job input files: their content hash, which is their name), and the worker and node-pack versions.
 /// </summary>
 public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, EngineBoot boot)
 {
@@ -45,6 +46,13 @@ public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, En
         if (path is null)
         {
             return null;
+        }
+
+        // A job input file's name is its content hash (already in the canonical text): no mtime, so
+        // every worker that materialises it computes the same key.
+        if (string.Equals(Path.GetDirectoryName(path), Path.Combine(workspace.InputDirectory, InputFileMaterializer.Folder), StringComparison.Ordinal))
+        {
+            return "content-addressed";
         }
 
         var file = new FileInfo(path);

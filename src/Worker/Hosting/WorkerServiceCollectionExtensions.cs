@@ -22,6 +22,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ResultStore>();
         services.AddSingleton<WorkflowCacheKey>();
         services.AddSingleton<OutputDeliverer>();
+        services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<WorkerReadiness>();

@@ -21,6 +21,7 @@ public sealed class JobRunner(
     WorkflowCacheKey cacheKey,
     ResultStore results,
     OutputDeliverer deliverer,
+    InputFileMaterializer inputFiles,
     JobRegistry registry,
     ModelStore models,
     IOptions<BusOptions> busOptions,
@@ -74,7 +75,18 @@ public sealed class JobRunner(
     private async Task<JobPlan> PlanAsync(JobContext context)
     {
         var job = context.Job;
-        var report = engine.Validate(job.Workflow ?? "", out var workflow);
+        string workflowJson;
+        try
+        {
+            workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
+        }
+        catch (InputFileException e)
+        {
+            var error = new WorkflowError(ValidationErrorTypes.InvalidInputFile, "Invalid input file", e.Message);
+            return new JobPlan(new ValidationReport(error, new Dictionary<string, NodeErrorReport>(), []), null, null, null, 0);
+        }
+
+        var report = engine.Validate(workflowJson, out var workflow);
         if (workflow is null)
         {
             return new JobPlan(report, null, null, null, 0);

@@ -18,4 +18,5 @@ public static class ValidationErrorTypes
     public const string LimitExceeded = "limit_exceeded";
     public const string ModelNotFound = "model_not_found";
     public const string PathEscapesFolder = "path_escapes_folder";
+    public const string InvalidInputFile = "invalid_input_file";
 }

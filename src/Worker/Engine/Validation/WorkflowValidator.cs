@@ -14,7 +14,10 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
 {
     private readonly EngineLimits _limits = options.Value.Limits;
 
-    public ValidationReport Validate(Workflow workflow, out ValidatedWorkflow? validated)
+    /// <param name="workflow">The parsed workflow.</param>
+    /// <param name="validated">The validated workflow, when valid.</param>
+    /// <param name="providedInputs">Input-folder file names the job brings along (uploads travelling as job input files): valid without being on disk here.</param>
+    public ValidationReport Validate(Workflow workflow, out ValidatedWorkflow? validated, IReadOnlySet<string>? providedInputs = null)
     {
         validated = null;
         var warnings = new List<string>();
@@ -41,7 +44,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var spec in definition.Inputs)
             {
-                CheckInput(workflow, node, spec, values, nodeErrors);
+                CheckInput(workflow, node, spec, values, nodeErrors, providedInputs);
             }
 
             foreach (var extra in node.Inputs.Keys.Where(k => definition.Inputs.All(s => s.Name != k)))
@@ -81,7 +84,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
         return new ValidationReport(null, errors, warnings);
     }
 
-    private void CheckInput(Workflow workflow, WorkflowNode node, InputSpec spec, Dictionary<string, object?> values, List<NodeValidationError> errors)
+    private void CheckInput(Workflow workflow, WorkflowNode node, InputSpec spec, Dictionary<string, object?> values, List<NodeValidationError> errors, IReadOnlySet<string>? providedInputs)
     {
         if (!node.Inputs.TryGetValue(spec.Name, out var input))
         {
@@ -111,7 +114,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
             case WorkflowInput.Literal literal:
                 LiteralConverter.TryConvert(literal.Value, spec.Type, out var value);
                 values[spec.Name] = value;
-                CheckLiteral(spec, value, errors);
+                CheckLiteral(spec, value, errors, providedInputs);
                 break;
         }
     }
@@ -143,7 +146,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
         }
     }
 
-    private void CheckLiteral(InputSpec spec, object? value, List<NodeValidationError> errors)
+    private void CheckLiteral(InputSpec spec, object? value, List<NodeValidationError> errors, IReadOnlySet<string>? providedInputs)
     {
         if (value is long or double)
         {
@@ -176,7 +179,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
                 {
                     errors.Add(new(PathEscapesFolder, "File name escapes the input folder", $"{spec.Name}: '{text}'", spec.Name));
                 }
-                else if (workspace.TryResolveInput(text) is null)
+                else if (providedInputs?.Contains(text) != true && workspace.TryResolveInput(text) is null)
                 {
                     errors.Add(new(ValueNotInList, $"Input file '{text}' not found in the input folder", $"{spec.Name}: '{text}' not in {workspace.InputDirectory}", spec.Name));
                 }

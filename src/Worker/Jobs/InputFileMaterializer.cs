@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ComfySnap.Contracts;
+using ComfySnap.NodeSdk;
+using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Worker.Engine.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace ComfySnap.Worker.Jobs;
+
+/// <summary>A job input file that cannot be used (missing, expired, wrong hash or size, bad name).</summary>
+public sealed class InputFileException(string message) : Exception(message);
+
+/// <summary>
+/// Makes a job's <see cref="RunWorkflow.InputFiles"/> available before validation: fetches each (inline
+/// bytes or its Redis key), checks size and SHA-256, writes it once into the input folder under
+/// <see cref="Folder"/>/&lt;sha256&gt;.&lt;ext&gt; (never outside it) and points the workflow's input-folder file
+/// inputs that name it at that file. The content-addressed name puts the hash into the output cache key.
+/// </summary>
+public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputCache cache, NodeRegistry registry, ILogger<InputFileMaterializer> logger)
+{
+    /// <summary>The input subfolder of materialised job files.</summary>
+    public const string Folder = ".comfysnap-inputs";
+
+    /// <summary>The workflow to validate and run: <paramref name="job"/>'s, with its input files in place.</summary>
+    public async Task<string> PrepareAsync(RunWorkflow job, CancellationToken cancellationToken)
+    {
+        if (job.InputFiles is not { Count: > 0 } files || job.Workflow is null)
+        {
+            return job.Workflow ?? "";
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            names[file.Name] = await MaterializeAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Rewrite(job.Workflow, names);
+    }
+
+    private async Task<string> MaterializeAsync(JobInputFile file, CancellationToken cancellationToken)
+    {
+        if (!FileNames.IsInside(file.Name ?? ""))
+        {
+            throw new InputFileException($"input file name '{file.Name}' escapes the input folder");
+        }
+
+        var sha = file.Sha256?.ToLowerInvariant() ?? "";
+        if (!Sha256Hex().IsMatch(sha))
+        {
+            throw new InputFileException($"input file '{file.Name}': sha256 must be 64 hex digits");
+        }
+
+        var relative = $"{Folder}/{sha}{Extension(file.Name!)}";
+        var path = FileNames.Combine(workspace.InputDirectory, relative) ?? throw new InputFileException($"input file '{file.Name}' escapes the input folder");
+        if (File.Exists(path) && new FileInfo(path).Length == file.Size)
+        {
+            return relative;
+        }
+
+        var bytes = file.InlineBytes;
+        if (bytes is null && !string.IsNullOrEmpty(file.RedisKey))
+        {
+            bytes = await cache.GetAsync(file.RedisKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (bytes is null)
+        {
+            throw new InputFileException($"input file '{file.Name}' is not available (no inline bytes; Redis key '{file.RedisKey}' missing, expired or the cache is down)");
+        }
+
+        if (bytes.LongLength != file.Size || ResultStore.Sha256Hex(bytes) != sha)
+        {
+            throw new InputFileException($"input file '{file.Name}' does not match its size {file.Size} and sha256 {sha}");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken).ConfigureAwait(false);
+        File.Move(temporary, path, overwrite: true);
+        logger.LogInformation("Input file {Name} ({Size} bytes) stored as {Path}", file.Name, file.Size, relative);
+        return relative;
+    }
+
+    private string Rewrite(string workflowJson, Dictionary<string, string> names)
+    {
+        // A workflow that does not parse is left as it is: validation reports it.
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(workflowJson);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return workflowJson;
+        }
+
+        if (root is not JsonObject nodes)
+        {
+            return workflowJson;
+        }
+
+        foreach (var (_, value) in nodes)
+        {
+            if (value is not JsonObject node || node["inputs"] is not JsonObject inputs
+                || node["class_type"] is not JsonValue type || !type.TryGetValue<string>(out var classType)
+                || !registry.TryGet(classType, out var definition))
+            {
+                continue;
+            }
+
+            foreach (var spec in definition.Inputs.Where(s => s.FileSource == FileSource.InputFolder))
+            {
+                if (inputs[spec.Name] is JsonValue given && given.TryGetValue<string>(out var name) && names.TryGetValue(name, out var stored))
+                {
+                    inputs[spec.Name] = stored;
+                }
+            }
+        }
+
+        return nodes.ToJsonString();
+    }
+
+    private static string Extension(string name)
+    {
+        var extension = Path.GetExtension(name).ToLowerInvariant();
+        return extension.Length is > 1 and <= 8 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension : "";
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Hex();
+}
