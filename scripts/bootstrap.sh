@@ -13,8 +13,21 @@ CRIU_PACKAGES=(criu/forky libcompel1/forky libnet9/forky libnl-3-200/forky libgn
 
 install_host_packages() {
   # libnftables1, libprotobuf-c1: forky criu's own dependencies that bookworm satisfies.
+  # python3-pika: the Python publisher in examples/, run by the test suite.
   apt_install rabbitmq-server redis-server patchelf bc ca-certificates iproute2 procps \
-    libnftables1 libprotobuf-c1 libbsd0 libuuid1
+    libnftables1 libprotobuf-c1 libbsd0 libuuid1 python3-pika
+}
+
+# What the examples' tests need (idempotent and cheap when done, so `test` runs it every time:
+# machines bootstrapped before the examples existed get it too). npm ci only when the lock changed.
+install_example_packages() {
+  apt_install python3-pika
+  command -v npm >/dev/null || apt_install npm
+  local dir="$COMFYSNAP_ROOT/examples/node" stamp="$COMFYSNAP_ROOT/examples/node/node_modules/.comfysnap-lock.sha256"
+  local sum; sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in examples/node"
+  echo "$sum" > "$stamp"
 }
 
 # Adds Debian trixie/forky next to the host's own Debian source, pinned below 100 so that

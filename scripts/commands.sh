@@ -45,6 +45,7 @@ cmd_test() {
   fi
   services_start
   local t0 rc=0; t0=$(date +%s)
+  step "examples' packages (python3-pika, npm ci)" install_example_packages
   step "build" build_solution
   # The benchmark harness is not part of the solution; building it here keeps it from rotting.
   step "build bench" dotnet build "$COMFYSNAP_ROOT/bench/ComfySnap.Bench" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly
