@@ -129,6 +129,14 @@ public sealed class BusBench : IAsyncDisposable
         }
     }
 
+    /// <summary>A gateway in front of this run's workers: their queue, Redis and key prefix, on a free loopback port.</summary>
+    public Dictionary<string, string?> GatewaySettings()
+    {
+        var settings = WorkerSettings(0).Where(p => p.Key != "Bus:WorkerId").ToDictionary(p => p.Key, p => (string?)p.Value);
+        settings["Gateway:Listen"] = "http://127.0.0.1:0";
+        return settings;
+    }
+
     private Dictionary<string, string> WorkerSettings(int index)
     {
         var settings = new Dictionary<string, string>
