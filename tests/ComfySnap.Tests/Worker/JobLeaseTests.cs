@@ -31,6 +31,10 @@ public sealed class JobLeaseTests
         Assert.Single(harness.Events.All<WorkflowAccepted>(), a => a.JobId == jobId);
         Assert.Single(harness.Events.All<JobTimings>(), t => t.JobId == jobId);
         Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
+        // The copies overlapped: this worker ran one while the child waited, or waited while the child ran.
+        var waited = harness.Logs.Events.Any(e => e.MessageTemplate.Text.Contains("waiting for its answer", StringComparison.Ordinal)
+            && e.Properties.TryGetValue("JobId", out var id) && id.ToString().Trim('"') == jobId);
+        Assert.True(harness.Logs.Executions(jobId) == 1 ^ waited, $"executions here {harness.Logs.Executions(jobId)}, waited here {waited}");
     }
 
     [Fact]
