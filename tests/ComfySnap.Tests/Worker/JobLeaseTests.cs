@@ -3,6 +3,7 @@ using System.Text.Json;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Worker.Support;
+using ComfySnap.Worker.Cli;
 using Serilog.Events;
 using StackExchange.Redis;
 
@@ -57,6 +58,35 @@ public sealed class JobLeaseTests
     }
 
     [Fact]
+    public async Task Shutdown_while_waiting_for_a_held_lease_hands_the_message_back()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
+        {
+            ["Bus:ConsumerStopTimeout"] = "00:00:01",
+            ["Bus:StopTimeout"] = "00:00:10",
+        });
+        var jobId = $"held-{Guid.NewGuid():N}";
+        var leaseKey = $"{harness.Settings["Cache:KeyPrefix"]}lease:{jobId}";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisEndpoint);
+        Assert.True(await redis.GetDatabase().StringSetAsync(leaseKey, "other-worker/0", TimeSpan.FromSeconds(60)));
+
+        await RunServeAsync(harness, "held-1", async () =>
+        {
+            await harness.SendAsync(new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 1, side: 64), CachePolicy: CachePolicy.Bypass));
+            await Task.Delay(2000); // the worker waits for the lease holder's answer
+        });
+
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
+        Assert.Equal("other-worker/0", (string?)await redis.GetDatabase().StringGetAsync(leaseKey));
+
+        // The holder is gone (its lease deleted here): the handed-back message runs on the next worker.
+        await redis.GetDatabase().KeyDeleteAsync(leaseKey);
+        await RunServeAsync(harness, "held-2", () => harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, TimeSpan.FromSeconds(60)));
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
+    }
+
+    [Fact]
     public async Task While_Redis_is_down_jobs_run_without_a_lease_and_say_so_once()
     {
         await using var harness = await RabbitWorkerHarness.StartAsync(redis: "127.0.0.1:6398");
@@ -67,6 +97,25 @@ public sealed class JobLeaseTests
         }
 
         Assert.Single(harness.Logs.From("ComfySnap.Worker.Caching.RedisJobLeases", LogEventLevel.Warning));
+    }
+
+    // `serve` in this process until the action is done, then a graceful stop.
+    private static async Task RunServeAsync(RabbitWorkerHarness harness, string workerId, Func<Task> whileServing)
+    {
+        workerId = $"{workerId}-{Guid.NewGuid():N}"[..16]; // WorkerBooted reaches every test client
+        var settings = new Dictionary<string, string?>(harness.Settings) { ["Bus:WorkerId"] = workerId };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var serve = Task.Run(() => ServeCommand.RunAsync(settings, stop.Token));
+        try
+        {
+            await harness.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == workerId, TimeSpan.FromSeconds(60));
+            await whileServing();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serve;
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
