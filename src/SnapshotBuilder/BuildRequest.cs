@@ -1,6 +1,6 @@
 namespace ComfySnap.SnapshotBuilder;
 
-/// <summary>What to snapshot: the worker build, its configuration, and where the image goes.</summary>
+/// <summary>What to snapshot: the worker build, its configuration, where the image goes and the key that signs it.</summary>
 public sealed record BuildRequest(
     string OutputDirectory,
     string WorkerDll,
@@ -9,4 +9,9 @@ public sealed record BuildRequest(
     string NodePackDirectory,
     IReadOnlyList<string> Preload,
     IReadOnlyList<string> SecretNames,
-    TimeSpan PrepareTimeout);
+    TimeSpan PrepareTimeout,
+    byte[]? SigningKey = null)
+{
+    /// <summary>Never print the signing key.</summary>
+    public override string ToString() => $"BuildRequest {{ OutputDirectory = {OutputDirectory}, WorkerDll = {WorkerDll}, Signed = {SigningKey is not null} }}";
+}

@@ -12,9 +12,10 @@ var models = new Option<DirectoryInfo>("--models-dir") { Description = "Models f
 var packs = new Option<DirectoryInfo>("--node-packs") { Description = "Node pack folder", DefaultValueFactory = _ => new DirectoryInfo("node_packs") };
 var preload = new Option<string[]>("--preload") { Description = "Model to preload, as kind/name (repeatable)", AllowMultipleArgumentsPerToken = true };
 var secrets = new Option<string[]>("--secret-env") { Description = "Environment variable names that must never be snapshotted (repeatable)" };
+var signingKey = new Option<FileInfo>("--signing-key-file") { Description = $"Secret file with the key that signs the manifest (or set {SnapshotSigningKey.EnvironmentVariable})" };
 var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to wait for the worker to park", DefaultValueFactory = _ => 600 };
 
-var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout };
+var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey };
 build.SetAction(async (parse, ct) =>
 {
     Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}").CreateLogger();
@@ -24,17 +25,18 @@ build.SetAction(async (parse, ct) =>
         .AddSingleton<CriuRunner>()
         .AddSingleton<SnapshotBuilderService>()
         .BuildServiceProvider();
-    var request = new BuildRequest(
-        parse.GetValue(output)!.FullName,
-        parse.GetValue(worker)!.FullName,
-        Environment.GetEnvironmentVariable("COMFYSNAP_DOTNET") ?? "dotnet",
-        parse.GetValue(models)!.FullName,
-        parse.GetValue(packs)!.FullName,
-        parse.GetValue(preload) ?? [],
-        parse.GetValue(secrets) ?? [],
-        TimeSpan.FromSeconds(parse.GetValue(timeout)));
     try
     {
+        var request = new BuildRequest(
+            parse.GetValue(output)!.FullName,
+            parse.GetValue(worker)!.FullName,
+            Environment.GetEnvironmentVariable("COMFYSNAP_DOTNET") ?? "dotnet",
+            parse.GetValue(models)!.FullName,
+            parse.GetValue(packs)!.FullName,
+            parse.GetValue(preload) ?? [],
+            parse.GetValue(secrets) ?? [],
+            TimeSpan.FromSeconds(parse.GetValue(timeout)),
+            SnapshotSigningKey.Load(parse.GetValue(signingKey)?.FullName, Environment.GetEnvironmentVariable(SnapshotSigningKey.EnvironmentVariable)));
         var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(request, ct);
         Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {request.OutputDirectory}");
         foreach (var phase in manifest.PreparePhases)
@@ -49,7 +51,7 @@ build.SetAction(async (parse, ct) =>
         Log.Error("{Message}", e.Message);
         return 4;
     }
-    catch (Exception e) when (e is CriuException or TimeoutException or InvalidOperationException)
+    catch (Exception e) when (e is CriuException or TimeoutException or InvalidOperationException or IOException or InvalidDataException)
     {
         Log.Error("Snapshot build failed: {Message}", e.Message);
         return 5;

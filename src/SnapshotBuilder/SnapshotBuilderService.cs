@@ -19,6 +19,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
         }
 
         Directory.CreateDirectory(images);
+        File.Delete(Path.Combine(request.OutputDirectory, ManifestSignature.FileName));
         var workerDirectory = Path.GetDirectoryName(Path.GetFullPath(request.WorkerDll))!;
         var workDirectory = Path.Combine(request.OutputDirectory, "prepare-cwd");
         Directory.CreateDirectory(workDirectory);
@@ -29,7 +30,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
         var stderr = PumpAsync(worker.StandardError, cancellationToken);
         var phases = await WaitUntilReadyAsync(worker, request.PrepareTimeout, cancellationToken);
 
-        var refusals = ProcessInspector.Inspect(worker.HostPid, request.SecretNames);
+        var refusals = ProcessInspector.Inspect(worker.HostPid, [.. request.SecretNames, SnapshotSigningKey.EnvironmentVariable]);
         if (refusals.Count > 0)
         {
             throw new SnapshotRefusedException(refusals);
@@ -58,9 +59,15 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
             PreparePhases = phases,
             ImageBytes = Directory.EnumerateFiles(images).Sum(f => new FileInfo(f).Length),
             ImageFiles = imageFiles,
+            ImageSha256 = request.SigningKey is null ? null : ImageSha256.OfFolder(images, cancellationToken),
             StdioKeys = stdio,
         };
         await manifest.WriteAsync(request.OutputDirectory, cancellationToken);
+        if (request.SigningKey is not null)
+        {
+            await ManifestSignature.WriteAsync(request.OutputDirectory, request.SigningKey, cancellationToken);
+            logger.LogInformation("Signed the manifest ({SignatureFile})", ManifestSignature.FileName);
+        }
         logger.LogInformation("Snapshot {SnapshotId}: {ImageBytes} bytes in {ImageCount} image files", manifest.SnapshotId, manifest.ImageBytes, imageFiles.Count);
         return manifest;
     }

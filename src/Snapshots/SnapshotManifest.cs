@@ -40,6 +40,9 @@ public sealed record SnapshotManifest
 
     public required SortedDictionary<string, string> ImageFiles { get; init; }
 
+    /// <summary>Image file -> SHA-256, written only in signed snapshots (see <see cref="ManifestSignature"/>).</summary>
+    public SortedDictionary<string, string>? ImageSha256 { get; init; }
+
     /// <summary>fd number -> key of the file it was at dump ("pipe:[N]"), for --inherit-fd.</summary>
     public required IReadOnlyDictionary<int, string> StdioKeys { get; init; }
 
@@ -48,6 +51,10 @@ public sealed record SnapshotManifest
         await using var stream = File.Create(Path.Combine(directory, FileName));
         await JsonSerializer.SerializeAsync(stream, this, Json, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Parses manifest bytes already read (and, for a signed snapshot, verified).</summary>
+    public static SnapshotManifest Parse(ReadOnlySpan<byte> bytes) =>
+        JsonSerializer.Deserialize<SnapshotManifest>(bytes, Json) ?? throw new InvalidDataException("empty manifest");
 
     public static async Task<SnapshotManifest> ReadAsync(string directory, CancellationToken cancellationToken)
     {

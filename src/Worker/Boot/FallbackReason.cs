@@ -14,6 +14,9 @@ public enum FallbackKind
     RestoreFailed,
     HandshakeTimeout,
     CanaryFailed,
+
+    /// <summary>A signing key is configured and the snapshot is unsigned or not signed with it.</summary>
+    SignatureInvalid,
 }
 
 /// <summary>The kind plus a message naming exactly what did not match or failed.</summary>

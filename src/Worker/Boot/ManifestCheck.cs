@@ -53,6 +53,12 @@ public static class ManifestCheck
             ? new(FallbackKind.ImageCorrupt, $"snapshot image damaged: {image}")
             : null;
 
+    /// <summary>Every image file against the SHA-256 a signed manifest vouches for.</summary>
+    public static FallbackReason? CompareImageSha256(SnapshotManifest manifest, string snapshotDirectory) =>
+        Differs(manifest.ImageSha256 ?? [], ImageSha256.OfFolder(Path.Combine(snapshotDirectory, SnapshotManifest.ImagesFolder), CancellationToken.None)) is { } image
+            ? new(FallbackKind.ImageCorrupt, $"snapshot image does not match its signed manifest: {image}")
+            : null;
+
     private static string? Differs(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)
     {
         foreach (var (name, hash) in expected)

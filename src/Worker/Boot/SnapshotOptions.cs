@@ -20,6 +20,12 @@ public sealed class SnapshotOptions
     /// <summary>Restore with criu's lazy-pages daemon: memory is paged in on demand after the process resumes.</summary>
     public bool LazyPages { get; set; }
 
-    /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images).</summary>
+    /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;
+
+    /// <summary>
+    /// Secret file with the key snapshots are signed with (or the environment variable
+    /// COMFYSNAP_SNAPSHOT_SIGNING_KEY): with one, unsigned or wrongly signed snapshots are refused.
+    /// </summary>
+    public string? SigningKeyFile { get; set; }
 }

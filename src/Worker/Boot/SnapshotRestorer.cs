@@ -39,10 +39,18 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
 
         var watch = Stopwatch.StartNew();
         SnapshotManifest manifest;
+        bool signed;
         FallbackReason? mismatch;
         try
         {
-            manifest = await SnapshotManifest.ReadAsync(directory, cancellationToken);
+            // With a signing key, nothing in the manifest is used before its signature is checked.
+            (var read, signed, var refused) = await SignedManifest.ReadAsync(directory, _options, cancellationToken);
+            if (refused is not null)
+            {
+                return Fail(null, phases, refused);
+            }
+
+            manifest = read!;
             mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
         }
         catch (Exception e) when (e is JsonException or IOException or InvalidDataException or CriuException)
@@ -50,15 +58,19 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             return Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}"));
         }
 
-        phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, manifest.SnapshotId));
+        phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, signed ? $"{manifest.SnapshotId} (signature verified)" : manifest.SnapshotId));
         if (mismatch is not null)
         {
             return Fail(manifest.SnapshotId, phases, mismatch);
         }
 
         // The image checksums are verified while criu restores: the restored copy stays stopped
-        // (SIGSTOP, no config, no connections) until its image is known to be intact.
-        var imageCheck = _options.VerifyImages
+        // (SIGSTOP, no config, no connections) until its image is known to be intact. A signed
+        // snapshot is always verified, against the SHA-256 its signature covers.
+        var verifyImages = _options.VerifyImages || signed;
+        var imageCheck = signed
+            ? Task.Run(() => ManifestCheck.CompareImageSha256(manifest, directory), cancellationToken)
+            : verifyImages
             ? Task.Run(() => ManifestCheck.CompareImages(manifest, directory), cancellationToken)
             : Task.FromResult<FallbackReason?>(null);
         // The weights are mappings of the model files, not part of the image: the kernel reads them
@@ -70,7 +82,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         {
             var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
             restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken,
-                _options.LazyPages, leaveStopped: _options.VerifyImages);
+                _options.LazyPages, leaveStopped: verifyImages);
         }
         catch (CriuException e)
         {
@@ -83,7 +95,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         // Each of the two side tasks is timed by the wait that was left after the restore.
         watch.Restart();
         var damaged = await imageCheck;
-        phases.Add(new BootPhase("image check", watch.Elapsed.TotalMilliseconds, _options.VerifyImages ? "beside the restore" : "off"));
+        phases.Add(new BootPhase("image check", watch.Elapsed.TotalMilliseconds, !verifyImages ? "off" : signed ? "SHA-256, beside the restore" : "beside the restore"));
         watch.Restart();
         await modelFiles;
         phases.Add(new BootPhase("model files", watch.Elapsed.TotalMilliseconds, "prefetched beside the restore"));
@@ -93,7 +105,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             return Fail(manifest.SnapshotId, phases, damaged);
         }
 
-        if (_options.VerifyImages)
+        if (verifyImages)
         {
             restored.Resume();
         }

@@ -15,6 +15,9 @@ public sealed class RedisOutputCache(IOptions<CacheOptions> options, ILogger<Red
 
     public bool IsUp => _redis?.IsConnected == true && Volatile.Read(ref _down) == 0;
 
+    /// <summary>The connection, once started (shared with <see cref="RedisJobLeases"/>).</summary>
+    public IConnectionMultiplexer? Connection => _redis;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_redis is not null)

@@ -17,7 +17,7 @@ namespace ComfySnap.Worker.Cli;
 public static class ServeCommand
 {
     // Configuration a restored worker needs at run time; never part of the snapshot.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Serilog", "Engine"];
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Engine"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Jobs;
+using ComfySnap.Worker.Jobs.Leases;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,13 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<OutputDeliverer>();
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
+        services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RedisJobLeases>();
+        services.AddSingleton<InProcessJobLeases>();
+        services.AddSingleton<IJobLeases>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<CacheOptions>>().Value.Redis)
+            ? sp.GetRequiredService<InProcessJobLeases>()
+            : sp.GetRequiredService<RedisJobLeases>());
+        services.AddSingleton<JobLeaseGate>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<WorkerReadiness>();
         services.AddWorkerBus(configuration);

@@ -5,6 +5,7 @@ using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Engine;
 using ComfySnap.Worker.Engine.Execution;
 using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed class JobRunner(
     OutputDeliverer deliverer,
     InputFileMaterializer inputFiles,
     JobRegistry registry,
+    JobLeaseGate leaseGate,
     ModelStore models,
     IOptions<BusOptions> busOptions,
     TimeProvider time,
@@ -55,6 +57,33 @@ public sealed class JobRunner(
             await planning.ConfigureAwait(false);
             logger.LogInformation("Job {JobId} already completed: answering its stored result", job.JobId);
             await publisher.PublishResultAsync(stored, consumeToken).ConfigureAwait(false);
+            return;
+        }
+
+        // One JobId, one run: a duplicate waits for the run holding the lease and answers with its result.
+        var lease = await leaseGate.EnterAsync(job.JobId, consumeToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
+        {
+            if (lease.StoredAnswer is { } answer)
+            {
+                await planning.ConfigureAwait(false);
+                logger.LogInformation("Job {JobId} was run by another worker: answering its result", job.JobId);
+                await publisher.PublishResultAsync(answer, consumeToken).ConfigureAwait(false);
+                return;
+            }
+
+            await RunLeasedAsync(context, planning).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunLeasedAsync(JobContext context, Task<JobPlan> planning)
+    {
+        var (job, publisher, consumeToken) = (context.Job, context.Publisher, context.Token);
+        if (registry.TakePendingCancel(job.JobId))
+        {
+            await planning.ConfigureAwait(false);
+            logger.LogInformation("Job {JobId} was cancelled while it waited for its lease", job.JobId);
+            await publisher.PublishResultAsync(JobFailures.Simple(job, FailureKind.Cancelled, "cancelled before start", [], retryable: false), consumeToken).ConfigureAwait(false);
             return;
         }
 

@@ -25,6 +25,11 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
     public const string CheckpointName = "sd-small.safetensors";
 
+    /// <summary>The snapshot is signed with this key (given to the builder as a secret file).</summary>
+    public const string SigningKeyA = "key-A-5b0c1e9f7d2a4c6e8b1f3a5d";
+
+    public string SigningKeyAFile => Path.Combine(Root, "signing-key-a");
+
     public string ModelPath => Path.Combine(ModelsDirectory, "checkpoints", CheckpointName);
 
     public SnapshotManifest Manifest { get; private set; } = null!;
@@ -39,6 +44,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
         TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
 
+        await File.WriteAllTextAsync(SigningKeyAFile, SigningKeyA + "\n");
         Manifest = await BuildWithCliAsync(SnapshotDirectory, Path.Combine(Root, "node_packs"));
     }
 
@@ -50,7 +56,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
         foreach (var a in new[]
         {
             TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", output, "--worker", WorkerDll,
-            "--models-dir", ModelsDirectory, "--node-packs", nodePacks, "--preload", "checkpoints/" + CheckpointName,
+            "--models-dir", ModelsDirectory, "--node-packs", nodePacks, "--preload", "checkpoints/" + CheckpointName, "--signing-key-file", SigningKeyAFile,
         })
         {
             info.ArgumentList.Add(a);
@@ -71,7 +77,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
         return await SnapshotManifest.ReadAsync(output, CancellationToken.None);
     }
 
-    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false) => new(
+    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null) => new(
         Criu,
         Options.Create(new SnapshotOptions
         {
@@ -80,6 +86,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
             WorkerDirectory = Path.GetDirectoryName(WorkerDll)!,
             HandshakeTimeout = handshake ?? TimeSpan.FromSeconds(60),
             LazyPages = lazyPages,
+            SigningKeyFile = signingKeyFile,
         }),
         NullLogger<SnapshotRestorer>.Instance);
 

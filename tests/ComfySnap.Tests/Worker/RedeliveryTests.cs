@@ -9,7 +9,8 @@ public sealed class RedeliveryTests
     [Fact]
     public async Task Killed_worker_hands_its_job_to_the_next_one_which_completes_it_once()
     {
-        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        // The dead worker's job lease must expire before the next worker takes the job over.
+        await using var harness = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:04" }, inProcessWorker: false);
         using (var first = await ChildWorker.StartAsync(harness.Settings, "child-1"))
         {
             await harness.SendAsync(new RunWorkflow("redelivered", SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
