@@ -6,9 +6,11 @@ namespace ComfySnap.Operator.Submit;
 /// <summary>The table `submit` ends with (fits 80 columns), plus the first failures.</summary>
 public static class SubmitSummary
 {
+    // done: completed in this run (cached: of which answered from the output cache); pending: no
+    // answer yet; earlier: answered before this run (--resume); files: outputs written.
     public static void Write(IAnsiConsole console, string batchId, string output, BatchProgress p)
     {
-        var table = new Table().Title($"batch {Markup.Escape(batchId)}").AddColumns("jobs", "completed", "from cache", "failed", "unanswered", "earlier", "outputs", "jobs/s");
+        var table = new Table().Title($"batch {Markup.Escape(batchId)}").AddColumns("jobs", "done", "cached", "failed", "pending", "earlier", "files", "jobs/s");
         table.AddRow(
             N(p.Total),
             N(p.Completed),

@@ -14,7 +14,7 @@ public static class TailFormatter
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public const string Header = "time     kind    worker           job                 detail";
+    public const string Header = "time     kind    worker       job              detail";
 
     public static string ToJson(TailEvent e) => JsonSerializer.Serialize(
         new { kind = e.Event.GetType().Name, at = e.At, workerId = e.WorkerId, batchId = e.BatchId, jobId = e.JobId, @event = e.Event }, Json);
@@ -22,7 +22,8 @@ public static class TailFormatter
     /// <summary>Markup lines for one event.</summary>
     public static IEnumerable<string> ToRows(TailEvent e)
     {
-        var head = $"{e.At.ToLocalTime():HH:mm:ss} {Pad(e.Kind, 7)} {Pad(e.WorkerId ?? "?", 16)} {Pad(e.JobId ?? "", 19)} ";
+        // Job ids start with their batch id: the end tells jobs apart.
+        var head = $"{e.At.ToLocalTime():HH:mm:ss} {Pad(e.Kind, 7)} {Pad(e.WorkerId ?? "?", 12)} {Pad(Tail(e.JobId ?? "", 16), 16)} ";
         switch (e.Event)
         {
             case WorkerBooted b:
@@ -40,7 +41,8 @@ public static class TailFormatter
 
                 break;
             case JobTimings t:
-                yield return Markup.Escape(head + Cut($"wait {Ms(t.QueueWaitMs)} cache {Ms(t.CacheLookupMs)} exec {Ms(t.ExecuteMs)} store {Ms(t.OutputStoreMs)} total {Ms(t.TotalMs)}", 80 - head.Length));
+                yield return Markup.Escape(head + Cut($"total {Int(t.TotalMs)} ms, wait {Int(t.QueueWaitMs)}", 80 - head.Length));
+                yield return Markup.Escape($"  cache lookup {Ms(t.CacheLookupMs)} ms, model load {Ms(t.ModelLoadMs)} ms, execute {Ms(t.ExecuteMs)} ms, store {Ms(t.OutputStoreMs)} ms");
                 foreach (var n in t.Nodes)
                 {
                     yield return Markup.Escape($"  {Pad(n.NodeId, 6)} {Pad(n.ClassType, 28)} {Ms(n.Ms),9} ms{(n.CacheHit ? "  cached" : "")}");
@@ -54,6 +56,10 @@ public static class TailFormatter
     }
 
     private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Int(double ms) => ms.ToString("0", CultureInfo.InvariantCulture);
+
+    private static string Tail(string s, int max) => s.Length <= max ? s : "…" + s[^(max - 1)..];
 
     private static string Pad(string s, int width) => Cut(s, width).PadRight(width);
 
