@@ -42,9 +42,29 @@ var serve = new Command("serve", "Run the queue worker (configuration: appsettin
 serve.SetAction((_, ct) => ServeCommand.RunAsync(new Dictionary<string, string?>(), ct));
 
 var demoOut = new Option<DirectoryInfo>("--out") { Description = "Folder for output images", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
-var demoCount = new Option<int>("--count") { Description = "Publish each workflow this many times (2: the second is a cache hit)", DefaultValueFactory = _ => 2 };
-var demo = new Command("demo", "Run the shipped workflows on an embedded worker (in-memory bus and cache) and print timings") { demoOut, demoCount };
-demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(demoOut)!, parse.GetValue(demoCount), null, Spectre.Console.AnsiConsole.Console, ct));
+var demoCount = new Option<int>("--count") { Description = "Run each workflow this many times (in-memory: the second is a cache hit; snapshot: the second shows warm runs)", DefaultValueFactory = _ => 2 };
+var noSnapshot = new Option<bool>("--no-snapshot") { Description = "Only the embedded in-memory run (no CRIU snapshot, no restored worker)" };
+var fullTxt2Img = new Option<bool>("--full-txt2img") { Description = "Run default-txt2img.json as shipped (512x512, 20 steps) instead of 256x256 with 4 steps" };
+var snapshotCache = new Option<DirectoryInfo?>("--snapshot-cache") { Description = "Folder for demo snapshots, one per worker build (default: TMP/comfysnap-demo-snapshots)" };
+var demo = new Command("demo", "Boot a worker cold and one restored from a snapshot side by side, run the shipped workflows on both, print both boot waterfalls and the jobs")
+{
+    demoOut, demoCount, noSnapshot, fullTxt2Img, snapshotCache,
+};
+demo.SetAction((parse, ct) => parse.GetValue(noSnapshot)
+    ? DemoCommand.RunAsync(parse.GetValue(demoOut)!, parse.GetValue(demoCount), null, Spectre.Console.AnsiConsole.Console, ct)
+    : SnapshotDemoCommand.RunAsync(
+        new ComfySnap.Worker.Cli.Demo.SnapshotDemoSettings(
+            parse.GetValue(snapshotCache)?.FullName ?? Path.Combine(Path.GetTempPath(), "comfysnap-demo-snapshots"),
+            Path.Combine(AppContext.BaseDirectory, "workflows"),
+            Environment.GetEnvironmentVariable("COMFYSNAP_CRIU") ?? "criu",
+            Environment.GetEnvironmentVariable("COMFYSNAP_DOTNET") ?? "dotnet",
+            !parse.GetValue(fullTxt2Img),
+            AppContext.BaseDirectory,
+            parse.GetValue(demoCount)),
+        parse.GetValue(demoOut)!,
+        parse.GetValue(demoCount),
+        Spectre.Console.AnsiConsole.Console,
+        ct));
 
 var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16)" };
 var checkpointOut = new Argument<FileInfo>("out") { Description = "The .safetensors file to write (e.g. models/checkpoints/sd15-random.safetensors)" };

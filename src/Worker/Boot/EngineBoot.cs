@@ -68,6 +68,8 @@ public sealed class EngineBoot(
             torch.set_num_threads(engineOptions.Value.TorchThreads);
         }
 
+        // Else every thread's first convolution may print an NNPACK warning on CPUs it does not support.
+        NnpackSwitch.TryDisable();
         using var probe = torch.ones(2, 2).matmul(torch.ones(2, 2));
         _ = probe.sum().item<float>();
     }

@@ -1,0 +1,64 @@
+using System.CommandLine;
+
+namespace ComfySnap.Operator.Cli;
+
+/// <summary>
+/// --rabbitmq, --queue, --redis. Defaults come from the environment the project's programs share:
+/// COMFYSNAP_RABBITMQ_URI / COMFYSNAP_REDIS, else the worker's COMFYSNAP_Bus__* and COMFYSNAP_Cache__Redis
+/// variables, else the ports `./comfysnap services` uses.
+/// </summary>
+public sealed class ConnectionOptions
+{
+    public Option<string> RabbitMq { get; } = new("--rabbitmq")
+    {
+        Description = "RabbitMQ as amqp://user:password@host:port/vhost",
+        DefaultValueFactory = _ => DefaultRabbitMq(),
+    };
+
+    public Option<string> Queue { get; } = new("--queue")
+    {
+        Description = "The workers' job queue (Bus:QueueName)",
+        DefaultValueFactory = _ => Env("COMFYSNAP_Bus__QueueName") ?? "comfysnap-run-workflow",
+    };
+
+    public Option<string> Redis { get; } = new("--redis")
+    {
+        Description = "Redis host:port holding outputs too large to travel inline (Cache:Redis)",
+        DefaultValueFactory = _ => Env("COMFYSNAP_REDIS") ?? Env("COMFYSNAP_Cache__Redis") ?? $"127.0.0.1:{Env("COMFYSNAP_REDIS_PORT") ?? "6390"}",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(RabbitMq);
+        command.Options.Add(Queue);
+        command.Options.Add(Redis);
+    }
+
+    public Connection Bind(ParseResult parse)
+    {
+        var uri = parse.GetValue(RabbitMq)!;
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var rabbit) || rabbit.Scheme is not ("amqp" or "rabbitmq"))
+        {
+            throw new ArgumentException($"--rabbitmq must be an amqp:// URI, got '{uri}'");
+        }
+
+        var redis = parse.GetValue(Redis);
+        return new Connection(rabbit, parse.GetValue(Queue)!, string.IsNullOrWhiteSpace(redis) ? null : redis);
+    }
+
+    private static string DefaultRabbitMq()
+    {
+        if (Env("COMFYSNAP_RABBITMQ_URI") is { } uri)
+        {
+            return uri;
+        }
+
+        var host = Env("COMFYSNAP_Bus__RabbitMq__Host") ?? "127.0.0.1";
+        var port = Env("COMFYSNAP_Bus__RabbitMq__Port") ?? Env("COMFYSNAP_RABBITMQ_PORT") ?? "5682";
+        var user = Env("COMFYSNAP_Bus__RabbitMq__Username") ?? "guest";
+        var password = Env("COMFYSNAP_Bus__RabbitMq__Password") ?? "guest";
+        return $"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@{host}:{port}/";
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+}

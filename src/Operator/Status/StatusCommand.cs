@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using ComfySnap.Contracts;
+using ComfySnap.Operator.Bus;
+using ComfySnap.Operator.Cli;
+using Spectre.Console;
+
+namespace ComfySnap.Operator.Status;
+
+/// <summary>
+/// `status`: the job queue's depth and consumers (AMQP passive declare), its _error queue, and the
+/// workers heard during a short listen. Workers publish WorkerBooted once, when they boot, and no
+/// heartbeat: a worker is "seen" only if it booted or took a job during the listen; the consumer
+/// count is the honest number of workers attached to the queue.
+/// </summary>
+public static class StatusCommand
+{
+    public static async Task<int> RunAsync(Connection connection, TimeSpan listen, OperatorIo io, CancellationToken cancellationToken)
+    {
+        var seen = new ConcurrentDictionary<string, WorkerSeen>(StringComparer.Ordinal);
+        await using (await EventListener.StartAsync(connection, "status", m =>
+        {
+            Record(seen, m);
+            return Task.CompletedTask;
+        }, cancellationToken))
+        {
+            var depths = await QueueProbe.ProbeAsync(connection, [connection.Queue, connection.Queue + "_error"], cancellationToken);
+            WriteQueues(io.Console, depths);
+            if (listen > TimeSpan.Zero)
+            {
+                io.Console.MarkupLine($"[grey]listening {listen.TotalSeconds:0} s for workers booting or taking jobs...[/]");
+                try
+                {
+                    await Task.Delay(listen, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // show what was heard
+                }
+            }
+        }
+
+        WriteWorkers(io.Console, seen.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToList());
+        io.Console.MarkupLine("[grey]Workers send no heartbeat: one is listed only if it booted or took a job while status listened (--listen). The consumers column counts every worker attached to the queue.[/]");
+        return 0;
+    }
+
+    private static void Record(ConcurrentDictionary<string, WorkerSeen> seen, object message)
+    {
+        var now = DateTimeOffset.Now;
+        switch (message)
+        {
+            case WorkerBooted b:
+                seen.AddOrUpdate(b.WorkerId, _ => new WorkerSeen(b.WorkerId, b, 0, now), (_, w) => w with { Booted = b, LastSeen = now });
+                break;
+            case WorkflowAccepted a:
+                seen.AddOrUpdate(a.WorkerId, _ => new WorkerSeen(a.WorkerId, null, 1, now), (_, w) => w with { Jobs = w.Jobs + 1, LastSeen = now });
+                break;
+        }
+    }
+
+    private static void WriteQueues(IAnsiConsole console, IReadOnlyList<QueueDepth> depths)
+    {
+        var table = new Table().Title("queues").AddColumns("queue", "ready messages", "consumers");
+        foreach (var d in depths)
+        {
+            table.AddRow(Markup.Escape(d.Queue), d.Messages?.ToString(CultureInfo.InvariantCulture) ?? "[grey]no queue[/]", d.Consumers?.ToString(CultureInfo.InvariantCulture) ?? "");
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteWorkers(IAnsiConsole console, IReadOnlyList<WorkerSeen> workers)
+    {
+        var table = new Table().Title("workers heard").AddColumns("worker", "boot", "boot ms", "fallback", "jobs", "last seen");
+        foreach (var w in workers)
+        {
+            table.AddRow(
+                Markup.Escape(w.WorkerId),
+                w.Booted?.Mode.ToString() ?? "[grey]before[/]",
+                w.Booted is null ? "" : w.Booted.Phases.Sum(p => p.Ms).ToString("0", CultureInfo.InvariantCulture),
+                Markup.Escape(w.Booted?.FallbackReason?.Kind ?? ""),
+                w.Jobs.ToString(CultureInfo.InvariantCulture),
+                w.LastSeen.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture));
+        }
+
+        if (workers.Count == 0)
+        {
+            table.AddRow("[grey]none[/]", "", "", "", "", "");
+        }
+
+        console.Write(table);
+    }
+
+    private sealed record WorkerSeen(string WorkerId, WorkerBooted? Booted, int Jobs, DateTimeOffset LastSeen);
+}
