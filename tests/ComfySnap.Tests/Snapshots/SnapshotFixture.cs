@@ -77,6 +77,38 @@ public sealed class SnapshotFixture : IAsyncLifetime
         return await SnapshotManifest.ReadAsync(output, CancellationToken.None);
     }
 
+    /// <summary>
+    /// A copy of the snapshot for a test to damage: the manifest (and its signature unless
+    /// <paramref name="withSignature"/> is false) copied, the images linked, or copied when
+    /// <paramref name="copyImages"/> (so they can be changed without touching the shared snapshot).
+    /// </summary>
+    public string CopyOf(string name, bool copyImages = false, bool withSignature = true)
+    {
+        var copy = Path.Combine(Root, name);
+        var images = Path.Combine(copy, SnapshotManifest.ImagesFolder);
+        Directory.CreateDirectory(copy);
+        if (copyImages)
+        {
+            Directory.CreateDirectory(images);
+            foreach (var f in Directory.GetFiles(Path.Combine(SnapshotDirectory, SnapshotManifest.ImagesFolder)))
+            {
+                File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
+            }
+        }
+        else
+        {
+            Directory.CreateSymbolicLink(images, Path.Combine(SnapshotDirectory, SnapshotManifest.ImagesFolder));
+        }
+
+        File.Copy(Path.Combine(SnapshotDirectory, SnapshotManifest.FileName), Path.Combine(copy, SnapshotManifest.FileName));
+        if (withSignature)
+        {
+            File.Copy(Path.Combine(SnapshotDirectory, ManifestSignature.FileName), Path.Combine(copy, ManifestSignature.FileName));
+        }
+
+        return copy;
+    }
+
     public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null) => new(
         Criu,
         Options.Create(new SnapshotOptions

@@ -211,25 +211,8 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
 
     private string CopyOfSnapshot(string name, out SnapshotManifest manifest, bool copyImages = false)
     {
-        var copy = Path.Combine(fixture.Root, name);
-        var images = Path.Combine(copy, SnapshotManifest.ImagesFolder);
-        Directory.CreateDirectory(copy);
-        if (copyImages)
-        {
-            Directory.CreateDirectory(images);
-            foreach (var f in Directory.GetFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
-            {
-                File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
-            }
-        }
-        else
-        {
-            Directory.CreateSymbolicLink(images, Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder));
-        }
-
-        File.Copy(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.FileName), Path.Combine(copy, SnapshotManifest.FileName));
         manifest = fixture.Manifest;
-        return copy;
+        return fixture.CopyOf(name, copyImages);
     }
 
     [Fact]

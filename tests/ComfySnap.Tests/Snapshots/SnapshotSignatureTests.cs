@@ -135,30 +135,6 @@ public sealed class SnapshotSignatureTests(SnapshotFixture fixture)
 
     private static ResumeConfig Config() => new("w", new Dictionary<string, string?>());
 
-    private string Copy(string name, bool withSignature, bool copyImages = false)
-    {
-        var copy = Path.Combine(fixture.Root, "sig-" + name);
-        var images = Path.Combine(copy, SnapshotManifest.ImagesFolder);
-        Directory.CreateDirectory(copy);
-        if (copyImages)
-        {
-            Directory.CreateDirectory(images);
-            foreach (var f in Directory.GetFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
-            {
-                File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
-            }
-        }
-        else
-        {
-            Directory.CreateSymbolicLink(images, Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder));
-        }
-
-        File.Copy(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.FileName), Path.Combine(copy, SnapshotManifest.FileName));
-        if (withSignature)
-        {
-            File.Copy(Path.Combine(fixture.SnapshotDirectory, ManifestSignature.FileName), Path.Combine(copy, ManifestSignature.FileName));
-        }
-
-        return copy;
-    }
+    private string Copy(string name, bool withSignature, bool copyImages = false) =>
+        fixture.CopyOf("sig-" + name, copyImages, withSignature);
 }
