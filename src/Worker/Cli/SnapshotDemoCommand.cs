@@ -4,8 +4,10 @@ using Spectre.Console;
 namespace ComfySnap.Worker.Cli;
 
 /// <summary>
-/// `demo` (default): the snapshot demo; where CRIU or root is missing, or the snapshot cannot be
-/// built, says why in one line and runs the embedded in-memory demo (`demo --no-snapshot`) instead.
+/// `demo` (default): the snapshot demo (a cold and a restored worker side by side), then the
+/// embedded job run every user gets first (in-memory bus and cache, the shipped workflows, images
+/// written to --out, timing table). Where CRIU or root is missing, or the snapshot cannot be
+/// built, it says why in one line and runs only the embedded part (`demo --no-snapshot`).
 /// </summary>
 public static class SnapshotDemoCommand
 {
@@ -18,7 +20,10 @@ public static class SnapshotDemoCommand
             {
                 var result = await new SnapshotDemo(settings, console).RunAsync(cancellationToken);
                 DemoReport.Write(console, result);
-                return result.Runs.All(r => r.Cold.Error is null && r.Restored?.Error is null) ? 0 : 1;
+                var snapshotOk = result.Runs.All(r => r.Cold.Error is null && r.Restored?.Error is null);
+                console.MarkupLine($"[bold]embedded worker[/] (in-memory bus and cache): the shipped workflows, images written to {Markup.Escape(output.FullName)}");
+                var embedded = await DemoCommand.RunAsync(output, count, null, console, cancellationToken);
+                return snapshotOk && embedded == 0 ? 0 : 1;
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or ComfySnap.Snapshots.CriuException)
             {
