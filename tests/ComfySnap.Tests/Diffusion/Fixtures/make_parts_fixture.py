@@ -1,6 +1,6 @@
 # Generates tests/ComfySnap.Tests/Diffusion/Fixtures/tiny-parts.safetensors: inputs and outputs of
 # the tiny checkpoint's UNet, VAE and CLIP as the reference computes them.
-import sys; sys.path.insert(0, '/work/shared/sdref'); import sdref, torch
+import os, sys; sys.path.insert(0, os.environ.get("SDREF_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 5, "shared", "sdref"))); import sdref, torch
 from safetensors.torch import save_file
 ckpt, out = sys.argv[1], sys.argv[2]
 torch.set_num_threads(2)

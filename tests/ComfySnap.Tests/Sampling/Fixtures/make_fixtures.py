@@ -1,8 +1,8 @@
 """Writes the sampling fixtures (JSON) next to this file from the Python reference (sdref).
 
-Run once, from the repository root, inside the sdref chroot (see /work/shared/sdref/README.md):
+Run once, from the repository root, inside the sdref chroot (optional developer tool: ../shared/sdref beside the checkout, or SDREF_DIR):
 
-    SDREF_BIND=$PWD /work/shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Sampling/Fixtures/make_fixtures.py
+    SDREF_BIND=$PWD ../shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Sampling/Fixtures/make_fixtures.py
 
 Every expected value comes from sdref's own functions (ModelSamplingDiscrete, calculate_sigmas,
 ksampler_sigmas, prepare_noise, default_noise_sampler, SAMPLERS, common_ksampler); nothing here
@@ -17,7 +17,7 @@ import sys
 import numpy as np  # noqa: F401  (float32 str in floats())
 import torch
 
-sys.path.insert(0, "/work/shared/sdref")
+sys.path.insert(0, os.environ.get("SDREF_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 5, "shared", "sdref")))
 import sdref  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -3,7 +3,7 @@
 
 Everything comes from the Python reference (shared/sdref/sdref.py: CLIPBPE, SDTokenizer) and the
 golden cases' manifest; nothing here is computed by ComfySnap. Rerun from the repository root:
-    SDREF_BIND=$PWD /work/shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Text/Fixtures/make_tokenizer_fixture.py
+    SDREF_BIND=$PWD ../shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Text/Fixtures/make_tokenizer_fixture.py
 (add SDREF_DIR=... if sdref lives elsewhere). It rewrites tokenizer_fixture.json and
 unicode_fixture.json next to this script; "embedding ... does not exist" warnings are expected.
 """
@@ -13,7 +13,7 @@ import random
 import sys
 import unicodedata
 
-SDREF_DIR = os.environ.get("SDREF_DIR", "/work/shared/sdref")
+SDREF_DIR = os.environ.get("SDREF_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 5, "shared", "sdref"))
 sys.path.insert(0, SDREF_DIR)
 import regex  # noqa: E402  (the module CLIPBPE splits with)
 import sdref  # noqa: E402
