@@ -92,14 +92,6 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         return model as T ?? throw new InvalidOperationException($"{kind}/{name} loaded as {model.GetType().Name}, not {typeof(T).Name}");
     }
 
-    /// <summary>Every file a loaded model's weights are mappings of (a snapshot depends on them).</summary>
-    public IReadOnlyList<string> MappedFiles() => [.. _loaded.Values
-        .Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully)
-        .Select(e => e.Value.Result)
-        .OfType<IPageableModel>()
-        .SelectMany(m => m.MappedFiles)
-        .Distinct(StringComparer.Ordinal)];
-
     public void Dispose()
     {
         foreach (var entry in _loaded.Values.Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully))

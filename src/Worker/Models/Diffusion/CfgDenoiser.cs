@@ -13,7 +13,7 @@ namespace ComfySnap.Worker.Models.Diffusion;
 /// </summary>
 public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Conditioning negative, double cfg, InpaintMask? mask = null)
 {
-    private readonly bool _runUncond = !IsClose(cfg, 1.0);
+    private readonly bool _runUncond = !PyMath.IsClose(cfg, 1.0);
 
     public Tensor Denoise(Tensor x, Tensor sigma)
     {
@@ -73,6 +73,4 @@ public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Con
     private static long Lcm(long a, long b) => a / Gcd(a, b) * b;
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
-
-    private static bool IsClose(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(b));
 }

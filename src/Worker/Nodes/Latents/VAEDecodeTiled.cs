@@ -21,11 +21,7 @@ public sealed class VAEDecodeTiled : ComfyNode
     [
         InputSpec.Link("samples", ComfyTypes.Latent),
         InputSpec.Link("vae", ComfyTypes.Vae),
-        InputSpec.Int("tile_size", 512, 64, 4096),
-        InputSpec.Int("overlap", 64, 0, 4096).AsOptional(),
-        // Video VAEs only; accepted so that ComfyUI's current workflows validate.
-        InputSpec.Int("temporal_size", 64, 8, 4096).AsOptional(),
-        InputSpec.Int("temporal_overlap", 8, 4, 4096).AsOptional(),
+        .. TiledVaeInputs.Tiling,
     ];
 
     public override IReadOnlyList<string> Outputs { get; } = [ComfyTypes.Image];
@@ -34,8 +30,8 @@ public sealed class VAEDecodeTiled : ComfyNode
     {
         var vae = inputs.Get<AutoencoderKl>("vae");
         var ratio = vae.Config.DownscaleRatio;
-        var tileSize = inputs.Int("tile_size");
-        var overlap = inputs.Has("overlap") ? inputs.Int("overlap") : 64;
+        var tileSize = TiledVaeInputs.TileSize(inputs);
+        var overlap = TiledVaeInputs.Overlap(inputs);
         if (tileSize < overlap * 4)
         {
             overlap = tileSize / 4;

@@ -15,10 +15,7 @@ public sealed class VAEEncodeTiled : ComfyNode
     [
         InputSpec.Link("pixels", ComfyTypes.Image),
         InputSpec.Link("vae", ComfyTypes.Vae),
-        InputSpec.Int("tile_size", 512, 64, 4096),
-        InputSpec.Int("overlap", 64, 0, 4096).AsOptional(),
-        InputSpec.Int("temporal_size", 64, 8, 4096).AsOptional(),
-        InputSpec.Int("temporal_overlap", 8, 4, 4096).AsOptional(),
+        .. TiledVaeInputs.Tiling,
     ];
 
     public override IReadOnlyList<string> Outputs { get; } = [ComfyTypes.Latent];
@@ -27,8 +24,8 @@ public sealed class VAEEncodeTiled : ComfyNode
     {
         var vae = inputs.Get<AutoencoderKl>("vae");
         var pixels = VaeImages.CropToMultiple(inputs.Tensor("pixels"), vae.Config.DownscaleRatio);
-        var overlap = inputs.Has("overlap") ? inputs.Int("overlap") : 64;
-        var latent = TiledVaeEncode.Encode(vae, pixels, (int)inputs.Int("tile_size"), (int)overlap, context.ReportProgress, cancellationToken);
+        var overlap = TiledVaeInputs.Overlap(inputs);
+        var latent = TiledVaeEncode.Encode(vae, pixels, (int)TiledVaeInputs.TileSize(inputs), (int)overlap, context.ReportProgress, cancellationToken);
         return ValueTask.FromResult(NodeResult.Of(new Latent(latent)));
     }
 }
