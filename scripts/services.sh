@@ -3,10 +3,12 @@
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SERVICES_DIR="$COMFYSNAP_STATE/services"
+# A second, private instance (the chaos run restarts its own broker; a developer may want one
+# beside the shared pair) sets other ports plus COMFYSNAP_SERVICES_DIR and COMFYSNAP_RABBITMQ_NODENAME.
+SERVICES_DIR="${COMFYSNAP_SERVICES_DIR:-$COMFYSNAP_STATE/services}"
 
 rabbitmq_env() {
-  export RABBITMQ_NODENAME="comfysnap@localhost"
+  export RABBITMQ_NODENAME="${COMFYSNAP_RABBITMQ_NODENAME:-comfysnap@localhost}"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
   export RABBITMQ_NODE_PORT="$COMFYSNAP_RABBITMQ_PORT"
   export RABBITMQ_DIST_PORT="$COMFYSNAP_RABBITMQ_DIST_PORT"
