@@ -18,7 +18,7 @@ var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to w
 var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey };
 build.SetAction(async (parse, ct) =>
 {
-    Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}").CreateLogger();
+    Log.Logger = BuilderLogging.Create(Environment.GetEnvironmentVariable(BuilderLogging.FormatVariable));
     var services = new ServiceCollection()
         .AddLogging(l => l.AddSerilog())
         .Configure<CriuOptions>(_ => { })

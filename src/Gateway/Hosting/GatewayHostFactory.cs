@@ -1,4 +1,6 @@
 using ComfySnap.Gateway.Endpoints;
+using ComfySnap.Worker.Hosting;
+using ComfySnap.Worker.Telemetry;
 using Serilog;
 using Serilog.Events;
 
@@ -25,13 +27,15 @@ public static class GatewayHostFactory
                 .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
-                .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                .WriteTo.ConsoleFromConfiguration(builder.Configuration, "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}");
             configureLogging?.Invoke(logger);
         }, preserveStaticLogger: true);
 
         var listen = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Listen ?? new GatewayOptions().Listen;
         builder.WebHost.UseUrls(listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Services.AddComfyGateway(builder.Configuration);
+        // ASP.NET Core's own sources and meter: incoming requests as spans and http.server.* metrics.
+        builder.Services.AddComfySnapTelemetry(builder.Configuration, "comfysnap-gateway", ["Microsoft.AspNetCore"], ["Microsoft.AspNetCore.Hosting"]);
 
         var app = builder.Build();
         app.UseWebSockets();

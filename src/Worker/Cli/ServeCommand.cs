@@ -2,6 +2,7 @@ using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Hosting;
+using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +18,7 @@ namespace ComfySnap.Worker.Cli;
 public static class ServeCommand
 {
     // Configuration a restored worker needs at run time; never part of the snapshot.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Engine"];
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
@@ -48,6 +49,12 @@ public static class ServeCommand
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         settings["Bus:WorkerId"] = workerId;
+        // The restored process's environment was frozen at the checkpoint: hand the standard variable in as a setting.
+        if (Environment.GetEnvironmentVariable(TelemetryOptions.StandardEndpointVariable) is { Length: > 0 } otlp && !settings.ContainsKey("Telemetry:Otlp:Endpoint"))
+        {
+            settings["Telemetry:Otlp:Endpoint"] = otlp;
+        }
+
         return settings;
     }
 }

@@ -8,7 +8,8 @@ namespace ComfySnap.Worker.Hosting;
 
 /// <summary>
 /// Builds the worker's host: configuration from appsettings.json, COMFYSNAP_-prefixed environment
-/// variables (e.g. COMFYSNAP_Models__BaseDirectory) and command-line overrides; Serilog console logging.
+/// variables (e.g. COMFYSNAP_Models__BaseDirectory) and command-line overrides; Serilog console logging
+/// (text, or JSON lines with Logging:Format=json).
 /// </summary>
 public static class WorkerHostFactory
 {
@@ -31,9 +32,10 @@ public static class WorkerHostFactory
         logger.ReadFrom.Configuration(configuration)
             .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(
-                outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobTag}{Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: logToStandardError ? LogEventLevel.Verbose : null);
+            .WriteTo.ConsoleFromConfiguration(
+                configuration,
+                "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {JobTag}{Message:lj}{NewLine}{Exception}",
+                logToStandardError ? LogEventLevel.Verbose : null);
         configure?.Invoke(logger);
     }
 }

@@ -3,6 +3,7 @@ using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Engine;
+using ComfySnap.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,8 @@ public sealed class WorkerService(
     WorkerReadiness readiness,
     BootContext bootContext,
     IOptions<BusOptions> options,
+    WorkerMetrics metrics,
+    TimeProvider time,
     ILogger<WorkerService> logger) : BackgroundService
 {
     private volatile bool _busStarted;
@@ -46,6 +49,9 @@ public sealed class WorkerService(
                 [.. bootContext.EarlierPhases.Concat(timer.Phases).Select(p => new BootPhaseTiming(p.Name, p.Milliseconds, p.Detail))]);
             await bus.Publish(booted, stoppingToken).ConfigureAwait(false);
             logger.LogInformation("Worker {WorkerId} ready: {PhaseCount} boot phases, {TotalMs:0} ms", booted.WorkerId, booted.Phases.Count, booted.Phases.Sum(p => p.Ms));
+            var phases = bootContext.EarlierPhases.Concat(timer.Phases).ToList();
+            BootTrace.Emit(booted.WorkerId, booted.Mode.ToString(), fallback?.Kind, booted.SnapshotId, phases, time.GetUtcNow());
+            metrics.Booted(booted.Mode.ToString(), phases.Sum(p => p.Milliseconds), fallback?.Kind);
             readiness.SetBooted(booted);
         }
         catch (Exception e)

@@ -2,6 +2,7 @@ using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
+using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<JobLeaseGate>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<WorkerReadiness>();
+        services.AddComfySnapTelemetry(configuration, "comfysnap-worker");
         services.AddWorkerBus(configuration);
         services.AddHostedService<WorkerService>();
         return services;

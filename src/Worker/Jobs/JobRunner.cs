@@ -7,6 +7,7 @@ using ComfySnap.Worker.Engine.Execution;
 using ComfySnap.Worker.Engine.Validation;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Models;
+using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,7 @@ public sealed class JobRunner(
     ModelStore models,
     IOptions<BusOptions> busOptions,
     TimeProvider time,
+    WorkerMetrics metrics,
     ILogger<JobRunner> logger)
 {
     public async Task RunAsync(RunWorkflow job, DateTimeOffset? sentTime, IJobPublisher publisher, CancellationToken consumeToken)
@@ -38,13 +40,20 @@ public sealed class JobRunner(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["JobTag"] = $"[{job.JobId}] " });
+        using var activity = WorkerActivities.Source.StartActivity(WorkerActivities.Job);
+        activity?.SetTag("comfysnap.job.id", job.JobId);
+        activity?.SetTag("comfysnap.batch.id", job.BatchId);
         var context = new JobContext(job, publisher, Stopwatch.StartNew(), sentTime is { } sent ? Math.Max(0, (time.GetUtcNow() - sent).TotalMilliseconds) : 0,
             job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes, consumeToken);
+        if (sentTime is not null)
+        {
+            metrics.QueueWait(context.QueueWaitMs);
+        }
 
         if (registry.TakePendingCancel(job.JobId))
         {
             logger.LogInformation("Job {JobId} was cancelled before it ran", job.JobId);
-            await publisher.PublishResultAsync(JobFailures.Simple(job, FailureKind.Cancelled, "cancelled before start", [], retryable: false), consumeToken).ConfigureAwait(false);
+            await FailAsync(context, JobFailures.Simple(job, FailureKind.Cancelled, "cancelled before start", [], retryable: false)).ConfigureAwait(false);
             return;
         }
 
@@ -56,7 +65,7 @@ public sealed class JobRunner(
         {
             await planning.ConfigureAwait(false);
             logger.LogInformation("Job {JobId} already completed: answering its stored result", job.JobId);
-            await publisher.PublishResultAsync(stored, consumeToken).ConfigureAwait(false);
+            await AnswerStoredAsync(context, stored).ConfigureAwait(false);
             return;
         }
 
@@ -68,7 +77,7 @@ public sealed class JobRunner(
             {
                 await planning.ConfigureAwait(false);
                 logger.LogInformation("Job {JobId} was run by another worker: answering its result", job.JobId);
-                await publisher.PublishResultAsync(answer, consumeToken).ConfigureAwait(false);
+                await AnswerStoredAsync(context, answer).ConfigureAwait(false);
                 return;
             }
 
@@ -83,7 +92,7 @@ public sealed class JobRunner(
         {
             await planning.ConfigureAwait(false);
             logger.LogInformation("Job {JobId} was cancelled while it waited for its lease", job.JobId);
-            await publisher.PublishResultAsync(JobFailures.Simple(job, FailureKind.Cancelled, "cancelled before start", [], retryable: false), consumeToken).ConfigureAwait(false);
+            await FailAsync(context, JobFailures.Simple(job, FailureKind.Cancelled, "cancelled before start", [], retryable: false)).ConfigureAwait(false);
             return;
         }
 
@@ -115,7 +124,14 @@ public sealed class JobRunner(
             return new JobPlan(new ValidationReport(error, new Dictionary<string, NodeErrorReport>(), []), null, null, null, 0);
         }
 
-        var report = engine.Validate(workflowJson, out var workflow);
+        ValidationReport report;
+        ValidatedWorkflow? workflow;
+        using (var validate = WorkerActivities.Source.StartActivity(WorkerActivities.Validate))
+        {
+            report = engine.Validate(workflowJson, out workflow);
+            validate?.SetTag("comfysnap.valid", workflow is not null);
+        }
+
         if (workflow is null)
         {
             return new JobPlan(report, null, null, null, 0);
@@ -124,10 +140,16 @@ public sealed class JobRunner(
         var lookup = Stopwatch.StartNew();
         var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow);
         IReadOnlyList<OutputFile>? cachedFiles = null;
-        if (job.CachePolicy == CachePolicy.Use && key is not null
-            && await results.GetResultAsync(key, context.Token).ConfigureAwait(false) is { } hit)
+        if (job.CachePolicy == CachePolicy.Use && key is not null)
         {
-            cachedFiles = await deliverer.FromCacheAsync(hit, context.MaxInline, context.Token).ConfigureAwait(false);
+            using var span = WorkerActivities.Source.StartActivity(WorkerActivities.CacheLookup);
+            if (await results.GetResultAsync(key, context.Token).ConfigureAwait(false) is { } hit)
+            {
+                cachedFiles = await deliverer.FromCacheAsync(hit, context.MaxInline, context.Token).ConfigureAwait(false);
+            }
+
+            span?.SetTag("comfysnap.cache.hit", cachedFiles is not null);
+            metrics.CacheLookup(cachedFiles is not null);
         }
 
         return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds);
@@ -187,6 +209,7 @@ public sealed class JobRunner(
             try
             {
                 logger.LogInformation("Job {JobId} running {NodeCount} node(s)", job.JobId, workflow.ExecutionOrder.Count);
+                using var span = WorkerActivities.Source.StartActivity(WorkerActivities.Execute);
                 var result = await engine.RunAsync(workflow, p => progress.Report(
                     new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
                 return (result, modelLoadMs);
@@ -221,25 +244,51 @@ public sealed class JobRunner(
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
         var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
         var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
-        await Task.WhenAll(
-            cached is not null && plan.Key is not null ? results.PutResultAsync(plan.Key, cached, context.Token) : Task.CompletedTask,
-            results.PutCompletedJobAsync(answer, context.Token)).ConfigureAwait(false);
+        using (WorkerActivities.Source.StartActivity(WorkerActivities.CacheStore))
+        {
+            await Task.WhenAll(
+                cached is not null && plan.Key is not null ? results.PutResultAsync(plan.Key, cached, context.Token) : Task.CompletedTask,
+                results.PutCompletedJobAsync(answer, context.Token)).ConfigureAwait(false);
+        }
+
         answer = answer with { Timings = jobTimings with { OutputStoreMs = store.Elapsed.TotalMilliseconds, TotalMs = context.Total.Elapsed.TotalMilliseconds } };
         logger.LogInformation("Job {JobId} completed: {OutputCount} output(s), execute {ExecuteMs:0.0} ms, total {TotalMs:0.0} ms",
             job.JobId, files.Count, result.TotalMilliseconds, answer.Timings.TotalMs);
         await CompleteAsync(context, answer).ConfigureAwait(false);
     }
 
-    private static async Task CompleteAsync(JobContext context, WorkflowCompleted completed)
+    private async Task CompleteAsync(JobContext context, WorkflowCompleted completed)
     {
-        await context.Publisher.PublishResultAsync(completed, context.Token).ConfigureAwait(false);
-        await context.Publisher.PublishResultAsync(completed.Timings, context.Token).ConfigureAwait(false);
+        using (WorkerActivities.Source.StartActivity(WorkerActivities.PublishResult))
+        {
+            await context.Publisher.PublishResultAsync(completed, context.Token).ConfigureAwait(false);
+            await context.Publisher.PublishResultAsync(completed.Timings, context.Token).ConfigureAwait(false);
+        }
+
+        metrics.JobAnswered(completed.FromCache ? "cached" : "completed", context.Total.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>A duplicate JobId answered with the first run's stored result.</summary>
+    private async Task AnswerStoredAsync(JobContext context, WorkflowCompleted stored)
+    {
+        using (WorkerActivities.Source.StartActivity(WorkerActivities.PublishResult))
+        {
+            await context.Publisher.PublishResultAsync(stored, context.Token).ConfigureAwait(false);
+        }
+
+        metrics.JobAnswered("replayed", context.Total.Elapsed.TotalMilliseconds);
     }
 
     private async Task FailAsync(JobContext context, WorkflowFailed failure)
     {
         logger.LogWarning("Job {JobId} failed ({Kind}): {Reason}", context.Job.JobId, failure.Kind, failure.Message);
-        await context.Publisher.PublishResultAsync(failure, context.Token).ConfigureAwait(false);
+        Activity.Current?.SetStatus(ActivityStatusCode.Error, $"{failure.Kind}: {failure.Message}");
+        using (WorkerActivities.Source.StartActivity(WorkerActivities.PublishResult))
+        {
+            await context.Publisher.PublishResultAsync(failure, context.Token).ConfigureAwait(false);
+        }
+
+        metrics.JobAnswered($"failed:{failure.Kind}", context.Total.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>What every step of one job needs.</summary>

@@ -1,3 +1,4 @@
+using ComfySnap.Worker.Telemetry;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Worker.Sampling;
@@ -38,8 +39,12 @@ public static class Samplers
         {
             options.CancellationToken.ThrowIfCancellationRequested();
             Tensor next;
+            using (var span = WorkerActivities.Source.StartActivity(WorkerActivities.SamplerStep))
             using (NewDisposeScope())
             {
+                span?.SetTag("comfysnap.sampler", sampler);
+                span?.SetTag("comfysnap.step", i + 1);
+                span?.SetTag("comfysnap.steps", total);
                 next = step.Step(current, i).MoveToOuterDisposeScope();
             }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Engine.Graph;
 using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -61,8 +62,17 @@ public sealed class WorkflowExecutor(
                 var signature = NodeSignature.Compute(node, literals, signatures, definition.IsIdempotent);
                 signatures[id] = signature;
                 var watch = Stopwatch.StartNew();
+                using var span = WorkerActivities.Source.StartActivity(WorkerActivities.Node);
+                if (span is not null)
+                {
+                    span.DisplayName = $"node {id} {node.ClassType}";
+                }
+
+                span?.SetTag("comfysnap.node.id", id);
+                span?.SetTag("comfysnap.node.class_type", node.ClassType);
                 IReadOnlyList<object?> cached = [];
                 var hit = cache.Enabled && cache.TryGet(signature, out cached);
+                span?.SetTag("comfysnap.node.cache_hit", hit);
                 if (hit)
                 {
                     values[id] = cached;

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ComfySnap.Worker.Telemetry;
+
+/// <summary>
+/// Registers OpenTelemetry for a host. What to listen to and where to export is decided when the
+/// providers are built (host start), not when services are registered: a snapshot's prepared
+/// worker registers its services before the checkpoint and gets its Telemetry settings only after
+/// the restore, and no exporter thread or timer exists in the image.
+/// </summary>
+public static class TelemetryServiceCollectionExtensions
+{
+    public static IServiceCollection AddComfySnapTelemetry(this IServiceCollection services, IConfiguration configuration, string defaultServiceName, string[]? extraSources = null, string[]? extraMeters = null)
+    {
+        services.AddOptions<TelemetryOptions>()
+            .Configure(o => o.ServiceName = defaultServiceName)
+            .Bind(configuration.GetSection(TelemetryOptions.SectionName))
+            .PostConfigure(o => o.Otlp.Endpoint = string.IsNullOrWhiteSpace(o.Otlp.Endpoint)
+                ? Environment.GetEnvironmentVariable(TelemetryOptions.StandardEndpointVariable)
+                : o.Otlp.Endpoint)
+            .ValidateDataAnnotations();
+        services.AddSingleton<WorkerMetrics>();
+        services.AddOpenTelemetry()
+            .WithTracing(tracing => ((IDeferredTracerProviderBuilder)tracing).Configure((sp, builder) =>
+            {
+                var options = sp.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+                if (!options.IsOn)
+                {
+                    return;
+                }
+
+                builder.SetResourceBuilder(Resource(options))
+                    .AddSource(WorkerActivities.SourceName, WorkerActivities.MassTransitSourceName)
+                    .AddSource(extraSources ?? []);
+                if (options.Otlp.EndpointUri is not null)
+                {
+                    builder.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(Exporter(options, "v1/traces"))));
+                }
+            }))
+            .WithMetrics(metrics => ((IDeferredMeterProviderBuilder)metrics).Configure((sp, builder) =>
+            {
+                var options = sp.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+                if (!options.IsOn)
+                {
+                    return;
+                }
+
+                builder.SetResourceBuilder(Resource(options))
+                    .AddMeter(WorkerMetrics.MeterName, WorkerActivities.MassTransitSourceName)
+                    .AddMeter(extraMeters ?? []);
+                if (options.Otlp.EndpointUri is not null)
+                {
+                    builder.AddReader(new PeriodicExportingMetricReader(new OtlpMetricExporter(Exporter(options, "v1/metrics")), (int)options.Otlp.MetricInterval.TotalMilliseconds));
+                }
+            }));
+        return services;
+    }
+
+    private static ResourceBuilder Resource(TelemetryOptions options) =>
+        ResourceBuilder.CreateDefault().AddService(options.ServiceName, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId);
+
+    /// <summary>Set in code, the endpoint is used as given: http/protobuf needs the signal's path appended (the SDK does that only for its environment variable).</summary>
+    private static OtlpExporterOptions Exporter(TelemetryOptions options, string signalPath)
+    {
+        var http = options.Otlp.Protocol.Equals("http/protobuf", StringComparison.OrdinalIgnoreCase);
+        var endpoint = options.Otlp.EndpointUri!;
+        if (http && endpoint.AbsolutePath is "" or "/")
+        {
+            endpoint = new Uri(endpoint, signalPath);
+        }
+
+        return new OtlpExporterOptions { Endpoint = endpoint, Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc };
+    }
+}
