@@ -42,6 +42,8 @@ public sealed class OverheadSuite(BenchContext context, int jobs)
             ["overhead_ms_p50"] = overhead.Median,
             ["overhead_ms_p99"] = overhead.P99,
             ["overhead_ms"] = overhead,
+            // Kept for the latency histogram (`./comfysnap bench charts`).
+            ["overhead_samples_ms"] = sequential.Select(s => Math.Round(s.OverheadMs, 3)).ToArray(),
             // The same round trip with a consumer that answers at once: RabbitMQ + MassTransit alone.
             ["bus_floor_quorum_ms"] = floorQuorum,
             ["bus_floor_classic_ms"] = floorClassic,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ComfySnap.Bench.Charts;
 using System.Text.Json;
 using ComfySnap.Bench;
 using ComfySnap.Worker.Models.Diffusion.Generation;
@@ -56,6 +57,8 @@ root.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct, file)}");
     }
 
+    BenchCharts.DrawAll(results, line => AnsiConsole.MarkupLineInterpolated($"chart {line}"));
+
     return 0;
 });
 
@@ -83,6 +86,15 @@ foreach (var argument in new Argument[] { childModels, childWork, rssWorkflow, r
 }
 
 rssChild.SetAction((parse, ct) => DiffusionChild.RssAsync(parse.GetValue(childModels)!, parse.GetValue(childWork)!, parse.GetValue(rssWorkflow)!, parse.GetValue(rssRenders), ct));
+// `bench charts`: re-draws the PNGs from the JSON already in bench/results, running nothing.
+var charts = new Command("charts", "Re-draw bench/results/*.png from the suites' JSON without running anything");
+charts.SetAction(_ =>
+{
+    var repo = Environment.GetEnvironmentVariable("COMFYSNAP_REPO") ?? Directory.GetCurrentDirectory();
+    BenchCharts.DrawAll(Path.Combine(repo, "bench", "results"), line => AnsiConsole.MarkupLineInterpolated($"chart {line}"));
+    return 0;
+});
+root.Subcommands.Add(charts);
 root.Subcommands.Add(unetChild);
 root.Subcommands.Add(rssChild);
 return await root.Parse(args).InvokeAsync();

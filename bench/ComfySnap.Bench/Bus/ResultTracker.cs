@@ -39,6 +39,20 @@ public sealed class ResultTracker
         entry.Answer.TrySetResult(new Answer(message as WorkflowCompleted, message as WorkflowFailed, at));
     }
 
+    /// <summary>First answers counted per second since <paramref name="start"/> (a Stopwatch timestamp): the batch's throughput over time.</summary>
+    public int[] AnswersPerSecond(long start)
+    {
+        var seconds = _jobs.Values.Where(e => e.Answer.Task.IsCompletedSuccessfully)
+            .Select(e => (int)Math.Max(0, Stopwatch.GetElapsedTime(start, e.Answer.Task.Result.ReceivedAt).TotalSeconds)).ToList();
+        var counts = new int[seconds.Count == 0 ? 0 : seconds.Max() + 1];
+        foreach (var s in seconds)
+        {
+            counts[s]++;
+        }
+
+        return counts;
+    }
+
     public IEnumerable<string> Unanswered() => _jobs.Where(p => !p.Value.Answer.Task.IsCompleted).Select(p => p.Key);
 
     public IEnumerable<WorkflowCompleted> Completions() => _jobs.Values

@@ -20,7 +20,7 @@ public sealed class EventListener : IAsyncDisposable
         _connection = connection;
     }
 
-    public static async Task<EventListener> StartAsync(Connection connection, string purpose, Func<object, Task> onEvent, CancellationToken cancellationToken)
+    public static async Task<EventListener> StartAsync(Connection connection, string purpose, Func<object, Task> onEvent, CancellationToken cancellationToken, bool heartbeats = false)
     {
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -39,6 +39,11 @@ public sealed class EventListener : IAsyncDisposable
                 e.Handler<WorkflowFailed>(c => onEvent(c.Message));
                 e.Handler<JobTimings>(c => onEvent(c.Message));
                 e.Handler<WorkerBooted>(c => onEvent(c.Message));
+                if (heartbeats)
+                {
+                    // Only status binds these: every worker sends one every few seconds.
+                    e.Handler<WorkerHeartbeat>(c => onEvent(c.Message));
+                }
             });
         });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

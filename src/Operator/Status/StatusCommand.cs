@@ -15,6 +15,9 @@ namespace ComfySnap.Operator.Status;
 /// </summary>
 public static class StatusCommand
 {
+    /// <summary>A worker whose last heartbeat is older than this many of its intervals is marked stale.</summary>
+    public const double StaleAfterIntervals = 3;
+
     public static async Task<int> RunAsync(Connection connection, TimeSpan listen, OperatorIo io, CancellationToken cancellationToken)
     {
         var seen = new ConcurrentDictionary<string, WorkerSeen>(StringComparer.Ordinal);
@@ -22,13 +25,13 @@ public static class StatusCommand
         {
             Record(seen, m);
             return Task.CompletedTask;
-        }, cancellationToken))
+        }, cancellationToken, heartbeats: true))
         {
             var depths = await QueueProbe.ProbeAsync(connection, [connection.Queue, connection.Queue + "_error"], cancellationToken);
             WriteQueues(io.Console, depths);
             if (listen > TimeSpan.Zero)
             {
-                io.Console.MarkupLine($"[grey]listening {listen.TotalSeconds:0} s for workers booting or taking jobs...[/]");
+                io.Console.MarkupLine($"[grey]listening {listen.TotalSeconds:0} s for worker heartbeats, boots and jobs...[/]");
                 try
                 {
                     await Task.Delay(listen, cancellationToken);
@@ -40,8 +43,8 @@ public static class StatusCommand
             }
         }
 
-        WriteWorkers(io.Console, seen.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToList());
-        io.Console.MarkupLine("[grey]Workers send no heartbeat: one is listed only if it booted or took a job while status listened (--listen). The consumers column counts every worker attached to the queue.[/]");
+        WriteWorkers(io.Console, seen.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToList(), DateTimeOffset.Now);
+        io.Console.MarkupLine("[grey]Workers heard while status listened (--listen; workers beat every Bus:HeartbeatInterval, 2 s by default). The consumers column counts every worker attached to the queue.[/]");
         return 0;
     }
 
@@ -55,6 +58,9 @@ public static class StatusCommand
                 break;
             case WorkflowAccepted a:
                 seen.AddOrUpdate(a.WorkerId, _ => new WorkerSeen(a.WorkerId, null, 1, now), (_, w) => w with { Jobs = w.Jobs + 1, LastSeen = now });
+                break;
+            case WorkerHeartbeat h:
+                seen.AddOrUpdate(h.WorkerId, _ => new WorkerSeen(h.WorkerId, null, 0, now, h), (_, w) => w with { Heartbeat = Newer(w.Heartbeat, h), LastSeen = now });
                 break;
         }
     }
@@ -70,18 +76,36 @@ public static class StatusCommand
         console.Write(table);
     }
 
-    private static void WriteWorkers(IAnsiConsole console, IReadOnlyList<WorkerSeen> workers)
+    private static WorkerHeartbeat Newer(WorkerHeartbeat? current, WorkerHeartbeat next) =>
+        current is null || next.SentAt >= current.SentAt ? next : current;
+
+    /// <summary>Age of the last heartbeat and whether the worker has gone quiet for too long.</summary>
+    public static (TimeSpan? Age, bool Stale) Liveness(WorkerHeartbeat? heartbeat, DateTimeOffset now)
     {
-        var table = new Table().Title("workers heard").AddColumns("worker", "boot", "boot ms", "fallback", "jobs", "last seen");
+        if (heartbeat is null)
+        {
+            return (null, false);
+        }
+
+        var age = now - heartbeat.SentAt;
+        return (age < TimeSpan.Zero ? TimeSpan.Zero : age, age.TotalMilliseconds > StaleAfterIntervals * heartbeat.IntervalMs);
+    }
+
+    private static void WriteWorkers(IAnsiConsole console, IReadOnlyList<WorkerSeen> workers, DateTimeOffset now)
+    {
+        var table = new Table().Title("workers heard").AddColumns("worker", "boot", "boot ms", "fallback", "jobs", "heartbeat");
         foreach (var w in workers)
         {
+            var mode = w.Booted?.Mode ?? w.Heartbeat?.Mode;
+            var (age, stale) = Liveness(w.Heartbeat, now);
+            var jobs = w.Heartbeat is { } h ? $"{h.JobsRunning} run, {h.JobsDone} done" : w.Jobs.ToString(CultureInfo.InvariantCulture);
             table.AddRow(
                 Markup.Escape(w.WorkerId),
-                w.Booted?.Mode.ToString() ?? "[grey]before[/]",
+                mode?.ToString() ?? "[grey]?[/]",
                 w.Booted is null ? "" : w.Booted.Phases.Sum(p => p.Ms).ToString("0", CultureInfo.InvariantCulture),
                 Markup.Escape(w.Booted?.FallbackReason?.Kind ?? ""),
-                w.Jobs.ToString(CultureInfo.InvariantCulture),
-                w.LastSeen.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture));
+                Markup.Escape(jobs),
+                age is null ? "[grey]none heard[/]" : $"{age.Value.TotalSeconds:0.0} s ago{(stale ? " [red]STALE[/]" : "")}");
         }
 
         if (workers.Count == 0)
@@ -92,5 +116,5 @@ public static class StatusCommand
         console.Write(table);
     }
 
-    private sealed record WorkerSeen(string WorkerId, WorkerBooted? Booted, int Jobs, DateTimeOffset LastSeen);
+    private sealed record WorkerSeen(string WorkerId, WorkerBooted? Booted, int Jobs, DateTimeOffset LastSeen, WorkerHeartbeat? Heartbeat = null);
 }

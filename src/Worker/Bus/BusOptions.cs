@@ -32,6 +32,9 @@ public sealed class BusOptions
     /// <summary>After this, a running job's token fires on stop and its message goes back to the queue.</summary>
     public TimeSpan ConsumerStopTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How often a ready worker publishes WorkerHeartbeat; zero turns heartbeats off.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public RabbitMqOptions RabbitMq { get; set; } = new();
 
     public string EffectiveTransport => string.IsNullOrWhiteSpace(Transport)

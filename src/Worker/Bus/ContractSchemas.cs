@@ -19,6 +19,7 @@ public static class ContractSchemas
     [
         typeof(RunWorkflow), typeof(CancelWorkflow), typeof(WorkflowAccepted), typeof(WorkflowProgress),
         typeof(WorkflowCompleted), typeof(WorkflowFailed), typeof(JobTimings), typeof(WorkerBooted),
+        typeof(WorkerHeartbeat),
     ];
 
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)

@@ -34,10 +34,13 @@ public static class WorkerServiceCollectionExtensions
             : sp.GetRequiredService<RedisJobLeases>());
         services.AddSingleton<JobLeaseGate>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobCounters>();
+        services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<WorkerReadiness>();
         services.AddComfySnapTelemetry(configuration, "comfysnap-worker");
         services.AddWorkerBus(configuration);
         services.AddHostedService<WorkerService>();
+        services.AddHostedService<HeartbeatService>();
         return services;
     }
 }

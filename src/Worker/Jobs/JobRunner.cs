@@ -30,6 +30,7 @@ public sealed class JobRunner(
     IOptions<BusOptions> busOptions,
     TimeProvider time,
     WorkerMetrics metrics,
+    JobCounters counters,
     ILogger<JobRunner> logger)
 {
     public async Task RunAsync(RunWorkflow job, DateTimeOffset? sentTime, IJobPublisher publisher, CancellationToken consumeToken)
@@ -39,6 +40,7 @@ public sealed class JobRunner(
             throw new InvalidJobException("RunWorkflow without a JobId");
         }
 
+        using var counted = counters.Track();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["JobTag"] = $"[{job.JobId}] " });
         using var activity = WorkerActivities.Source.StartActivity(WorkerActivities.Job);
         activity?.SetTag("comfysnap.job.id", job.JobId);

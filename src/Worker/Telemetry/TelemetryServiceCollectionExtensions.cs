@@ -26,7 +26,6 @@ public static class TelemetryServiceCollectionExtensions
                 ? Environment.GetEnvironmentVariable(TelemetryOptions.StandardEndpointVariable)
                 : o.Otlp.Endpoint)
             .ValidateDataAnnotations();
-        services.AddSingleton<WorkerMetrics>();
         services.AddOpenTelemetry()
             .WithTracing(tracing => ((IDeferredTracerProviderBuilder)tracing).Configure((sp, builder) =>
             {

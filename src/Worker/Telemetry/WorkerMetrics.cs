@@ -1,10 +1,12 @@
 using System.Diagnostics.Metrics;
+using ComfySnap.Worker.Bus;
+using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Telemetry;
 
 /// <summary>
 /// The worker's instruments (meter "ComfySnap.Worker"), created from the host's IMeterFactory so
-/// each host (and each test) has its own. Durations are in milliseconds.
+/// each host (and each test) has its own, tagged with the worker id. Durations are in milliseconds.
 /// </summary>
 public sealed class WorkerMetrics
 {
@@ -18,9 +20,10 @@ public sealed class WorkerMetrics
     private readonly Histogram<double> _bootDuration;
     private readonly Counter<long> _fallbacks;
 
-    public WorkerMetrics(IMeterFactory meters)
+    public WorkerMetrics(IMeterFactory meters, IOptions<BusOptions> bus)
     {
-        var meter = meters.Create(MeterName);
+        // The worker id as a meter tag: one process can host several workers (tests, the benchmark).
+        var meter = meters.Create(new MeterOptions(MeterName) { Tags = [new("comfysnap.worker.id", bus.Value.EffectiveWorkerId)] });
         _jobs = meter.CreateCounter<long>("comfysnap.jobs", "{job}", "Jobs answered, by outcome (completed, cached, failed:<kind>)");
         _jobDuration = meter.CreateHistogram<double>("comfysnap.job.duration", "ms", "Time from consume to the job's answer");
         _queueWait = meter.CreateHistogram<double>("comfysnap.job.queue_wait", "ms", "Time from send to consume");

@@ -120,6 +120,17 @@ public sealed class OperatorCliTests(OperatorWorkerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Status_lists_the_worker_by_its_heartbeat_with_boot_mode_and_age()
+    {
+        var (code, text, error) = await Run("status", "--listen", "3");
+
+        Assert.True(code == 0, text + error);
+        var workerId = fixture.WorkerId;
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(Squeeze(text), $@"{workerId}\s*\|\s*ColdBoot\s*\|[^\n]*\|\s*\d+\.\d s ago\s*\|"), text);
+        Assert.DoesNotContain("STALE", text);
+    }
+
+    [Fact]
     public async Task Bad_arguments_exit_2_with_one_line()
     {
         var (code, _, error) = await Run("submit", "/nonexistent/workflows", "--out", TestEnvironment.NewTempDirectory("bad"));

@@ -15,10 +15,14 @@ public sealed class OperatorWorkerFixture : IAsyncLifetime
 
     public RabbitWorkerHarness Harness { get; private set; } = null!;
 
+    /// <summary>The `serve` child worker's Bus:WorkerId.</summary>
+    public string WorkerId { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         Harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
-        _child = await ChildWorker.StartAsync(Harness.Settings, $"operator-{Guid.NewGuid():N}"[..20]);
+        WorkerId = $"operator-{Guid.NewGuid():N}"[..20];
+        _child = await ChildWorker.StartAsync(Harness.Settings, WorkerId);
     }
 
     public async Task DisposeAsync()

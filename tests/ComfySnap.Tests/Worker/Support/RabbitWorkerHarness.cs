@@ -41,7 +41,11 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
     public WorkerBooted? Booted { get; private set; }
 
-    public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true)
+    /// <summary>The in-process worker's services (null for a child-process worker).</summary>
+    public IServiceProvider? Services => _worker?.Services;
+
+    public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true,
+        Action<IServiceCollection>? configureServices = null)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
         foreach (var dir in new[] { "input", "output", "models/upscale_models", "node_packs" })
@@ -69,6 +73,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
                 e.Handler<WorkflowFailed>(c => Collect(events, c.Message));
                 e.Handler<JobTimings>(c => Collect(events, c.Message));
                 e.Handler<WorkerBooted>(c => Collect(events, c.Message));
+                e.Handler<WorkerHeartbeat>(c => Collect(events, c.Message));
             });
         });
         await client.StartAsync();
@@ -101,6 +106,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
         var builder = WorkerHostFactory.CreateBuilder(overrides, configureLogging: l => l.WriteTo.Sink(logs));
         builder.Services.AddQueueWorker(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         var harness = new RabbitWorkerHarness(host, client, root, queue, events, logs, overrides);
         await host.StartAsync();
