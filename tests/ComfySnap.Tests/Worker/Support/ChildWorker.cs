@@ -9,6 +9,10 @@ public sealed class ChildWorker : IDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>Every line the worker wrote to stdout so far.</summary>
+    public IReadOnlyList<string> OutputLines => [.. _output];
 
     private ChildWorker(Process process) => _process = process;
 
@@ -38,7 +42,14 @@ public sealed class ChildWorker : IDisposable
         var worker = new ChildWorker(Process.Start(info)!);
         worker._process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains($"Worker {workerId} ready", StringComparison.Ordinal) == true)
+            if (e.Data is not null)
+            {
+                worker._output.Enqueue(e.Data);
+            }
+
+            // Text logs render the id bare; JSON logs (Logging:Format=json) render it quoted and escaped.
+            if (e.Data?.Contains($"Worker {workerId} ready", StringComparison.Ordinal) == true
+                || e.Data?.Contains($"Worker \\\"{workerId}\\\" ready", StringComparison.Ordinal) == true)
             {
                 worker._ready.TrySetResult();
             }
