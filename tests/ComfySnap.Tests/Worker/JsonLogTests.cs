@@ -17,7 +17,7 @@ public sealed class JsonLogTests
         await using var harness = await RabbitWorkerHarness.StartAsync(
             settings: new Dictionary<string, string?> { ["Logging:Format"] = "json" }, inProcessWorker: false);
         var workerId = $"json-{Guid.NewGuid():N}"[..16];
-        using var child = await ChildWorker.StartAsync(harness.Settings, workerId);
+        await using var child = await WorkerProcess.StartAsync(harness.Settings, workerId);
         var jobId = "json-log-" + Guid.NewGuid().ToString("N")[..8];
 
         await harness.SendAsync(new RunWorkflow(jobId, EngineHarness.Workflow("image-ops.json"), CachePolicy: CachePolicy.Bypass));

@@ -11,7 +11,7 @@ namespace ComfySnap.Tests.Operator.Support;
 /// </summary>
 public sealed class OperatorWorkerFixture : IAsyncLifetime
 {
-    private ChildWorker? _child;
+    private WorkerProcess? _child;
 
     public RabbitWorkerHarness Harness { get; private set; } = null!;
 
@@ -22,7 +22,7 @@ public sealed class OperatorWorkerFixture : IAsyncLifetime
     {
         Harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         WorkerId = $"operator-{Guid.NewGuid():N}"[..20];
-        _child = await ChildWorker.StartAsync(Harness.Settings, WorkerId);
+        _child = await WorkerProcess.StartAsync(Harness.Settings, WorkerId);
     }
 
     public async Task DisposeAsync()
