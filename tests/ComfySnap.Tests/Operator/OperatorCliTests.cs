@@ -127,7 +127,8 @@ public sealed class OperatorCliTests(OperatorWorkerFixture fixture) : IClassFixt
         Assert.True(code == 0, text + error);
         var workerId = fixture.WorkerId;
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(Squeeze(text), $@"{workerId}\s*\|\s*ColdBoot\s*\|[^\n]*\|\s*\d+\.\d s ago\s*\|"), text);
-        Assert.DoesNotContain("STALE", text);
+        // (the pattern ends at "s ago |": a STALE mark on this worker's row would not match; other
+        // workers on the shared broker, frozen or killed by other tests, may well be stale)
     }
 
     [Fact]

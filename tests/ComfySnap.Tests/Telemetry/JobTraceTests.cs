@@ -38,10 +38,11 @@ public sealed class JobTraceTests
         var job = await WaitForAsync(() => Snapshot(spans).FirstOrDefault(a => a.OperationName == WorkerActivities.Job && Tag(a, "comfysnap.job.id") == jobId));
         var trace = await WaitForAsync(() =>
         {
-            // The client's send span ends at the broker's confirm, which can come after the job ran.
+            // Spans arrive as they end: MassTransit's receive span (the consume's parent) after the
+            // consume, the client's send at the broker's confirm. Wait for the whole chain to the root.
             var all = Snapshot(spans).Where(a => a.TraceId == job.TraceId).ToList();
-            return all.Any(a => a.Kind == ActivityKind.Consumer && a.SpanId == job.ParentSpanId) && all.Any(a => a.Kind == ActivityKind.Producer && a.ParentSpanId == default)
-                && all.Any(a => a.OperationName == WorkerActivities.Execute) ? all : null;
+            var byId = all.ToDictionary(a => a.SpanId);
+            return Ancestors(job, byId).LastOrDefault() is { ParentSpanId: var root } && root == default && all.Any(a => a.OperationName == WorkerActivities.Execute) ? all : null;
         });
         var byId = trace.ToDictionary(a => a.SpanId);
 

@@ -12,7 +12,7 @@ public sealed class HeartbeatTests
     [Fact]
     public async Task A_ready_worker_beats_every_interval_and_counts_its_jobs()
     {
-        await using var worker = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Bus:HeartbeatInterval"] = "00:00:00.200" });
+        await using var worker = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Bus:HeartbeatInterval"] = "00:00:00.200" }, heartbeats: true);
         var id = worker.Booted!.WorkerId;
         await worker.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == id, Timeout);
 
@@ -35,7 +35,7 @@ public sealed class HeartbeatTests
     [Fact]
     public async Task An_interval_of_zero_sends_no_heartbeat()
     {
-        await using var worker = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Bus:HeartbeatInterval"] = "00:00:00" });
+        await using var worker = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Bus:HeartbeatInterval"] = "00:00:00" }, heartbeats: true);
         await worker.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == worker.Booted!.WorkerId, Timeout);
         await Task.Delay(1000);
 
