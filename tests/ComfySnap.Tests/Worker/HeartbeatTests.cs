@@ -23,6 +23,7 @@ public sealed class HeartbeatTests
         Assert.Equal(BootMode.ColdBoot, after.Mode);
         Assert.Equal(0, after.JobsRunning);
         Assert.Equal(200, after.IntervalMs);
+        await worker.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == id && h.UptimeMs > after.UptimeMs, Timeout); // one more: at least three in all
         var beats = worker.Events.All<WorkerHeartbeat>().Where(h => h.WorkerId == id).OrderBy(h => h.SentAt).ToList();
         Assert.True(beats.Count >= 3, $"{beats.Count} heartbeats");
         Assert.Equal(0, beats[0].JobsDone);
