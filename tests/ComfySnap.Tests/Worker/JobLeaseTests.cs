@@ -16,7 +16,7 @@ public sealed class JobLeaseTests
     public async Task Same_JobId_sent_twice_at_once_to_two_workers_runs_once_and_both_are_answered_alike()
     {
         await using var harness = await RabbitWorkerHarness.StartAsync();
-        using var child = await WorkerProcess.StartAsync(harness.Settings, "lease-child");
+        using var child = await WorkerProcess.StartAsync(harness.Settings, Unique("lease-child"));
         var jobId = $"twice-{Guid.NewGuid():N}"; // events of every test worker reach every test client
         var job = new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 3, side: 1536), CachePolicy: CachePolicy.Bypass);
 
@@ -127,4 +127,8 @@ public sealed class JobLeaseTests
             await Task.Delay(100);
         }
     }
+
+    // Worker ids name exclusive cancel queues on the shared broker: a fixed id collides with the
+    // same test run at the same time from another checkout (RESOURCE_LOCKED, the worker never ready).
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 }

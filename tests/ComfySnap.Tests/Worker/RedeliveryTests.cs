@@ -11,7 +11,7 @@ public sealed class RedeliveryTests
     {
         // The dead worker's job lease must expire before the next worker takes the job over.
         await using var harness = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:04" }, inProcessWorker: false);
-        using (var first = await WorkerProcess.StartAsync(harness.Settings, "child-1"))
+        using (var first = await WorkerProcess.StartAsync(harness.Settings, Unique("child-1")))
         {
             await harness.SendAsync(new RunWorkflow("redelivered", SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
             await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "redelivered" && p.NodeIndex >= 2, TimeSpan.FromSeconds(60));
@@ -19,10 +19,14 @@ public sealed class RedeliveryTests
         }
 
         Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
-        using var second = await WorkerProcess.StartAsync(harness.Settings, "child-2");
+        using var second = await WorkerProcess.StartAsync(harness.Settings, Unique("child-2"));
         await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "redelivered", TimeSpan.FromSeconds(120));
         await Task.Delay(1500);
         Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
         Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "redelivered");
     }
+
+    // Worker ids name exclusive cancel queues on the shared broker: a fixed id collides with the
+    // same test run at the same time from another checkout (RESOURCE_LOCKED, the worker never ready).
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 }
