@@ -3,6 +3,7 @@ using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Engine.Graph;
 using ComfySnap.Worker.Engine.Validation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 
 namespace ComfySnap.Worker.Engine.Execution;
@@ -18,6 +19,7 @@ public sealed class WorkflowExecutor(
     IModelStore models,
     IWorkspace workspace,
     IDeviceService device,
+    IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -122,7 +124,7 @@ public sealed class WorkflowExecutor(
             }
         }
 
-        var context = new NodeContext(node.Id, models, workspace, device, report, logger);
+        var context = new NodeContext(node.Id, models, workspace, device, report, logger) { Limits = options.Value.Limits };
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         NodeResult result;
