@@ -41,6 +41,9 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
     public WorkerBooted? Booted { get; private set; }
 
+    /// <summary>The in-process worker's services (its node registry, options).</summary>
+    public IServiceProvider Services => _worker?.Services ?? throw new InvalidOperationException("no in-process worker");
+
     public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
