@@ -41,6 +41,14 @@ public sealed class BusBench : IAsyncDisposable
 
     public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PORT") ?? "6390");
 
+    /// <summary>The credentials `./comfysnap services` generated (exported by `./comfysnap bench`); guest for services without them.</summary>
+    public static string RabbitMqUser => Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_USER") is { Length: > 0 } u ? u : "guest";
+
+    public static string RabbitMqPassword => Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PASSWORD") is { Length: > 0 } p ? p : "guest";
+
+    /// <summary>Redis's configuration string: the port and, when set, the password.</summary>
+    public static string Redis => $"127.0.0.1:{RedisPort}" + (Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PASSWORD") is { Length: > 0 } p ? ",password=" + p : "");
+
     /// <summary>Starts the client bus, then <paramref name="workerCount"/> workers, and waits until each published WorkerBooted.</summary>
     public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct)
     {
@@ -51,8 +59,8 @@ public sealed class BusBench : IAsyncDisposable
         {
             cfg.Host("127.0.0.1", (ushort)RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(BusBench.RabbitMqUser);
+                h.Password(BusBench.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint($"comfysnap-bench-events-{id}", e =>
             {
@@ -150,7 +158,9 @@ public sealed class BusBench : IAsyncDisposable
             ["Bus:WorkerId"] = $"bench-{Id}-{index}",
             ["Bus:RabbitMq:Host"] = "127.0.0.1",
             ["Bus:RabbitMq:Port"] = RabbitMqPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cache:Redis"] = $"127.0.0.1:{RedisPort}",
+            ["Bus:RabbitMq:Username"] = RabbitMqUser,
+            ["Bus:RabbitMq:Password"] = RabbitMqPassword,
+            ["Cache:Redis"] = Redis,
             ["Cache:KeyPrefix"] = $"comfysnap-bench-{Id}:",
             // Per-job log lines cost CPU on the same two cores; warnings and errors still show.
             ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -194,7 +204,7 @@ public sealed class BusBench : IAsyncDisposable
 
     private async Task DeleteKeysAsync()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{RedisPort},allowAdmin=true");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{Redis},allowAdmin=true");
         var server = redis.GetServer("127.0.0.1", RedisPort);
         var keys = new List<RedisKey>();
         await foreach (var key in server.KeysAsync(pattern: $"comfysnap-bench-{Id}:*", pageSize: 1000))

@@ -20,8 +20,8 @@ public static class BusFloor
         {
             cfg.Host("127.0.0.1", (ushort)BusBench.RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(BusBench.RabbitMqUser);
+                h.Password(BusBench.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint(queue, e =>
             {

@@ -7,7 +7,7 @@ public static class RabbitQueues
 {
     public static async Task DeleteAsync(params string[] names)
     {
-        var factory = new ConnectionFactory { Uri = new Uri($"amqp://guest:guest@127.0.0.1:{BusBench.RabbitMqPort}/") };
+        var factory = new ConnectionFactory { Uri = new Uri($"amqp://{Uri.EscapeDataString(BusBench.RabbitMqUser)}:{Uri.EscapeDataString(BusBench.RabbitMqPassword)}@127.0.0.1:{BusBench.RabbitMqPort}/") };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         foreach (var name in names)

@@ -1,3 +1,4 @@
+using ComfySnap.Worker.Hosting;
 using ComfySnap.Gateway.Endpoints;
 using Serilog;
 using Serilog.Events;
@@ -17,6 +18,7 @@ public static class GatewayHostFactory
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables("COMFYSNAP_")
+            .AddSecretFiles("COMFYSNAP_")
             .AddCommandLine(args)
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         builder.Services.AddSerilog((_, logger) =>

@@ -76,7 +76,7 @@ public sealed class ExampleClientTests(GatewayFixture fixture) : IClassFixture<G
         }
 
         var answer = await RunAsync(
-            program, script, "--amqp", TestEnvironment.RabbitMqUri, "--queue", fixture.Bus.QueueName,
+            program, script, "--queue", fixture.Bus.QueueName, // the broker and its credentials come from the environment (COMFYSNAP_RABBITMQ_*)
             "--job-id", jobId, "--save", _saved, "--timeout", "60");
 
         // What the script printed matches what a MassTransit consumer of the same events got.

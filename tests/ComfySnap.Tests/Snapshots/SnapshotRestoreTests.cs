@@ -145,7 +145,8 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     [Fact]
     public void Snapshot_images_contain_no_runtime_secret()
     {
-        var needles = new[] { SnapshotFixture.Secret, SnapshotFixture.SigningKeyA }.SelectMany(s => new[] { Encoding.UTF8.GetBytes(s), Encoding.Unicode.GetBytes(s) }).ToArray();
+        Assert.NotEmpty(TestEnvironment.ServiceSecrets);
+        var needles = new[] { SnapshotFixture.Secret, SnapshotFixture.SigningKeyA }.Concat(TestEnvironment.ServiceSecrets).SelectMany(s => new[] { Encoding.UTF8.GetBytes(s), Encoding.Unicode.GetBytes(s) }).ToArray();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
         {
             var bytes = File.ReadAllBytes(file);

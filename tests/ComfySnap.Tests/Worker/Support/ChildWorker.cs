@@ -10,7 +10,12 @@ public sealed class ChildWorker : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
     private ChildWorker(Process process) => _process = process;
+
+    /// <summary>Every line the worker wrote to stdout and stderr so far.</summary>
+    public IReadOnlyList<string> Output => [.. _output];
 
     public static async Task<ChildWorker> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId)
     {
@@ -38,12 +43,23 @@ public sealed class ChildWorker : IDisposable
         var worker = new ChildWorker(Process.Start(info)!);
         worker._process.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is not null)
+            {
+                worker._output.Enqueue(e.Data);
+            }
+
             if (e.Data?.Contains($"Worker {workerId} ready", StringComparison.Ordinal) == true)
             {
                 worker._ready.TrySetResult();
             }
         };
-        worker._process.ErrorDataReceived += (_, _) => { };
+        worker._process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                worker._output.Enqueue(e.Data);
+            }
+        };
         worker._process.BeginOutputReadLine();
         worker._process.BeginErrorReadLine();
         await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60));

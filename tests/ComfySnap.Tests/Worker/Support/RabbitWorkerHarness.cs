@@ -59,8 +59,8 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         {
             cfg.Host("127.0.0.1", (ushort)TestEnvironment.RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(TestEnvironment.RabbitMqUser);
+                h.Password(TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint($"comfysnap-test-events-{id}", e =>
             {
@@ -87,6 +87,8 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
             ["Bus:WorkerId"] = $"test-{id}",
             ["Bus:RabbitMq:Host"] = "127.0.0.1",
             ["Bus:RabbitMq:Port"] = TestEnvironment.RabbitMqPort.ToString(),
+            ["Bus:RabbitMq:Username"] = TestEnvironment.RabbitMqUser,
+            ["Bus:RabbitMq:Password"] = TestEnvironment.RabbitMqPassword,
             ["Cache:Redis"] = redis ?? TestEnvironment.RedisEndpoint,
             ["Cache:KeyPrefix"] = $"comfysnap-test-{id}:",
             ["Serilog:MinimumLevel:Default"] = "Information",
