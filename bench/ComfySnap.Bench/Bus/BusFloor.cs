@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ComfySnap.TestSupport;
 using MassTransit;
 
 namespace ComfySnap.Bench.Bus;
@@ -20,8 +21,8 @@ public static class BusFloor
         {
             cfg.Host("127.0.0.1", (ushort)BusBench.RabbitMqPort, "/", h =>
             {
-                h.Username(BusBench.RabbitMqUser);
-                h.Password(BusBench.RabbitMqPassword);
+                h.Username(TestEnvironment.RabbitMqUser);
+                h.Password(TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint(queue, e =>
             {
@@ -72,7 +73,7 @@ public static class BusFloor
         finally
         {
             await bus.StopAsync(CancellationToken.None);
-            await RabbitQueues.DeleteAsync(queue);
+            await RabbitQueues.DeleteAsync(TestEnvironment.RabbitMqUri, queue);
         }
     }
 }

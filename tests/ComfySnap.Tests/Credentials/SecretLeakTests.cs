@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ComfySnap.Contracts;
-using ComfySnap.Tests.Support;
-using ComfySnap.Tests.Worker.Support;
+using ComfySnap.TestSupport;
 using MassTransit.Serialization;
 using Xunit.Abstractions;
 
@@ -54,7 +53,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
         settings["Cache:Redis_FILE"] = redisFile;
         settings["Serilog:MinimumLevel:Default"] = "Debug";
 
-        using var child = await ChildWorker.StartAsync(settings, bus.Settings["Bus:WorkerId"]!);
+        await using var child = await WorkerProcess.StartAsync(settings, bus.Settings["Bus:WorkerId"]!);
         var booted = (await bus.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == bus.Settings["Bus:WorkerId"], TimeSpan.FromSeconds(60))).Message;
         Assert.Contains(booted.Phases, p => p.Name.Contains("cache", StringComparison.OrdinalIgnoreCase));
         await RunJobsAsync(bus, "child");

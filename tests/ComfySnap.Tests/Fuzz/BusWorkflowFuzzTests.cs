@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ComfySnap.Contracts;
-using ComfySnap.Tests.Support;
-using ComfySnap.Tests.Worker.Support;
+using ComfySnap.TestSupport;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 

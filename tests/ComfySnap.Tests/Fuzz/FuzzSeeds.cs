@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ComfySnap.Tests.Support;
+using ComfySnap.TestSupport;
 
 namespace ComfySnap.Tests.Fuzz;
 

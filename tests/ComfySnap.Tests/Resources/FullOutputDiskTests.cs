@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Support;
-using ComfySnap.Tests.Worker.Support;
+using ComfySnap.TestSupport;
 using SkiaSharp;
 
 namespace ComfySnap.Tests.Resources;
