@@ -48,7 +48,8 @@ public sealed class Workspace(IOptions<WorkspaceOptions> options) : IWorkspace
                 await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
             }
 
-            File.Move(temporary, path, overwrite: false);
+            // overwrite: copies restored from one snapshot share its counter and may write the same name (as before).
+            File.Move(temporary, path, overwrite: true);
         }
         catch
         {

@@ -250,7 +250,9 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     {
         await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(workflow));
         await process.StandardInput.FlushAsync(ct);
-        return await process.StandardOutput.ReadLineAsync(ct);
+        // A worker that died answers nothing: say why (its last words on stderr).
+        return await process.StandardOutput.ReadLineAsync(ct)
+            ?? throw new InvalidOperationException("the restored worker closed its control channel: " + await process.StandardError.ReadToEndAsync(ct));
     }
 
     private static string FileDigestOf(string path) => FileDigest.IdentityOf(path);
