@@ -15,6 +15,7 @@ project_env() {
   export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT
   export COMFYSNAP_REPO="$COMFYSNAP_ROOT"
   export COMFYSNAP_DOTNET="$(command -v dotnet)"
+  services_credentials_env
 }
 
 build_solution() {
@@ -44,6 +45,7 @@ cmd_test() {
     trap 'services_stop' EXIT
   fi
   services_start
+  services_credentials_env
   local t0 rc=0; t0=$(date +%s)
   step "examples' packages (python3-pika, npm ci)" install_example_packages
   step "build" build_solution
@@ -67,5 +69,6 @@ cmd_bench() {
     trap 'services_stop' EXIT
   fi
   services_start
+  services_credentials_env
   "$COMFYSNAP_ROOT/bench/run.sh" "$@"
 }

@@ -7,6 +7,31 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # beside the shared pair) sets other ports plus COMFYSNAP_SERVICES_DIR and COMFYSNAP_RABBITMQ_NODENAME.
 SERVICES_DIR="${COMFYSNAP_SERVICES_DIR:-$COMFYSNAP_STATE/services}"
 
+# The services run with generated credentials, never RabbitMQ's guest/guest: a RabbitMQ user and a
+# Redis password, written once (mode 600) to this file, which `project_env` exports to the test run
+# (COMFYSNAP_RABBITMQ_USER, COMFYSNAP_RABBITMQ_PASSWORD, COMFYSNAP_REDIS_PASSWORD).
+CREDENTIALS_FILE="$SERVICES_DIR/credentials.env"
+
+ensure_credentials() {
+  [ -s "$CREDENTIALS_FILE" ] && return 0
+  mkdir -p "$SERVICES_DIR"
+  ( umask 077
+    printf 'COMFYSNAP_RABBITMQ_USER=comfysnap\nCOMFYSNAP_RABBITMQ_PASSWORD=%s\nCOMFYSNAP_REDIS_PASSWORD=%s\n' \
+      "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$CREDENTIALS_FILE" )
+  chmod 600 "$CREDENTIALS_FILE"
+}
+
+# Exports the credentials of services started by this script; without the file (services started
+# before credentials existed) nothing is exported and clients keep RabbitMQ's defaults.
+services_credentials_env() {
+  if [ -r "$CREDENTIALS_FILE" ]; then
+    set -a
+    # shellcheck disable=SC1090
+    . "$CREDENTIALS_FILE"
+    set +a
+  fi
+}
+
 rabbitmq_env() {
   export RABBITMQ_NODENAME="${COMFYSNAP_RABBITMQ_NODENAME:-comfysnap@localhost}"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
@@ -23,11 +48,27 @@ rabbitmq_env() {
 
 rabbitmq_ctl() { rabbitmq_env; rabbitmqctl -q "$@"; }
 
+# The generated user with full rights on /, and no guest (idempotent; passwords go over rabbitmqctl's stdin, not argv).
+rabbitmq_users() {
+  services_credentials_env
+  local user="$COMFYSNAP_RABBITMQ_USER"
+  if ! rabbitmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "$user"; then
+    printf '%s' "$COMFYSNAP_RABBITMQ_PASSWORD" | rabbitmqctl -q add_user "$user" >/dev/null
+  else
+    printf '%s' "$COMFYSNAP_RABBITMQ_PASSWORD" | rabbitmqctl -q change_password "$user" >/dev/null
+  fi
+  rabbitmqctl -q set_permissions -p / "$user" '.*' '.*' '.*' >/dev/null
+  rabbitmqctl -q set_user_tags "$user" administrator >/dev/null
+  rabbitmqctl -q delete_user guest >/dev/null 2>&1 || true
+  log "rabbitmq: user $user (password in $CREDENTIALS_FILE), guest deleted"
+}
+
 start_rabbitmq() {
   rabbitmq_env
   if rabbitmqctl -q ping >/dev/null 2>&1; then log "rabbitmq already answering on 127.0.0.1:$COMFYSNAP_RABBITMQ_PORT"; return 0; fi
   command -v rabbitmq-server >/dev/null || die "rabbitmq-server is not installed: run ./comfysnap bootstrap"
   mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
+  ensure_credentials
   # consumer_timeout above the longest render (24 h): RabbitMQ's 30 min default would redeliver
   # a long job forever.
   cat > "$RABBITMQ_CONFIG_FILE" <<CONF
@@ -40,6 +81,7 @@ CONF
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$SERVICES_DIR/rabbitmq"; fi
   rabbitmq-server -detached >/dev/null 2>&1 || true
   wait_until 60 "rabbitmq on 127.0.0.1:$COMFYSNAP_RABBITMQ_PORT" rabbitmq_answers
+  rabbitmq_users
 }
 
 rabbitmq_answers() { rabbitmqctl -q await_startup --timeout 2 >/dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$COMFYSNAP_RABBITMQ_PORT") 2>/dev/null; }
@@ -50,17 +92,26 @@ stop_rabbitmq() {
   epmd -port "$COMFYSNAP_EPMD_PORT" -kill >/dev/null 2>&1 || true
 }
 
-redis_cli() { redis-cli -h 127.0.0.1 -p "$COMFYSNAP_REDIS_PORT" "$@"; }
+# REDISCLI_AUTH keeps the password off redis-cli's command line.
+redis_cli() { services_credentials_env; REDISCLI_AUTH="${COMFYSNAP_REDIS_PASSWORD:-}" redis-cli --no-auth-warning -h 127.0.0.1 -p "$COMFYSNAP_REDIS_PORT" "$@"; }
 
 start_redis() {
   if redis_cli ping 2>/dev/null | grep -q PONG; then log "redis already answering on 127.0.0.1:$COMFYSNAP_REDIS_PORT"; return 0; fi
   command -v redis-server >/dev/null || die "redis-server is not installed: run ./comfysnap bootstrap"
   mkdir -p "$SERVICES_DIR/redis"
-  redis-server --bind 127.0.0.1 --port "$COMFYSNAP_REDIS_PORT" --daemonize yes \
+  ensure_credentials
+  services_credentials_env
+  # requirepass from a config file of mode 600, not the command line (visible in ps).
+  ( umask 077; printf 'requirepass %s\n' "$COMFYSNAP_REDIS_PASSWORD" > "$SERVICES_DIR/redis/redis.conf" )
+  redis-server "$SERVICES_DIR/redis/redis.conf" --bind 127.0.0.1 --port "$COMFYSNAP_REDIS_PORT" --daemonize yes \
     --dir "$SERVICES_DIR/redis" --pidfile "$SERVICES_DIR/redis/redis.pid" \
     --logfile "$SERVICES_DIR/redis/redis.log" --save '' --appendonly no >/dev/null
-  wait_until 20 "redis on 127.0.0.1:$COMFYSNAP_REDIS_PORT" sh -c "redis-cli -h 127.0.0.1 -p $COMFYSNAP_REDIS_PORT ping 2>/dev/null | grep -q PONG"
+  wait_until 20 "redis on 127.0.0.1:$COMFYSNAP_REDIS_PORT" redis_answers
 }
+
+redis_answers() { redis_cli ping 2>/dev/null | grep -q PONG; }
+
+redis_answers() { redis_cli ping 2>/dev/null | grep -q PONG; }
 
 stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1 || true; }
 
@@ -88,7 +139,7 @@ services_stop() {
 services_status() {
   rabbitmq_env
   local rc=0
-  if rabbitmqctl -q ping >/dev/null 2>&1; then echo "rabbitmq: up   amqp://guest:guest@127.0.0.1:$COMFYSNAP_RABBITMQ_PORT/"; else echo "rabbitmq: down"; rc=1; fi
+  if rabbitmqctl -q ping >/dev/null 2>&1; then services_credentials_env; echo "rabbitmq: up   amqp://${COMFYSNAP_RABBITMQ_USER:-guest}@127.0.0.1:$COMFYSNAP_RABBITMQ_PORT/ (password: ${CREDENTIALS_FILE})"; else echo "rabbitmq: down"; rc=1; fi
   if redis_cli ping 2>/dev/null | grep -q PONG; then echo "redis:    up   127.0.0.1:$COMFYSNAP_REDIS_PORT"; else echo "redis:    down"; rc=1; fi
   return $rc
 }

@@ -10,9 +10,20 @@ import { fileURLToPath } from "node:url";
 import amqplib from "amqplib";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+// The broker: COMFYSNAP_AMQP (or COMFYSNAP_AMQP_FILE, a mounted secret), else `./comfysnap services`
+// on this machine with the credentials it generated (COMFYSNAP_RABBITMQ_USER / _PASSWORD).
+function defaultAmqp() {
+  const env = process.env;
+  if (env.COMFYSNAP_AMQP) return env.COMFYSNAP_AMQP;
+  if (env.COMFYSNAP_AMQP_FILE) return readFileSync(env.COMFYSNAP_AMQP_FILE, "utf8").trim();
+  const user = encodeURIComponent(env.COMFYSNAP_RABBITMQ_USER ?? "guest");
+  const password = encodeURIComponent(env.COMFYSNAP_RABBITMQ_PASSWORD ?? "guest");
+  return `amqp://${user}:${password}@127.0.0.1:${env.COMFYSNAP_RABBITMQ_PORT ?? "5682"}/`;
+}
 const { values: args } = parseArgs({
   options: {
-    amqp: { type: "string", default: process.env.COMFYSNAP_AMQP ?? "amqp://guest:guest@127.0.0.1:5682/" },
+    amqp: { type: "string", default: defaultAmqp() }, // a command line is visible to other users: prefer the environment
     queue: { type: "string", default: "comfysnap-run-workflow" }, // the workers' Bus:QueueName
     workflow: { type: "string", default: path.join(repo, "workflows/image-ops.json") },
     "job-id": { type: "string", default: `node-${randomUUID()}` },

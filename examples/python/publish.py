@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import uuid
+from urllib.parse import quote
 
 import pika
 
@@ -19,9 +20,22 @@ ANSWERS = ("WorkflowCompleted", "WorkflowFailed")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def default_amqp():
+    """COMFYSNAP_AMQP (or COMFYSNAP_AMQP_FILE, a mounted secret), else `./comfysnap services` with its generated credentials."""
+    env = os.environ
+    if env.get("COMFYSNAP_AMQP"):
+        return env["COMFYSNAP_AMQP"]
+    if env.get("COMFYSNAP_AMQP_FILE"):
+        with open(env["COMFYSNAP_AMQP_FILE"], encoding="utf-8") as f:
+            return f.read().strip()
+    user = quote(env.get("COMFYSNAP_RABBITMQ_USER", "guest"), safe="")
+    password = quote(env.get("COMFYSNAP_RABBITMQ_PASSWORD", "guest"), safe="")
+    return f"amqp://{user}:{password}@127.0.0.1:{env.get('COMFYSNAP_RABBITMQ_PORT', '5682')}/"
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--amqp", default=os.environ.get("COMFYSNAP_AMQP", "amqp://guest:guest@127.0.0.1:5682/"))
+    p.add_argument("--amqp", default=default_amqp(), help="amqp[s]://user:password@host:port/ (prefer COMFYSNAP_AMQP: a command line is visible to other users)")
     p.add_argument("--queue", default="comfysnap-run-workflow", help="the workers' Bus:QueueName")
     p.add_argument("--workflow", default=os.path.join(REPO, "workflows", "image-ops.json"))
     p.add_argument("--job-id", default=f"py-{uuid.uuid4().hex}")

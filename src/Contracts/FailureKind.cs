@@ -23,4 +23,7 @@ public enum FailureKind
 
     /// <summary>A worker fault.</summary>
     Internal = 6,
+
+    /// <summary>The worker's output folder had no space left (ENOSPC, quota): nothing was written; another worker may succeed.</summary>
+    StorageFull = 7,
 }

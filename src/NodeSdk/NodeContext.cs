@@ -21,6 +21,9 @@ public sealed class NodeContext(
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>The engine's limits, for sizes only known from tensors at run time (see <see cref="LimitExceededException"/>).</summary>
+    public EngineLimits Limits { get; init; } = new();
+
     /// <summary>Reports progress inside a long node (step of total).</summary>
     public void ReportProgress(int step, int total) => reportProgress(step, total);
 }

@@ -42,7 +42,7 @@ public static class ProcessInspector
             }
         }
 
-        foreach (var variable in Environment(pid).Keys.Where(k => secretNames.Contains(k) || LooksSecret(k)))
+        foreach (var variable in Environment(pid).Where(e => secretNames.Contains(e.Key) || LooksSecret(e.Key) || HoldsCredential(e.Value)).Select(e => e.Key))
         {
             refusals.Add(new(RefusalKind.SecretInEnvironment, $"environment variable {variable}"));
         }
@@ -62,6 +62,11 @@ public static class ProcessInspector
         return upper.Contains("PASSWORD", StringComparison.Ordinal) || upper.Contains("SECRET", StringComparison.Ordinal)
             || upper.Contains("TOKEN", StringComparison.Ordinal) || upper.EndsWith("_KEY", StringComparison.Ordinal);
     }
+
+    // Values that carry one whatever the name: a Redis configuration string with password=, a URI with user:password@.
+    private static bool HoldsCredential(string value) =>
+        value.Contains("password=", StringComparison.OrdinalIgnoreCase)
+        || (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal));
 
     private static bool IsOpenForWriting(int pid, string fd)
     {

@@ -45,9 +45,28 @@ public sealed class PrivateServices
 
     public int RedisPort { get; }
 
-    public string RabbitMqUri => $"amqp://guest:guest@127.0.0.1:{RabbitMqPort}/";
+    /// <summary>With the credentials services.sh generated for this pair (credentials.env in its folder), else guest.</summary>
+    public string RabbitMqUri =>
+        $"amqp://{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest")}:{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest")}@127.0.0.1:{RabbitMqPort}/";
 
-    public string RedisEndpoint => $"127.0.0.1:{RedisPort}";
+    public string RedisEndpoint => Credential("COMFYSNAP_REDIS_PASSWORD") is { } password ? $"127.0.0.1:{RedisPort},password={password}" : $"127.0.0.1:{RedisPort}";
+
+    /// <summary>The worker's settings for this pair's broker (host, port, user, password).</summary>
+    public Dictionary<string, string?> RabbitMqSettings() => new()
+    {
+        ["Bus:RabbitMq:Host"] = "127.0.0.1",
+        ["Bus:RabbitMq:Port"] = Invariant(RabbitMqPort),
+        ["Bus:RabbitMq:Username"] = Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest",
+        ["Bus:RabbitMq:Password"] = Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest",
+    };
+
+    private string? Credential(string name)
+    {
+        var file = Path.Combine(Directory, "credentials.env");
+        return File.Exists(file)
+            ? File.ReadLines(file).Select(l => l.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0] == name)?[1]
+            : null;
+    }
 
     public Task StartAsync(CancellationToken ct) => RunAsync("services_start", ct);
 

@@ -39,8 +39,8 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
     public WorkerBooted? Booted { get; private set; }
 
-    /// <summary>The in-process worker's services (null for a child-process worker).</summary>
-    public IServiceProvider? Services => _worker?.Services;
+    /// <summary>The in-process worker's services (its node registry, options).</summary>
+    public IServiceProvider Services => _worker?.Services ?? throw new InvalidOperationException("no in-process worker");
 
     public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true,
         Action<IServiceCollection>? configureServices = null, bool heartbeats = false)
@@ -53,8 +53,8 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         {
             cfg.Host("127.0.0.1", (ushort)TestEnvironment.RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(TestEnvironment.RabbitMqUser);
+                h.Password(TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint($"comfysnap-test-events-{id}", e =>
             {

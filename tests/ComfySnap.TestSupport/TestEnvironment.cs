@@ -7,9 +7,31 @@ public static class TestEnvironment
 
     public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PORT") ?? "6390");
 
-    public static string RabbitMqUri => $"amqp://guest:guest@127.0.0.1:{RabbitMqPort}/";
+    /// <summary>The RabbitMQ user `./comfysnap services start` created (guest only for services started without credentials).</summary>
+    public static string RabbitMqUser => Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_USER") is { Length: > 0 } u ? u : "guest";
 
-    public static string RedisEndpoint => $"127.0.0.1:{RedisPort}";
+    public static string RabbitMqPassword => Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PASSWORD") is { Length: > 0 } p ? p : "guest";
+
+    /// <summary>Redis's requirepass, or null for a Redis without one.</summary>
+    public static string? RedisPassword => Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PASSWORD") is { Length: > 0 } p ? p : null;
+
+    public static string RabbitMqUri => $"amqp://{Uri.EscapeDataString(RabbitMqUser)}:{Uri.EscapeDataString(RabbitMqPassword)}@127.0.0.1:{RabbitMqPort}/";
+
+    /// <summary>A StackExchange.Redis configuration string (the worker's Cache:Redis), with the password when there is one.</summary>
+    public static string RedisEndpoint => RedisPassword is { } password ? $"127.0.0.1:{RedisPort},password={password}" : $"127.0.0.1:{RedisPort}";
+
+    /// <summary>The worker's settings for the test broker: host, port, user and password.</summary>
+    public static Dictionary<string, string?> RabbitMqSettings() => new()
+    {
+        ["Bus:RabbitMq:Host"] = "127.0.0.1",
+        ["Bus:RabbitMq:Port"] = RabbitMqPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Bus:RabbitMq:Username"] = RabbitMqUser,
+        ["Bus:RabbitMq:Password"] = RabbitMqPassword,
+    };
+
+    /// <summary>Every secret of the test services, to search logs, events and snapshot images for.</summary>
+    public static IReadOnlyList<string> ServiceSecrets =>
+        [.. new[] { Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PASSWORD"), RedisPassword }.OfType<string>().Where(s => s.Length > 0)];
 
     public static string Criu => Environment.GetEnvironmentVariable("COMFYSNAP_CRIU") is { Length: > 0 } c
         ? c

@@ -23,6 +23,8 @@ public static class WorkerSettings
             ["Bus:WorkerId"] = workerId,
             ["Bus:RabbitMq:Host"] = "127.0.0.1",
             ["Bus:RabbitMq:Port"] = rabbitMqPort.ToString(CultureInfo.InvariantCulture),
+            ["Bus:RabbitMq:Username"] = TestEnvironment.RabbitMqUser,
+            ["Bus:RabbitMq:Password"] = TestEnvironment.RabbitMqPassword,
             ["Cache:Redis"] = redis,
             ["Cache:KeyPrefix"] = keyPrefix,
         };

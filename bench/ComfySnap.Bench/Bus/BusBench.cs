@@ -49,8 +49,8 @@ public sealed class BusBench : IAsyncDisposable
         {
             cfg.Host("127.0.0.1", (ushort)RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(TestEnvironment.RabbitMqUser);
+                h.Password(TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint($"comfysnap-bench-events-{id}", e =>
             {

@@ -21,8 +21,8 @@ public static class BusFloor
         {
             cfg.Host("127.0.0.1", (ushort)BusBench.RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(TestEnvironment.RabbitMqUser);
+                h.Password(TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint(queue, e =>
             {

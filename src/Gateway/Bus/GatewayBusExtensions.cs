@@ -30,6 +30,10 @@ public static class GatewayBusExtensions
                 {
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
+                    if (rabbit.UseTls)
+                    {
+                        h.UseSsl(ssl => ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName);
+                    }
                 });
                 cfg.ReceiveEndpoint($"comfysnap-gateway-{gateway.EffectiveInstanceId}", e =>
                 {

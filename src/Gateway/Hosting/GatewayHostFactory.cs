@@ -1,3 +1,4 @@
+using ComfySnap.Worker.Hosting;
 using ComfySnap.Gateway.Endpoints;
 using ComfySnap.Worker.Hosting;
 using ComfySnap.Worker.Telemetry;
@@ -19,6 +20,7 @@ public static class GatewayHostFactory
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables("COMFYSNAP_")
+            .AddSecretFiles("COMFYSNAP_")
             .AddCommandLine(args)
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         builder.Services.AddSerilog((_, logger) =>

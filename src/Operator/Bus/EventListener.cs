@@ -28,6 +28,10 @@ public sealed class EventListener : IAsyncDisposable
             {
                 h.Username(connection.Username);
                 h.Password(connection.Password);
+                if (connection.UseTls)
+                {
+                    h.UseSsl(ssl => ssl.ServerName = connection.Host);
+                }
             });
             cfg.ReceiveEndpoint($"comfysnap-operator-{purpose}-{Guid.NewGuid():N}"[..48], e =>
             {

@@ -8,7 +8,10 @@ public sealed record Connection(Uri RabbitMq, string Queue, string? Redis)
 {
     public string Host => RabbitMq.Host;
 
-    public ushort Port => (ushort)(RabbitMq.IsDefaultPort || RabbitMq.Port <= 0 ? 5672 : RabbitMq.Port);
+    public ushort Port => (ushort)(RabbitMq.IsDefaultPort || RabbitMq.Port <= 0 ? (UseTls ? 5671 : 5672) : RabbitMq.Port);
+
+    /// <summary>amqps://: AMQP over TLS, the certificate checked against the host name.</summary>
+    public bool UseTls => RabbitMq.Scheme == "amqps";
 
     public string VirtualHost => RabbitMq.AbsolutePath is "" or "/" ? "/" : Uri.UnescapeDataString(RabbitMq.AbsolutePath.TrimStart('/'));
 
@@ -17,7 +20,7 @@ public sealed record Connection(Uri RabbitMq, string Queue, string? Redis)
     public string Password => UserInfo(1) ?? "guest";
 
     /// <summary>The URI without its password, for messages.</summary>
-    public string Display => $"amqp://{Username}@{Host}:{Port}/{(VirtualHost == "/" ? "" : VirtualHost)} queue {Queue}";
+    public string Display => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}/{(VirtualHost == "/" ? "" : VirtualHost)} queue {Queue}";
 
     private string? UserInfo(int index)
     {

@@ -5,13 +5,15 @@ namespace ComfySnap.Operator.Cli;
 /// <summary>
 /// --rabbitmq, --queue, --redis. Defaults come from the environment the project's programs share:
 /// COMFYSNAP_RABBITMQ_URI / COMFYSNAP_REDIS, else the worker's COMFYSNAP_Bus__* and COMFYSNAP_Cache__Redis
-/// variables, else the ports `./comfysnap services` uses.
+/// variables, else the ports and credentials `./comfysnap services` uses (COMFYSNAP_RABBITMQ_USER,
+/// COMFYSNAP_RABBITMQ_PASSWORD, COMFYSNAP_REDIS_PASSWORD). Every variable may instead be given as
+/// NAME_FILE, the path of a file holding the value (a mounted secret), so no secret needs a command line.
 /// </summary>
 public sealed class ConnectionOptions
 {
     public Option<string> RabbitMq { get; } = new("--rabbitmq")
     {
-        Description = "RabbitMQ as amqp://user:password@host:port/vhost",
+        Description = "RabbitMQ as amqp://user:password@host:port/vhost (amqps:// for TLS); prefer COMFYSNAP_RABBITMQ_URI(_FILE): a command line is visible to other users",
         DefaultValueFactory = _ => DefaultRabbitMq(),
     };
 
@@ -24,7 +26,8 @@ public sealed class ConnectionOptions
     public Option<string> Redis { get; } = new("--redis")
     {
         Description = "Redis host:port holding outputs too large to travel inline (Cache:Redis)",
-        DefaultValueFactory = _ => Env("COMFYSNAP_REDIS") ?? Env("COMFYSNAP_Cache__Redis") ?? $"127.0.0.1:{Env("COMFYSNAP_REDIS_PORT") ?? "6390"}",
+        DefaultValueFactory = _ => Env("COMFYSNAP_REDIS") ?? Env("COMFYSNAP_Cache__Redis")
+            ?? $"127.0.0.1:{Env("COMFYSNAP_REDIS_PORT") ?? "6390"}{(Env("COMFYSNAP_REDIS_PASSWORD") is { } p ? ",password=" + p : "")}",
     };
 
     public void AddTo(Command command)
@@ -37,7 +40,7 @@ public sealed class ConnectionOptions
     public Connection Bind(ParseResult parse)
     {
         var uri = parse.GetValue(RabbitMq)!;
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var rabbit) || rabbit.Scheme is not ("amqp" or "rabbitmq"))
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var rabbit) || rabbit.Scheme is not ("amqp" or "amqps" or "rabbitmq"))
         {
             throw new ArgumentException($"--rabbitmq must be an amqp:// URI, got '{uri}'");
         }
@@ -55,10 +58,14 @@ public sealed class ConnectionOptions
 
         var host = Env("COMFYSNAP_Bus__RabbitMq__Host") ?? "127.0.0.1";
         var port = Env("COMFYSNAP_Bus__RabbitMq__Port") ?? Env("COMFYSNAP_RABBITMQ_PORT") ?? "5682";
-        var user = Env("COMFYSNAP_Bus__RabbitMq__Username") ?? "guest";
-        var password = Env("COMFYSNAP_Bus__RabbitMq__Password") ?? "guest";
+        var user = Env("COMFYSNAP_Bus__RabbitMq__Username") ?? Env("COMFYSNAP_RABBITMQ_USER") ?? "guest";
+        var password = Env("COMFYSNAP_Bus__RabbitMq__Password") ?? Env("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest";
         return $"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@{host}:{port}/";
     }
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+    /// <summary>NAME's value, or the content of the file NAME_FILE names (one trailing newline removed).</summary>
+    private static string? Env(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v
+        : Environment.GetEnvironmentVariable(name + "_FILE") is { Length: > 0 } file ? File.ReadAllText(file).TrimEnd('\n', '\r')
+        : null;
 }

@@ -20,6 +20,7 @@ public static class QueueProbe
             UserName = connection.Username,
             Password = connection.Password,
             ClientProvidedName = "comfysnap-operator-status",
+            Ssl = new SslOption(connection.Host, enabled: connection.UseTls),
         };
         await using var amqp = await factory.CreateConnectionAsync(cancellationToken);
         var result = new List<QueueDepth>();

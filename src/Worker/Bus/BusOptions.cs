@@ -58,5 +58,11 @@ public sealed class RabbitMqOptions
 
     public string Password { get; set; } = "guest";
 
-    public override string ToString() => $"amqp://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
+    /// <summary>AMQP over TLS (amqps, usually port 5671): the broker's certificate must be valid for <see cref="TlsServerName"/>.</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>The name the broker's certificate is checked against; default <see cref="Host"/>.</summary>
+    public string? TlsServerName { get; set; }
+
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
 }

@@ -46,6 +46,10 @@ public static class BusServiceCollectionExtensions
                     {
                         h.Username(rabbit.Username);
                         h.Password(rabbit.Password);
+                        if (rabbit.UseTls)
+                        {
+                            h.UseSsl(ssl => ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName);
+                        }
                     });
                     cfg.ConfigureEndpoints(context);
                 });

@@ -24,7 +24,10 @@ public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, En
 
     public string Compute(ValidatedWorkflow workflow)
     {
-        var canonical = WorkflowNormalizer.Normalize(workflow.Workflow, (node, input, value) => Fingerprint(workflow, node, input, value));
+        // Only the nodes that run: nodes no output needs cannot change the outputs, and may even sit
+        // on a cycle that validation accepts (found by the bus fuzzer: the key threw, the job went unanswered).
+        var executed = new Engine.Graph.Workflow(workflow.ExecutionOrder.ToDictionary(id => id, id => workflow.Workflow.Nodes[id], StringComparer.Ordinal));
+        var canonical = WorkflowNormalizer.Normalize(executed, (node, input, value) => Fingerprint(workflow, node, input, value));
         _packs ??= string.Join(",", boot.Packs.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
         return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={_packs}");
     }

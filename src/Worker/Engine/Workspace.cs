@@ -28,8 +28,34 @@ public sealed class Workspace(IOptions<WorkspaceOptions> options) : IWorkspace
             : throw new ArgumentException($"Filename prefix '{prefix}' escapes the output folder", nameof(prefix));
         Directory.CreateDirectory(Path.GetDirectoryName(basePath)!);
         var path = $"{basePath}_{NextCounter(basePath, extension):D5}_.{extension}";
-        await File.WriteAllBytesAsync(path, bytes.ToArray(), cancellationToken).ConfigureAwait(false);
+        await WriteAtomicallyAsync(path, bytes, cancellationToken).ConfigureAwait(false);
         return new OutputArtifact(Path.GetFileName(path), contentType, bytes, path, temporary ? "temp" : "output");
+    }
+
+    /// <summary>
+    /// Writes to a hidden temporary name beside the file and renames it into place, so a full disk,
+    /// a cancel or a crash never leaves a half-written output under the real name; the temporary file
+    /// is removed when the write fails.
+    /// </summary>
+    public static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            // overwrite: copies restored from one snapshot share its counter and may write the same name (as before).
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     // Continues after the highest number already on disk, like ComfyUI, so restarts never overwrite.

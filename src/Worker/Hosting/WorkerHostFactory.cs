@@ -19,6 +19,7 @@ public static class WorkerHostFactory
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables("COMFYSNAP_")
+            .AddSecretFiles("COMFYSNAP_")
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         // preserveStaticLogger: each host logs through its own logger, never the process-wide
         // Log.Logger, so two hosts in one process (tests, the benchmark) cannot steal each other's logs.

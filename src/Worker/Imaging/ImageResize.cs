@@ -51,6 +51,9 @@ public static class ImageResize
     {
         var (oldWidth, oldHeight) = (samples.shape[^1], samples.shape[^2]);
         var (x, y) = CenterCropOffsets(oldWidth, oldHeight, width, height);
+
+        // An extreme aspect change would crop a side to nothing (ComfyUI then fails inside torch): keep one pixel.
+        (x, y) = (Math.Min(x, (oldWidth - 1) / 2), Math.Min(y, (oldHeight - 1) / 2));
         return samples.narrow(-2, y, oldHeight - (y * 2)).narrow(-1, x, oldWidth - (x * 2));
     }
 

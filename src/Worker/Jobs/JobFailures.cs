@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Engine.Execution;
 using ComfySnap.Worker.Engine.Validation;
 
@@ -22,12 +23,22 @@ public static class JobFailures
     }
 
     public static WorkflowFailed FromNodeError(RunWorkflow job, NodeExecutionException e) =>
-        new(job.JobId, job.BatchId, FailureKind.NodeError, e.Message,
+        new(job.JobId, job.BatchId, KindOf(e.InnerException), e.Message,
             new Dictionary<string, NodeError>
             {
                 [e.NodeId] = new(e.ClassType, [new NodeErrorDetail("execution_error", e.InnerException?.Message ?? e.Message, e.InnerException?.GetType().Name ?? "", null)]),
             },
-            e.CompletedNodes, Retryable: false);
+            e.CompletedNodes, Retryable: KindOf(e.InnerException) == FailureKind.StorageFull);
+
+    /// <summary>ENOSPC and EDQUOT: the errno .NET puts in an IOException's HResult on Linux.</summary>
+    public static bool IsStorageFull(Exception? e) => e is IOException { HResult: 28 or 122 };
+
+    private static FailureKind KindOf(Exception? cause) => cause switch
+    {
+        LimitExceededException => FailureKind.LimitExceeded,
+        _ when IsStorageFull(cause) => FailureKind.StorageFull,
+        _ => FailureKind.NodeError,
+    };
 
     public static WorkflowFailed Simple(RunWorkflow job, FailureKind kind, string message, IReadOnlyList<string> completedNodes, bool retryable) =>
         new(job.JobId, job.BatchId, kind, message, NoNodeErrors, completedNodes, retryable);

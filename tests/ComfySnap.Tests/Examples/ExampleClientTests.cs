@@ -76,7 +76,7 @@ public sealed class ExampleClientTests(GatewayFixture fixture) : IClassFixture<G
         }
 
         var answer = await RunAsync(
-            program, script, "--amqp", TestEnvironment.RabbitMqUri, "--queue", fixture.Bus.QueueName,
+            program, script, "--queue", fixture.Bus.QueueName,
             "--job-id", jobId, "--save", _saved, "--timeout", "60");
 
         // What the script printed matches what a MassTransit consumer of the same events got.
@@ -100,7 +100,8 @@ public sealed class ExampleClientTests(GatewayFixture fixture) : IClassFixture<G
     /// <summary>Runs an example script; it must exit 0 and print its answer as the last stdout line.</summary>
     private static async Task<JsonNode> RunAsync(string program, params string[] arguments)
     {
-        var result = await ExternalProgram.RunAsync(program, arguments, Timeout);
+        // The broker and its credentials travel in the environment, never on the command line.
+        var result = await ExternalProgram.RunAsync(program, arguments, Timeout, environment: new Dictionary<string, string> { ["COMFYSNAP_AMQP"] = TestEnvironment.RabbitMqUri });
         Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {result}");
         var last = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         return JsonNode.Parse(last)!;

@@ -63,6 +63,10 @@ public sealed class SnapshotFixture : IAsyncLifetime
         }
 
         info.Environment["COMFYSNAP_Bus__RabbitMq__Password"] = Secret;
+
+        // The test services' real credentials too, as an operator's environment would hold them.
+        info.Environment["COMFYSNAP_RABBITMQ_PASSWORD"] = TestEnvironment.RabbitMqPassword;
+        info.Environment["COMFYSNAP_Cache__Redis"] = TestEnvironment.RedisEndpoint;
         info.Environment["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet;
         info.Environment["COMFYSNAP_CRIU"] = TestEnvironment.Criu;
         using var process = System.Diagnostics.Process.Start(info)!;

@@ -152,7 +152,8 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     [Fact]
     public void Snapshot_images_contain_no_runtime_secret()
     {
-        var needles = new[] { SnapshotFixture.Secret, SnapshotFixture.SigningKeyA }.SelectMany(s => new[] { Encoding.UTF8.GetBytes(s), Encoding.Unicode.GetBytes(s) }).ToArray();
+        Assert.NotEmpty(TestEnvironment.ServiceSecrets);
+        var needles = new[] { SnapshotFixture.Secret, SnapshotFixture.SigningKeyA }.Concat(TestEnvironment.ServiceSecrets).SelectMany(s => new[] { Encoding.UTF8.GetBytes(s), Encoding.Unicode.GetBytes(s) }).ToArray();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(fixture.SnapshotDirectory, SnapshotManifest.ImagesFolder)))
         {
             var bytes = File.ReadAllBytes(file);
@@ -256,7 +257,9 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     {
         await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(workflow));
         await process.StandardInput.FlushAsync(ct);
-        return await process.StandardOutput.ReadLineAsync(ct);
+        // A worker that died answers nothing: say why (its last words on stderr).
+        return await process.StandardOutput.ReadLineAsync(ct)
+            ?? throw new InvalidOperationException("the restored worker closed its control channel: " + await process.StandardError.ReadToEndAsync(ct));
     }
 
     private static string FileDigestOf(string path) => FileDigest.IdentityOf(path);

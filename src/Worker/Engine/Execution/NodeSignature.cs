@@ -18,7 +18,8 @@ internal static class NodeSignature
             text.Append(name).Append('=');
             _ = input switch
             {
-                WorkflowInput.Link link => text.Append('@').Append(upstream[link.NodeId]).Append('#').Append(link.OutputIndex),
+                // An undeclared input is ignored by validation and execution, so its link may point anywhere (even nowhere).
+                WorkflowInput.Link link => text.Append('@').Append(upstream.TryGetValue(link.NodeId, out var source) ? source : "ignored").Append('#').Append(link.OutputIndex),
                 _ => text.Append(literals.TryGetValue(name, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : "?"),
             };
             text.Append(';');

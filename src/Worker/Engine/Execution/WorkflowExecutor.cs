@@ -4,6 +4,7 @@ using ComfySnap.Worker.Engine.Graph;
 using ComfySnap.Worker.Engine.Validation;
 using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 
 namespace ComfySnap.Worker.Engine.Execution;
@@ -19,6 +20,7 @@ public sealed class WorkflowExecutor(
     IModelStore models,
     IWorkspace workspace,
     IDeviceService device,
+    IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -132,7 +134,7 @@ public sealed class WorkflowExecutor(
             }
         }
 
-        var context = new NodeContext(node.Id, models, workspace, device, report, logger);
+        var context = new NodeContext(node.Id, models, workspace, device, report, logger) { Limits = options.Value.Limits };
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         NodeResult result;

@@ -41,8 +41,18 @@ public static class WorkflowParser
         }
 
         var nodes = new Dictionary<string, WorkflowNode>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in root.EnumerateObject())
         {
+            // Node ids key the node_errors of WorkflowFailed, which .NET consumers (MassTransit)
+            // read case-insensitively and refuse empty: such a workflow's answer could not be delivered.
+            if (string.IsNullOrWhiteSpace(property.Name) || !ids.Add(property.Name))
+            {
+                throw new WorkflowParseException(
+                    string.IsNullOrWhiteSpace(property.Name) ? "A node id is empty" : $"Node id '{property.Name}' is used twice (ids are compared ignoring case)",
+                    "node ids must be non-empty and unique ignoring case");
+            }
+
             nodes[property.Name] = ParseNode(property.Name, property.Value);
         }
 

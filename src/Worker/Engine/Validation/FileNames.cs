@@ -3,6 +3,13 @@ namespace ComfySnap.Worker.Engine.Validation;
 /// <summary>Checks that a user-given relative file name stays inside the folder it names.</summary>
 public static class FileNames
 {
+    /// <summary>Longest file or folder name a prefix may give: Linux's NAME_MAX (255 bytes) less room for "_00001_.png".</summary>
+    public const int MaxComponentBytes = 240;
+
+    /// <summary>True when one part of <paramref name="name"/> is too long for the file system to create.</summary>
+    public static bool HasOverlongPart(string name) =>
+        name.Replace('\\', '/').Split('/').Any(p => System.Text.Encoding.UTF8.GetByteCount(p) > MaxComponentBytes);
+
     public static bool IsInside(string name)
     {
         if (string.IsNullOrWhiteSpace(name) || Path.IsPathRooted(name) || name.Contains('\0', StringComparison.Ordinal))

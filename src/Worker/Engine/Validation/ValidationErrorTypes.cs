@@ -19,4 +19,5 @@ public static class ValidationErrorTypes
     public const string ModelNotFound = "model_not_found";
     public const string PathEscapesFolder = "path_escapes_folder";
     public const string InvalidInputFile = "invalid_input_file";
+    public const string FileNameTooLong = "file_name_too_long";
 }

@@ -188,7 +188,11 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
             case FileSource.OutputPrefix:
                 if (!workspace.IsSafeOutputPrefix(text))
                 {
-                    errors.Add(new(PathEscapesFolder, "Filename prefix escapes the output folder", $"{spec.Name}: '{text}'", spec.Name));
+                    errors.Add(new(PathEscapesFolder, "Filename prefix escapes the output folder", $"{spec.Name}: '{Shorten(text)}'", spec.Name));
+                }
+                else if (FileNames.HasOverlongPart(text))
+                {
+                    errors.Add(new(FileNameTooLong, $"A part of the filename prefix is longer than {FileNames.MaxComponentBytes} bytes", $"{spec.Name}: '{Shorten(text)}'", spec.Name));
                 }
 
                 break;

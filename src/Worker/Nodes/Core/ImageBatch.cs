@@ -30,6 +30,7 @@ public sealed class ImageBatch : ComfyNode
         cancellationToken.ThrowIfCancellationRequested();
         var image1 = ImageTensors.Input(inputs, "image1", context);
         var image2 = ImageTensors.Input(inputs, "image2", context);
+        SizeLimits.EnsureImage(context, "the batch", image1.shape[2], image1.shape[1], image1.shape[0] + image2.shape[0]);
         if (image1.shape[3] != image2.shape[3])
         {
             (image1, image2) = (WithChannels(image1, image2.shape[3]), WithChannels(image2, image1.shape[3]));

@@ -47,8 +47,7 @@ public sealed class ImageScale : ComfyNode
             height = Math.Max(1, (long)Math.Round((double)(oldHeight * width) / oldWidth));
         }
 
-        SizeLimits.EnsureSide("the scaled width", width);
-        SizeLimits.EnsureSide("the scaled height", height);
+        SizeLimits.EnsureImage(context, "the scaled image", width, height, samples.shape[0]);
         var scaled = ImageResize.CommonUpscale(samples, width, height, inputs.String("upscale_method"), inputs.String("crop"), cancellationToken);
         return ValueTask.FromResult(NodeResult.Of(scaled.movedim([1], [-1]).contiguous()));
     }

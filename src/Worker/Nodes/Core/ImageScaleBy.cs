@@ -29,8 +29,7 @@ public sealed class ImageScaleBy : ComfyNode
         var height = (long)Math.Round(samples.shape[2] * scaleBy);
 
         // The image size is only known now, so the validation-time limits cannot catch this.
-        SizeLimits.EnsureSide("the scaled width", width);
-        SizeLimits.EnsureSide("the scaled height", height);
+        SizeLimits.EnsureImage(context, "the scaled image", width, height, samples.shape[0]);
         var scaled = ImageResize.CommonUpscale(samples, width, height, inputs.String("upscale_method"), "disabled", cancellationToken);
         return ValueTask.FromResult(NodeResult.Of(scaled.movedim([1], [-1]).contiguous()));
     }

@@ -45,6 +45,7 @@ public sealed class LatentUpscale : ComfyNode
             (_, 0) => (Math.Max(64, width), Math.Max(64, (long)Math.Round(h * (double)Math.Max(64, width) / w))),
             _ => (Math.Max(64, width), Math.Max(64, height)),
         };
+        SizeLimits.EnsureImage(context, "the upscaled latent (in pixels)", width, height, latent.Samples.shape[0]);
         var samples = ImageResize.CommonUpscale(latent.Samples, width / 8, height / 8, inputs.String("upscale_method"), inputs.String("crop"), cancellationToken);
         return ValueTask.FromResult(NodeResult.Of(latent with { Samples = samples }));
     }

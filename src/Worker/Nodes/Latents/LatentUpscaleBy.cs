@@ -25,8 +25,7 @@ public sealed class LatentUpscaleBy : ComfyNode
         var scale = inputs.Float("scale_by");
         var width = (long)Math.Round(latent.Samples.shape[3] * scale);
         var height = (long)Math.Round(latent.Samples.shape[2] * scale);
-        Core.SizeLimits.EnsureSide("upscaled latent width * 8", width * 8);
-        Core.SizeLimits.EnsureSide("upscaled latent height * 8", height * 8);
+        Core.SizeLimits.EnsureImage(context, "the upscaled latent (in pixels)", width * 8, height * 8, latent.Samples.shape[0]);
         var samples = ImageResize.CommonUpscale(latent.Samples, width, height, inputs.String("upscale_method"), "disabled", cancellationToken);
         return ValueTask.FromResult(NodeResult.Of(latent with { Samples = samples }));
     }

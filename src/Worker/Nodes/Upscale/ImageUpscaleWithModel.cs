@@ -49,6 +49,7 @@ public sealed class ImageUpscaleWithModel : ComfyNode
         var model = inputs.Get<UpscaleModel>("upscale_model");
         var image = inputs.Tensor("image");
         CheckImage(image, model);
+        Core.SizeLimits.EnsureImage(context, "the upscaled image", image.shape[2] * model.Scale, image.shape[1] * model.Scale, image.shape[0]);
 
         // The model is shared through the store: one run at a time may move it off the CPU.
         await model.DeviceLock.WaitAsync(cancellationToken);
