@@ -1,4 +1,3 @@
-using ComfySnap.Worker.Hosting;
 using ComfySnap.Gateway.Endpoints;
 using ComfySnap.Worker.Hosting;
 using ComfySnap.Worker.Telemetry;
