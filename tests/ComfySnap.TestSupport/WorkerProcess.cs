@@ -14,19 +14,24 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     private readonly string? _readyLine;
     private readonly Queue<string> _lastLines = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _onLine;
 
-    private WorkerProcess(Process process, string? readyLine)
+    private WorkerProcess(Process process, string? readyLine, Action<string>? onLine)
     {
         _process = process;
         _readyLine = readyLine;
+        _onLine = onLine;
     }
 
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId.</summary>
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    /// <summary>
+    /// Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId;
+    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads).
+    /// </summary>
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null)
     {
         var info = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
@@ -43,11 +48,6 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         }
 
         info.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        foreach (var (k, v) in extraEnvironment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
         foreach (var (k, v) in settings)
         {
             info.Environment[SettingVariable(k)] = v ?? "";
@@ -58,7 +58,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             info.Environment[SettingVariable("Bus:WorkerId")] = workerId;
         }
 
-        var worker = new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"), workerId is null ? null : $"Worker {workerId} ready");
+        var worker = new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"), workerId is null ? null : ReadyLine(workerId), onLine);
         worker._process.OutputDataReceived += (_, e) => worker.Keep(e.Data);
         worker._process.ErrorDataReceived += (_, e) => worker.Keep(e.Data);
         worker._process.BeginOutputReadLine();
@@ -84,6 +84,9 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         return worker;
     }
 
+    /// <summary>What the worker logs once it consumes (a restored worker's lines come through its `serve` process).</summary>
+    public static string ReadyLine(string workerId) => $"Worker {workerId} ready";
+
     /// <summary>The configuration key as the environment variable the worker reads (COMFYSNAP_Section__Key).</summary>
     public static string SettingVariable(string key) => "COMFYSNAP_" + key.Replace(":", "__", StringComparison.Ordinal);
 
@@ -99,12 +102,19 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>SIGKILL to the whole tree: no graceful stop, an unacknowledged message must go back to the queue.</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-        }
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
 
-        _process.WaitForExit(10_000);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // already disposed: nothing left to kill
+        }
     }
 
     /// <summary>SIGTERM, as a container runtime sends on stop: the worker should shut down gracefully.</summary>
@@ -153,6 +163,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             return;
         }
 
+        _onLine?.Invoke(line);
         if (_readyLine is not null && line.Contains(_readyLine, StringComparison.Ordinal))
         {
             _ready.TrySetResult();

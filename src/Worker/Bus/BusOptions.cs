@@ -55,5 +55,8 @@ public sealed class RabbitMqOptions
 
     public string Password { get; set; } = "guest";
 
+    /// <summary>AMQP heartbeat; null: the client's default. Shorter finds a dead or frozen peer sooner (the broker requeues its unacked job).</summary>
+    public TimeSpan? Heartbeat { get; set; }
+
     public override string ToString() => $"amqp://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
 }

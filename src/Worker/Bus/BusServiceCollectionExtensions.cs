@@ -46,6 +46,10 @@ public static class BusServiceCollectionExtensions
                     {
                         h.Username(rabbit.Username);
                         h.Password(rabbit.Password);
+                        if (rabbit.Heartbeat is { } heartbeat)
+                        {
+                            h.Heartbeat(heartbeat);
+                        }
                     });
                     cfg.ConfigureEndpoints(context);
                 });
