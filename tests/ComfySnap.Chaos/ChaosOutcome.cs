@@ -10,6 +10,7 @@ public sealed record ChaosOutcome(
     IReadOnlyList<string> Lost,
     IReadOnlyList<string> Conflicting,
     IReadOnlyDictionary<string, int> Reexecuted,
+    IReadOnlyList<string> UnexplainedReexecutions,
     int DuplicateJobs,
     IReadOnlyList<string> DuplicatesNotMatchingFirst,
     int CancelledJobs,
@@ -22,11 +23,15 @@ public sealed record ChaosOutcome(
     IReadOnlyDictionary<string, int> BootsByMode,
     int WorkerRestarts)
 {
-    /// <summary>What must hold: nothing lost, no JobId with two different results, every duplicate answered with the first result.</summary>
-    public bool Holds => Lost.Count == 0 && Conflicting.Count == 0 && DuplicatesNotMatchingFirst.Count == 0;
+    /// <summary>
+    /// What must hold: nothing lost, no JobId with two different results, every duplicate
+    /// answered with the first result, and every kind of fault injected at least once.
+    /// </summary>
+    public bool Holds => Lost.Count == 0 && Conflicting.Count == 0 && DuplicatesNotMatchingFirst.Count == 0 && FaultsInjected.Values.All(n => n > 0);
 
-    public static ChaosOutcome From(IReadOnlyList<PlannedJob> jobs, Ledger ledger, FaultInjector faults, ChaosCluster cluster)
+    public static ChaosOutcome From(IReadOnlyList<PlannedJob> jobs, Ledger ledger, FaultInjector faults, ChaosCluster cluster, long batchStart)
     {
+        var unexplained = new List<string>();
         var lost = new List<string>();
         var conflicting = new List<string>();
         var duplicatesWrong = new List<string>();
@@ -69,7 +74,13 @@ public sealed record ChaosOutcome(
 
                 for (var i = 1; i < record.Runs.Count; i++)
                 {
-                    reexecuted[WhyAgain(record.Runs[i - 1].WorkerId, record.Runs[i].Timestamp, faults, cluster)]++;
+                    var why = WhyAgain(record.Runs[i - 1].WorkerId, record.Runs[i].Timestamp, faults, cluster);
+                    reexecuted[why]++;
+                    if (why == "unexplained")
+                    {
+                        // Which workers ran it when (seconds from the batch start), to find the cause.
+                        unexplained.Add($"{job.JobId}: " + string.Join(" -> ", record.Runs.Select(r => $"{r.WorkerId}@{Stopwatch.GetElapsedTime(batchStart, r.Timestamp).TotalSeconds:0.0}s")));
+                    }
                 }
             }
         }
@@ -83,6 +94,7 @@ public sealed record ChaosOutcome(
             lost,
             conflicting,
             reexecuted,
+            unexplained,
             jobs.Count(j => j.SentTwice),
             duplicatesWrong,
             jobs.Count(j => j.Cancelled),

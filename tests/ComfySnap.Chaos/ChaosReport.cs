@@ -35,6 +35,11 @@ public static class ChaosReport
         table.AddRow(Mark(o.Lost.Count == 0, "lost"), $"{o.Lost.Count} {Examples(o.Lost)}");
         table.AddRow(Mark(o.Conflicting.Count == 0, "conflicting"), $"{o.Conflicting.Count} {Examples(o.Conflicting)}");
         table.AddRow("reexecuted", Pairs(o.Reexecuted));
+        foreach (var line in o.UnexplainedReexecutions.Take(5))
+        {
+            table.AddRow("  unexplained", Markup.Escape(line));
+        }
+
         table.AddRow(Mark(o.DuplicatesNotMatchingFirst.Count == 0, "sent twice: not the first result"), $"{o.DuplicatesNotMatchingFirst.Count} of {o.DuplicateJobs} {Examples(o.DuplicatesNotMatchingFirst)}");
         table.AddRow("cancelled (answered Cancelled)", $"{o.CancelledJobs} ({o.CancelledAnsweredCancelled})");
         table.AddRow("failures other than Cancelled", Pairs(o.UnexpectedFailures));

@@ -17,7 +17,7 @@ root.SetAction(async (parse, ct) =>
     var isSoak = parse.GetValue(soak);
     var settings = new ChaosSettings(
         parse.GetValue(jobs) ?? (isSoak ? 2000 : 300),
-        parse.GetValue(seed) ?? Random.Shared.Next(1, 1_000_000),
+        parse.GetValue(seed) ?? SeedFromEnvironment() ?? Random.Shared.Next(1, 1_000_000),
         isSoak,
         parse.GetValue(output) ?? Path.Combine(TestEnvironment.RepoRoot, "bench", "results", "chaos.json"));
     var runId = Guid.NewGuid().ToString("N")[..8];
@@ -53,13 +53,18 @@ root.SetAction(async (parse, ct) =>
 
     // Answers still in flight to the client (a duplicate's second answer) get a moment.
     await Task.Delay(TimeSpan.FromSeconds(2), ct);
-    var outcome = ChaosOutcome.From(batch, ledger, faults, cluster);
+    var outcome = ChaosOutcome.From(batch, ledger, faults, cluster, batchStart);
     ChaosReport.Show(outcome);
     await ChaosReport.WriteAsync(settings.ReportPath, settings, plan, outcome, started.Elapsed, ct);
-    AnsiConsole.MarkupLineInterpolated($"report: {settings.ReportPath}; {(outcome.Holds ? "[green]holds[/]" : "[red]does NOT hold[/]")} (replay with --seed {settings.Seed})");
+    AnsiConsole.MarkupLine(outcome.Holds ? "[green]holds[/]" : "[red]does NOT hold[/]");
+    AnsiConsole.MarkupLineInterpolated($"report: {settings.ReportPath} (replay with --seed {settings.Seed})");
     return outcome.Holds ? 0 : 1;
 });
 return await root.Parse(args).InvokeAsync();
+
+// COMFYSNAP_CHAOS_SEED pins the seed where the command line is not at hand (`./comfysnap test`).
+static int? SeedFromEnvironment() =>
+    int.TryParse(Environment.GetEnvironmentVariable("COMFYSNAP_CHAOS_SEED"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
 
 static bool Drained(IReadOnlyList<PlannedJob> batch, Ledger ledger) => batch.All(j =>
     ledger.Get(j.JobId) is { } r && Ledger.Locked(r, () => r.Answers.Count >= (j.SentTwice ? 2 : 1)));

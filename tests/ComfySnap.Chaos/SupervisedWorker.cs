@@ -156,6 +156,11 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
                 PosixSignals.TrySend(restored, PosixSignals.SigKill, out _);
             }
 
+            lock (_lock)
+            {
+                _current = null;
+            }
+
             await process.DisposeAsync();
             if (!ct.IsCancellationRequested)
             {

@@ -25,7 +25,21 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 
     public int Pid => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process ended (or this object was disposed).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>
     /// Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId;
