@@ -79,7 +79,7 @@ public sealed record ChaosOutcome(
                     if (why == "unexplained")
                     {
                         // Which workers ran it when (seconds from the batch start), to find the cause.
-                        unexplained.Add($"{job.JobId}: " + string.Join(" -> ", record.Runs.Select(r => $"{r.WorkerId}@{Stopwatch.GetElapsedTime(batchStart, r.Timestamp).TotalSeconds:0.0}s")));
+                        unexplained.Add($"{job.JobId} ({job.Kind}{(job.SentTwice ? ", sent twice" : "")}{(job.Cancelled ? ", cancelled" : "")}): " + string.Join(" -> ", record.Runs.Select(r => $"{r.WorkerId}@{Stopwatch.GetElapsedTime(batchStart, r.Timestamp).TotalSeconds:0.0}s")));
                     }
                 }
             }

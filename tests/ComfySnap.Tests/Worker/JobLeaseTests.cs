@@ -39,6 +39,27 @@ public sealed class JobLeaseTests
     }
 
     [Fact]
+    public async Task A_job_answered_from_the_cache_is_answered_alike_when_sent_again_without_running_again()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync();
+        var workflow = SlowWorkflow.Create(blurs: 1, side: 32);
+        var warm = $"warm-{Guid.NewGuid():N}";
+        await harness.SendAsync(new RunWorkflow(warm, workflow));
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == warm, TimeSpan.FromSeconds(60));
+
+        var jobId = $"cached-twice-{Guid.NewGuid():N}";
+        await harness.SendAsync(new RunWorkflow(jobId, workflow));
+        var (first, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, TimeSpan.FromSeconds(60));
+        await harness.SendAsync(new RunWorkflow(jobId, workflow));
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId && !ReferenceEquals(c, first), TimeSpan.FromSeconds(60));
+
+        Assert.True(first.FromCache);
+        Assert.All(harness.Events.All<WorkflowCompleted>().Where(c => c.JobId == jobId), c => Assert.Equal(first.Outputs.Select(o => o.Sha256), c.Outputs.Select(o => o.Sha256)));
+        // The second delivery answered the stored answer: no second WorkflowAccepted (no second run).
+        Assert.Single(harness.Events.All<WorkflowAccepted>(), a => a.JobId == jobId);
+    }
+
+    [Fact]
     public async Task Lease_left_by_a_dead_worker_is_taken_over_once_it_expires()
     {
         await using var harness = await RabbitWorkerHarness.StartAsync();
