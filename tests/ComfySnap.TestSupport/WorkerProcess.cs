@@ -80,7 +80,10 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         return worker;
     }
 
-    /// <summary>Starts the worker and waits for its "Worker ID ready" log line (an in-place boot, not a snapshot restore).</summary>
+    /// <summary>
+    /// Starts the worker and waits for its "Worker ID ready" log line. The id names the worker's
+    /// exclusive cancel queue on the shared broker: make it unique (other suites run beside this one).
+    /// </summary>
     public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null)
     {
         var worker = Start(settings, workerId);
