@@ -77,7 +77,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         }
         catch (CriuException e)
         {
-            return Fail(manifest.SnapshotId, phases, new(FallbackKind.RestoreFailed, e.Message));
+            return (null, Fail(manifest.SnapshotId, phases, new(FallbackKind.RestoreFailed, e.Message)));
         }
 
         phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, signed ? $"{manifest.SnapshotId} (signature verified)" : manifest.SnapshotId));
