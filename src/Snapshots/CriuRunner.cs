@@ -180,7 +180,18 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             info.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(info) ?? throw new CriuException($"could not start {_options.Path}");
+        Process? started;
+        try
+        {
+            started = Process.Start(info);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // A missing or unrunnable binary is a criu failure like any other: callers fall back, they do not crash.
+            throw new CriuException($"cannot run criu at '{_options.Path}': {e.Message} (set Criu:Path or COMFYSNAP_CRIU)");
+        }
+
+        using var process = started ?? throw new CriuException($"could not start {_options.Path}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);

@@ -17,12 +17,14 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _allLines = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _onLine;
 
-    private WorkerProcess(Process process, string? readyLine)
+    private WorkerProcess(Process process, string? readyLine, Action<string>? onLine)
     {
         _process = process;
         _readyLine = readyLine;
         _jsonReadyLine = readyLine?.Replace("Worker ", "Worker \\\"", StringComparison.Ordinal).Replace(" ready", "\\\" ready", StringComparison.Ordinal);
+        _onLine = onLine;
     }
 
     public int Pid => _process.Id;
@@ -30,10 +32,27 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>Every line the worker wrote to stdout so far (e.g. to parse its JSON logs).</summary>
     public IReadOnlyList<string> OutputLines => [.. _output];
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process ended (or this object was disposed).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
 
-    /// <summary>Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId.</summary>
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    /// <summary>
+    /// Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId;
+    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads).
+    /// </summary>
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null)
     {
         var info = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
@@ -50,11 +69,6 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         }
 
         info.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        foreach (var (k, v) in extraEnvironment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
         foreach (var (k, v) in settings)
         {
             info.Environment[SettingVariable(k)] = v ?? "";
@@ -65,7 +79,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             info.Environment[SettingVariable("Bus:WorkerId")] = workerId;
         }
 
-        var worker = new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"), workerId is null ? null : $"Worker {workerId} ready");
+        var worker = new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"), workerId is null ? null : ReadyLine(workerId), onLine);
         worker._process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -81,7 +95,10 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         return worker;
     }
 
-    /// <summary>Starts the worker and waits for its "Worker ID ready" log line (an in-place boot, not a snapshot restore).</summary>
+    /// <summary>
+    /// Starts the worker and waits for its "Worker ID ready" log line. The id names the worker's
+    /// exclusive cancel queue on the shared broker: make it unique (other suites run beside this one).
+    /// </summary>
     public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null)
     {
         var worker = Start(settings, workerId);
@@ -98,6 +115,9 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 
         return worker;
     }
+
+    /// <summary>What the worker logs once it consumes (a restored worker's lines come through its `serve` process).</summary>
+    public static string ReadyLine(string workerId) => $"Worker {workerId} ready";
 
     /// <summary>The configuration key as the environment variable the worker reads (COMFYSNAP_Section__Key).</summary>
     public static string SettingVariable(string key) => "COMFYSNAP_" + key.Replace(":", "__", StringComparison.Ordinal);
@@ -117,12 +137,19 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>SIGKILL to the whole tree: no graceful stop, an unacknowledged message must go back to the queue.</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-        }
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
 
-        _process.WaitForExit(10_000);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // already disposed: nothing left to kill
+        }
     }
 
     /// <summary>SIGTERM, as a container runtime sends on stop: the worker should shut down gracefully.</summary>
@@ -170,6 +197,8 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         {
             return;
         }
+
+        _onLine?.Invoke(line);
 
         // Text logs render the worker id bare; JSON logs (Logging:Format=json) quote and escape it.
         if (_readyLine is not null && (line.Contains(_readyLine, StringComparison.Ordinal) || line.Contains(_jsonReadyLine!, StringComparison.Ordinal)))

@@ -65,11 +65,19 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             }
 
             manifest = read!;
-            mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
         }
-        catch (Exception e) when (e is JsonException or IOException or InvalidDataException or CriuException)
+        catch (Exception e) when (e is JsonException or IOException or InvalidDataException)
         {
             return (null, Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}")));
+        }
+
+        try
+        {
+            mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
+        }
+        catch (CriuException e)
+        {
+            return (null, Fail(manifest.SnapshotId, phases, new(FallbackKind.RestoreFailed, e.Message)));
         }
 
         phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, signed ? $"{manifest.SnapshotId} (signature verified)" : manifest.SnapshotId));

@@ -58,6 +58,9 @@ public sealed class RabbitMqOptions
 
     public string Password { get; set; } = "guest";
 
+    /// <summary>AMQP heartbeat; null: the client's default. Shorter finds a dead or frozen peer sooner (the broker requeues its unacked job).</summary>
+    public TimeSpan? Heartbeat { get; set; }
+
     /// <summary>AMQP over TLS (amqps, usually port 5671): the broker's certificate must be valid for <see cref="TlsServerName"/>.</summary>
     public bool UseTls { get; set; }
 

@@ -50,6 +50,11 @@ public static class BusServiceCollectionExtensions
                         {
                             h.UseSsl(ssl => ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName);
                         }
+
+                        if (rabbit.Heartbeat is { } heartbeat)
+                        {
+                            h.Heartbeat(heartbeat);
+                        }
                     });
                     cfg.ConfigureEndpoints(context);
                 });

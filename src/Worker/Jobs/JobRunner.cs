@@ -177,7 +177,12 @@ public sealed class JobRunner(
         {
             var timings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, [], 0, 0, 0, context.Total.Elapsed.TotalMilliseconds);
             logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, plan.CacheLookupMs);
-            await CompleteAsync(context, new WorkflowCompleted(job.JobId, job.BatchId, plan.CachedFiles, FromCache: true, timings)).ConfigureAwait(false);
+            var fromCache = new WorkflowCompleted(job.JobId, job.BatchId, plan.CachedFiles, FromCache: true, timings);
+            // A cache answer is the job's answer too: a duplicate of this JobId gets it back, not a
+            // second cache lookup (found by the chaos run: the duplicate ran again, and a cache
+            // refreshed in between would have answered one JobId with two different results).
+            await results.PutCompletedJobAsync(fromCache, context.Token).ConfigureAwait(false);
+            await CompleteAsync(context, fromCache).ConfigureAwait(false);
             return;
         }
 

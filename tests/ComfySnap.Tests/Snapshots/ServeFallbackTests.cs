@@ -11,16 +11,27 @@ public sealed class ServeFallbackTests(SnapshotFixture fixture)
     [Theory]
     [InlineData("missing", "SnapshotMissing")]
     [InlineData("tampered", "ImageCorrupt")]
+    [InlineData("no-criu", "RestoreFailed")] // found by the chaos run: serve crashed instead of cold-booting
     public async Task Unusable_snapshot_gives_a_cold_boot_with_the_reason_and_the_job_is_served(string snapshot, string expectedKind)
     {
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
-        var directory = snapshot == "missing" ? Path.Combine(fixture.Root, "no-snapshot-here") : TamperedCopy();
+        var directory = snapshot switch
+        {
+            "missing" => Path.Combine(fixture.Root, "no-snapshot-here"),
+            "no-criu" => fixture.SnapshotDirectory,
+            _ => TamperedCopy(),
+        };
         var settings = new Dictionary<string, string?>(bus.Settings)
         {
             ["Snapshot:Directory"] = directory,
             ["Snapshot:WorkDirectory"] = Path.Combine(fixture.Root, "serve-work"),
             ["Snapshot:WorkerDirectory"] = Path.GetDirectoryName(SnapshotFixture.WorkerDll),
         };
+        if (snapshot == "no-criu")
+        {
+            settings["Criu:Path"] = Path.Combine(fixture.Root, "no-criu-here");
+        }
+
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
         var serve = Task.Run(() => ServeCommand.RunAsync(settings, stop.Token));

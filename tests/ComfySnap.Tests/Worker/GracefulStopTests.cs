@@ -10,6 +10,11 @@ namespace ComfySnap.Tests.Worker;
 /// </summary>
 public sealed class GracefulStopTests
 {
+    // Unique per run: events reach every listener on the shared broker, other suites' too.
+    private readonly string _finishOnTerm = $"finish-on-term-{Guid.NewGuid():N}";
+
+    private readonly string _handedBack = $"handed-back-{Guid.NewGuid():N}";
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     [Fact]
@@ -22,17 +27,17 @@ public sealed class GracefulStopTests
             ["Bus:ConsumerStopTimeout"] = "00:01:00",
             ["Bus:StopTimeout"] = "00:01:10",
         });
-        using var worker = await WorkerProcess.StartAsync(harness.Settings, Unique("term-finish"));
-        await harness.SendAsync(new RunWorkflow("finish-on-term", SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
-        await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "finish-on-term" && p.NodeIndex >= 2, Timeout);
+        using var worker = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-term-finish");
+        await harness.SendAsync(new RunWorkflow(_finishOnTerm, SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
+        await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == _finishOnTerm && p.NodeIndex >= 2, Timeout);
 
         worker.Terminate();
-        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "finish-on-term");
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == _finishOnTerm);
 
-        var (done, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "finish-on-term", Timeout);
+        var (done, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == _finishOnTerm, Timeout);
         Assert.Single(done.Outputs);
         Assert.Equal(0, await worker.WaitForExitAsync(Timeout));
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "finish-on-term");
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == _finishOnTerm);
     }
 
     [Fact]
@@ -43,27 +48,23 @@ public sealed class GracefulStopTests
             ["Bus:ConsumerStopTimeout"] = "00:00:01",
             ["Bus:StopTimeout"] = "00:00:10",
         });
-        using (var first = await WorkerProcess.StartAsync(harness.Settings, Unique("term-handback-1")))
+        using (var first = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-term-handback-1"))
         {
-            await harness.SendAsync(new RunWorkflow("handed-back", SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
-            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "handed-back" && p.NodeIndex >= 1, Timeout);
+            await harness.SendAsync(new RunWorkflow(_handedBack, SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
+            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == _handedBack && p.NodeIndex >= 1, Timeout);
 
             first.Terminate();
             Assert.NotNull(await first.WaitForExitAsync(Timeout));
         }
 
         // The first worker neither finished nor failed the job: it is back on the queue.
-        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == _handedBack);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == _handedBack);
 
-        using var second = await WorkerProcess.StartAsync(harness.Settings, Unique("term-handback-2"));
-        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "handed-back", TimeSpan.FromSeconds(180));
+        using var second = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-term-handback-2");
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == _handedBack, TimeSpan.FromSeconds(180));
         await Task.Delay(1500);
-        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == _handedBack);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == _handedBack);
     }
-
-    // Worker ids name exclusive cancel queues on the shared broker: a fixed id collides with the
-    // same test run at the same time from another checkout (RESOURCE_LOCKED, the worker never ready).
-    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 }

@@ -16,7 +16,7 @@ public sealed class JobLeaseTests
     public async Task Same_JobId_sent_twice_at_once_to_two_workers_runs_once_and_both_are_answered_alike()
     {
         await using var harness = await RabbitWorkerHarness.StartAsync();
-        using var child = await WorkerProcess.StartAsync(harness.Settings, Unique("lease-child"));
+        using var child = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-lease-child");
         var jobId = $"twice-{Guid.NewGuid():N}"; // events of every test worker reach every test client
         var job = new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 3, side: 1536), CachePolicy: CachePolicy.Bypass);
 
@@ -36,6 +36,27 @@ public sealed class JobLeaseTests
         var waited = harness.Logs.Events.Any(e => e.MessageTemplate.Text.Contains("waiting for its answer", StringComparison.Ordinal)
             && e.Properties.TryGetValue("JobId", out var id) && id.ToString().Trim('"') == jobId);
         Assert.True(harness.Logs.Executions(jobId) == 1 ^ waited, $"executions here {harness.Logs.Executions(jobId)}, waited here {waited}");
+    }
+
+    [Fact]
+    public async Task A_job_answered_from_the_cache_is_answered_alike_when_sent_again_without_running_again()
+    {
+        await using var harness = await RabbitWorkerHarness.StartAsync();
+        var workflow = SlowWorkflow.Create(blurs: 1, side: 32);
+        var warm = $"warm-{Guid.NewGuid():N}";
+        await harness.SendAsync(new RunWorkflow(warm, workflow));
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == warm, TimeSpan.FromSeconds(60));
+
+        var jobId = $"cached-twice-{Guid.NewGuid():N}";
+        await harness.SendAsync(new RunWorkflow(jobId, workflow));
+        var (first, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, TimeSpan.FromSeconds(60));
+        await harness.SendAsync(new RunWorkflow(jobId, workflow));
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId && !ReferenceEquals(c, first), TimeSpan.FromSeconds(60));
+
+        Assert.True(first.FromCache);
+        Assert.All(harness.Events.All<WorkflowCompleted>().Where(c => c.JobId == jobId), c => Assert.Equal(first.Outputs.Select(o => o.Sha256), c.Outputs.Select(o => o.Sha256)));
+        // The second delivery answered the stored answer: no second WorkflowAccepted (no second run).
+        Assert.Single(harness.Events.All<WorkflowAccepted>(), a => a.JobId == jobId);
     }
 
     [Fact]
@@ -127,8 +148,4 @@ public sealed class JobLeaseTests
             await Task.Delay(100);
         }
     }
-
-    // Worker ids name exclusive cancel queues on the shared broker: a fixed id collides with the
-    // same test run at the same time from another checkout (RESOURCE_LOCKED, the worker never ready).
-    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 }

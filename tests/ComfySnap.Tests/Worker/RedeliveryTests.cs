@@ -6,27 +6,26 @@ namespace ComfySnap.Tests.Worker;
 /// <summary>A worker killed mid-job: the job is redelivered to another worker and completes exactly once.</summary>
 public sealed class RedeliveryTests
 {
+    // Unique per run: events reach every listener on the shared broker, other suites' too.
+    private readonly string _redelivered = $"redelivered-{Guid.NewGuid():N}";
+
     [Fact]
     public async Task Killed_worker_hands_its_job_to_the_next_one_which_completes_it_once()
     {
         // The dead worker's job lease must expire before the next worker takes the job over.
         await using var harness = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:04" }, inProcessWorker: false);
-        using (var first = await WorkerProcess.StartAsync(harness.Settings, Unique("child-1")))
+        using (var first = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-child-1"))
         {
-            await harness.SendAsync(new RunWorkflow("redelivered", SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
-            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "redelivered" && p.NodeIndex >= 2, TimeSpan.FromSeconds(60));
+            await harness.SendAsync(new RunWorkflow(_redelivered, SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
+            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == _redelivered && p.NodeIndex >= 2, TimeSpan.FromSeconds(60));
             first.Kill();
         }
 
-        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
-        using var second = await WorkerProcess.StartAsync(harness.Settings, Unique("child-2"));
-        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "redelivered", TimeSpan.FromSeconds(120));
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == _redelivered);
+        using var second = await WorkerProcess.StartAsync(harness.Settings, $"{harness.Settings["Bus:WorkerId"]}-child-2");
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == _redelivered, TimeSpan.FromSeconds(120));
         await Task.Delay(1500);
-        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "redelivered");
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == _redelivered);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == _redelivered);
     }
-
-    // Worker ids name exclusive cancel queues on the shared broker: a fixed id collides with the
-    // same test run at the same time from another checkout (RESOURCE_LOCKED, the worker never ready).
-    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 }

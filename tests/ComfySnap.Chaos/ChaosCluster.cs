@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using ComfySnap.TestSupport;
+using ComfySnap.Worker.Models.Diffusion.Generation;
+using Spectre.Console;
+
+namespace ComfySnap.Chaos;
+
+/// <summary>
+/// The system under test: a private RabbitMQ + Redis pair (ports of its own, free at start), one
+/// snapshot of a worker with a tiny SD checkpoint preloaded, and three supervised `serve` workers
+/// restoring from it. Disposing kills the workers, stops the pair and deletes the folder.
+/// </summary>
+public sealed class ChaosCluster : IAsyncDisposable
+{
+    private readonly List<SupervisedWorker> _workers = [];
+
+    private ChaosCluster(string runId, string root, PrivateServices services)
+    {
+        RunId = runId;
+        Root = root;
+        Services = services;
+    }
+
+    public string RunId { get; }
+
+    public string Root { get; }
+
+    public PrivateServices Services { get; }
+
+    public string Queue => $"chaos-run-workflow-{RunId}";
+
+    public IReadOnlyList<SupervisedWorker> Workers => _workers;
+
+    /// <summary>Worker ids whose process the run SIGKILLed, with when.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> Killed { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<ChaosCluster> StartAsync(string runId, CancellationToken ct)
+    {
+        var root = Path.Combine(TestEnvironment.RepoRoot, ".comfysnap", "chaos", runId);
+        Directory.CreateDirectory(root);
+        var ports = FreePorts.Take(4);
+        var services = new PrivateServices(Path.Combine(root, "services"), $"chaos-{runId}@localhost", ports[0], ports[1], ports[2], ports[3]);
+        var cluster = new ChaosCluster(runId, root, services);
+        AnsiConsole.MarkupLineInterpolated($"private RabbitMQ :{services.RabbitMqPort}, Redis :{services.RedisPort}, node {services.NodeName}, folder {root}");
+        await services.StartAsync(ct);
+        return cluster;
+    }
+
+    /// <summary>Writes the tiny checkpoint and builds the snapshot with the real SnapshotBuilder command line.</summary>
+    public async Task BuildSnapshotAsync(CancellationToken ct)
+    {
+        RandomCheckpoint.Write(CheckpointPreset.Tiny, Path.Combine(Root, "models", "checkpoints", ChaosWorkflows.CheckpointName), "fp32", seed: 7);
+        Directory.CreateDirectory(Path.Combine(Root, "node_packs"));
+        var arguments = new[]
+        {
+            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", SnapshotDirectory,
+            "--worker", TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"), "--models-dir", Path.Combine(Root, "models"),
+            "--node-packs", Path.Combine(Root, "node_packs"), "--preload", "checkpoints/" + ChaosWorkflows.CheckpointName,
+        };
+        var environment = new Dictionary<string, string> { ["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet, ["COMFYSNAP_CRIU"] = TestEnvironment.Criu };
+        ct.ThrowIfCancellationRequested();
+        var result = await ExternalProgram.RunAsync(TestEnvironment.Dotnet, arguments, TimeSpan.FromMinutes(5), Root, environment);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"snapshot build failed: {result}");
+        }
+    }
+
+    public string SnapshotDirectory => Path.Combine(Root, "snap");
+
+    public void StartWorkers()
+    {
+        for (var slot = 0; slot < ChaosSettings.Workers; slot++)
+        {
+            var worker = new SupervisedWorker(slot, $"chaos-{RunId}-", WorkerSettingsFor, Killed);
+            _workers.Add(worker);
+            worker.Start();
+        }
+    }
+
+    public async Task WaitForWorkersAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            while (!_workers.All(w => w.IsReady))
+            {
+                await Task.Delay(200, cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the workers were not ready within {timeout}; last lines:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, _workers.Select(w => w.LastLines)));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            foreach (var worker in _workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await StopServicesAsync();
+        }
+    }
+
+    private async Task StopServicesAsync()
+    {
+        try
+        {
+            await Services.StopAsync(CancellationToken.None);
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]clean-up of {Root}: {e.Message}[/]");
+        }
+    }
+
+    private Dictionary<string, string?> WorkerSettingsFor(string workerId)
+    {
+        var settings = WorkerSettings.OnBus(Root, Queue, workerId, Services.RabbitMqPort, Services.RedisEndpoint, $"chaos-{RunId}:");
+        settings["Snapshot:Directory"] = SnapshotDirectory;
+        settings["Criu:Path"] = TestEnvironment.Criu;
+        settings["Snapshot:WorkDirectory"] = Path.Combine(Root, "restore-work");
+        settings["Snapshot:HandshakeTimeout"] = "00:01:30";
+        settings["Bus:RabbitMq:Heartbeat"] = ChaosSettings.Heartbeat.ToString("c", CultureInfo.InvariantCulture);
+        settings["Jobs:LeaseTtl"] = ChaosSettings.LeaseTtl.ToString("c", CultureInfo.InvariantCulture);
+        // Warnings and errors, plus the two lines the supervisor needs: the restored pid and "ready".
+        settings["Serilog:MinimumLevel:Default"] = "Warning";
+        settings["Serilog:MinimumLevel:Override:ComfySnap.Worker.Hosting.WorkerService"] = "Information";
+        settings["Serilog:MinimumLevel:Override:ComfySnap.Worker.Boot.SnapshotRestorer"] = "Information";
+        return settings;
+    }
+}
