@@ -55,6 +55,12 @@ local_debian_image() {
     || die "podman import of $rootfs failed"
 }
 
+# The host's archive may be a frozen snapshot whose Release files expired: do as the host's apt does.
+apt_options() {
+  local config; config=$(apt-config dump)   # not piped into grep -q: pipefail + SIGPIPE
+  case "$config" in *'Acquire::Check-Valid-Until "false";'*) echo "-o Acquire::Check-Valid-Until=false" ;; esac
+}
+
 dotnet_root() { dirname "$(readlink -f "$(command -v dotnet)")"; }
 
 local_build() {
@@ -79,6 +85,7 @@ local_base_images() {
 worker_image() {
   nice -n 15 podman build -f "$COMFYSNAP_ROOT/deploy/Dockerfile" -t "$WORKER_IMAGE" \
     --build-arg SDK_IMAGE="$LOCAL_SDK_IMAGE" --build-arg RUNTIME_IMAGE="$LOCAL_RUNTIME_IMAGE" \
+    --build-arg DEBIAN_ARCHIVE="$(debian_archive)" --build-arg APT_OPTIONS="$(apt_options)" \
     --volume "$HOME/.nuget/packages:/root/.nuget/packages" "$COMFYSNAP_ROOT" \
     > "$CONTAINERS_STATE/worker-build.log" 2>&1 || die "worker image build failed: see $CONTAINERS_STATE/worker-build.log"
 }
