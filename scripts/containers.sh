@@ -96,18 +96,26 @@ compose() {
   podman-compose -p "$COMPOSE_PROJECT" -f "$COMFYSNAP_ROOT/docker-compose.yml" "$@"
 }
 
-# Credentials made for this run only, handed to the compose file through the environment.
+# Credentials made for this run only, in the per-service env files the compose file reads
+# (mode 600; never on a command line, in an image or in the check's logs).
 compose_env() {
   export COMFYSNAP_WORKER_IMAGE="$WORKER_IMAGE" COMFYSNAP_RABBITMQ_IMAGE="$LOCAL_RABBITMQ_IMAGE" COMFYSNAP_REDIS_IMAGE="$LOCAL_REDIS_IMAGE"
-  export COMFYSNAP_RABBITMQ_USER="check-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  export COMFYSNAP_RABBITMQ_PASSWORD; COMFYSNAP_RABBITMQ_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  export COMFYSNAP_REDIS_PASSWORD; COMFYSNAP_REDIS_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  export COMFYSNAP_SNAPSHOT_SIGNING_KEY; COMFYSNAP_SNAPSHOT_SIGNING_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   export COMFYSNAP_COMPOSE_AMQP_PORT="${COMFYSNAP_COMPOSE_AMQP_PORT:-5692}" COMFYSNAP_COMPOSE_REDIS_PORT="${COMFYSNAP_COMPOSE_REDIS_PORT:-6399}"
-  local data="$CONTAINERS_STATE/compose-data"
+  local data="$CONTAINERS_STATE/compose-data" secrets="$CONTAINERS_STATE/secrets"
   mkdir -p "$data/models" "$data/node_packs"
-  export COMFYSNAP_MODELS_DIR="$data/models" COMFYSNAP_NODE_PACKS_DIR="$data/node_packs"
+  export COMFYSNAP_MODELS_DIR="$data/models" COMFYSNAP_NODE_PACKS_DIR="$data/node_packs" COMFYSNAP_SECRETS_DIR="$secrets"
+  CHECK_RABBITMQ_USER="check-$(random_hex 4)"; CHECK_RABBITMQ_PASSWORD=$(random_hex 16); CHECK_REDIS_PASSWORD=$(random_hex 16)
+  local key; key=$(random_hex 32)
+  rm -rf "$secrets"; mkdir -m 700 -p "$secrets"
+  ( umask 077
+    printf 'RABBITMQ_DEFAULT_USER=%s\nRABBITMQ_DEFAULT_PASS=%s\n' "$CHECK_RABBITMQ_USER" "$CHECK_RABBITMQ_PASSWORD" > "$secrets/rabbitmq.env"
+    printf 'REDIS_PASSWORD=%s\n' "$CHECK_REDIS_PASSWORD" > "$secrets/redis.env"
+    printf 'COMFYSNAP_Bus__RabbitMq__Username=%s\nCOMFYSNAP_Bus__RabbitMq__Password=%s\nCOMFYSNAP_Cache__Redis=redis:6379,password=%s\nCOMFYSNAP_SNAPSHOT_SIGNING_KEY=%s\n' \
+      "$CHECK_RABBITMQ_USER" "$CHECK_RABBITMQ_PASSWORD" "$CHECK_REDIS_PASSWORD" "$key" > "$secrets/worker.env"
+    printf 'COMFYSNAP_SNAPSHOT_SIGNING_KEY=%s\n' "$key" > "$secrets/builder.env" )
 }
+
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # Seconds since $1 (date +%s.%N), one decimal.
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
@@ -132,7 +140,8 @@ containers_check() {
   local out="$CONTAINERS_STATE/check-output" logs="$CONTAINERS_STATE/check-logs"
   rm -rf "$out" "$logs"; mkdir -p "$out" "$logs"
   compose down -v >/dev/null 2>&1 || true
-  trap 'containers_collect_logs "'"$logs"'"; compose down -v >/dev/null 2>&1 || true' RETURN
+  # COMFYSNAP_CONTAINERS_KEEP=1 leaves the stack running for a look (`./comfysnap containers down`).
+  [ "${COMFYSNAP_CONTAINERS_KEEP:-0}" = 1 ] || trap 'containers_collect_logs "'"$logs"'"; compose down -v >/dev/null 2>&1 || true' RETURN
 
   t=$(date +%s.%N)
   compose up -d rabbitmq redis >"$logs/compose-up.log" 2>&1 || die "compose up rabbitmq redis failed: $(tail -5 "$logs/compose-up.log")"
@@ -143,8 +152,8 @@ containers_check() {
   wait_for_broker
 
   # The WorkerBooted events of both workers, heard by the operator CLI from the host.
-  export COMFYSNAP_RABBITMQ_URI="amqp://$COMFYSNAP_RABBITMQ_USER:$COMFYSNAP_RABBITMQ_PASSWORD@127.0.0.1:$COMFYSNAP_COMPOSE_AMQP_PORT/"
-  export COMFYSNAP_REDIS="127.0.0.1:$COMFYSNAP_COMPOSE_REDIS_PORT,password=$COMFYSNAP_REDIS_PASSWORD"
+  export COMFYSNAP_RABBITMQ_URI="amqp://$CHECK_RABBITMQ_USER:$CHECK_RABBITMQ_PASSWORD@127.0.0.1:$COMFYSNAP_COMPOSE_AMQP_PORT/"
+  export COMFYSNAP_REDIS="127.0.0.1:$COMFYSNAP_COMPOSE_REDIS_PORT,password=$CHECK_REDIS_PASSWORD"
   dotnet_env; project_env
   dotnet build "$COMFYSNAP_ROOT/src/Operator" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null || die "build of the operator CLI failed"
   dotnet "$(project_dll Operator)" tail --json --kind booted --for 300 >"$out/booted.jsonl" 2>"$logs/tail.log" &
@@ -169,7 +178,16 @@ containers_check() {
   log "WorkerBooted events:"; cat "$out/booted.jsonl" >&2
   [ "$rc" -eq 0 ] || die "submit exited with $rc"
   ls "$out/submit"/*.png >/dev/null 2>&1 || die "the job's answer has no PNG in $out/submit"
-  log "containers check passed: base images ${t_base} s, worker image ${t_image} s, snapshot ${t_snapshot} s (builder exit $builder_rc), two workers booted ${t_boot} s, job answered ${t_job} s, total $(elapsed "$t0") s"
+  containers_collect_logs "$logs"
+  local secret
+  for secret in "$CHECK_RABBITMQ_PASSWORD" "$CHECK_REDIS_PASSWORD" "$(sed -n 's/^COMFYSNAP_SNAPSHOT_SIGNING_KEY=//p' "$COMFYSNAP_SECRETS_DIR/builder.env")"; do
+    ! grep -rqF "$secret" "$logs" "$out" || die "a credential appears in the check's logs or outputs ($logs, $out)"
+  done
+  local restored; restored=$(grep -c '"mode":"Restored"' "$out/booted.jsonl" || true)
+  if [ "$restored" -lt 2 ] && [ "${COMFYSNAP_CONTAINERS_ALLOW_COLD:-0}" != 1 ]; then
+    die "$restored of 2 workers restored the snapshot (fallback reasons above; COMFYSNAP_CONTAINERS_ALLOW_COLD=1 accepts cold boots)"
+  fi
+  log "containers check passed: base images ${t_base} s, worker image ${t_image} s, snapshot ${t_snapshot} s (builder exit $builder_rc), two workers booted ${t_boot} s ($restored restored), job answered ${t_job} s, total $(elapsed "$t0") s"
 }
 
 containers_collect_logs() {
