@@ -42,9 +42,9 @@ public sealed class KubernetesManifestTests : IDisposable
     // A number where the schema wants an integer (replicas: "two").
     [InlineData("worker.yaml", "  replicas: 1\n", "  replicas: two\n", "/spec/replicas must be integer")]
     // A required field missing (the pod template's containers).
-    [InlineData("worker.yaml", "      containers:\n", "      initContainers:\n", "must have required property 'containers'")]
+    [InlineData("worker.yaml", "      containers:\n", "      initContainers:\n", "/spec/template/spec must have required property containers")]
     // A misspelled required field of the KEDA CRD.
-    [InlineData("keda.yaml", "  scaleTargetRef:", "  scaleTarget:", "must have required property 'scaleTargetRef'")]
+    [InlineData("keda.yaml", "  scaleTargetRef:", "  scaleTarget:", "/spec must have required property scaleTargetRef")]
     // A string where KEDA wants an integer.
     [InlineData("keda.yaml", "  minReplicaCount: 0\n", "  minReplicaCount: zero\n", "/spec/minReplicaCount must be integer")]
     // A Job's restartPolicy of the wrong type.
