@@ -6,8 +6,10 @@ namespace ComfySnap.Snapshots;
 public static class PosixSignals
 {
     public const int SigInt = 2;
+    public const int SigKill = 9;
     public const int SigTerm = 15;
     public const int SigCont = 18;
+    public const int SigStop = 19;
 
     /// <summary>Sends <paramref name="signal"/>; false with the errno when it could not be sent.</summary>
     public static bool TrySend(int pid, int signal, out int errno)

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using ComfySnap.Contracts;
 using MassTransit;
 using Spectre.Console;
-using StackExchange.Redis;
+using ComfySnap.TestSupport;
 
 namespace ComfySnap.Bench.Bus;
 
@@ -37,9 +37,7 @@ public sealed class BusBench : IAsyncDisposable
     // This run's workers that published WorkerBooted, by worker id (the bus fans the event out to every listener).
     private ConcurrentDictionary<string, WorkerBooted> Booted { get; }
 
-    public static int RabbitMqPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PORT") ?? "5682");
-
-    public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PORT") ?? "6390");
+    public static int RabbitMqPort => TestEnvironment.RabbitMqPort;
 
     /// <summary>Starts the client bus, then <paramref name="workerCount"/> workers, and waits until each published WorkerBooted.</summary>
     public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct)
@@ -79,7 +77,7 @@ public sealed class BusBench : IAsyncDisposable
         var bench = new BusBench(client, id, work, results, booted);
         for (var i = 0; i < workerCount; i++)
         {
-            bench._workers.Add(WorkerProcess.Start(context, bench.WorkerSettings(i)));
+            bench._workers.Add(WorkerProcess.Start(bench.WorkerSettings(i)));
         }
 
         await bench.WaitForWorkersAsync(workerCount, ct);
@@ -132,34 +130,16 @@ public sealed class BusBench : IAsyncDisposable
     /// <summary>A gateway in front of this run's workers: their queue, Redis and key prefix, on a free loopback port.</summary>
     public Dictionary<string, string?> GatewaySettings()
     {
-        var settings = WorkerSettings(0).Where(p => p.Key != "Bus:WorkerId").ToDictionary(p => p.Key, p => (string?)p.Value);
+        var settings = WorkerSettings(0).Where(p => p.Key != "Bus:WorkerId").ToDictionary(p => p.Key, p => p.Value);
         settings["Gateway:Listen"] = "http://127.0.0.1:0";
         return settings;
     }
 
-    private Dictionary<string, string> WorkerSettings(int index)
+    private Dictionary<string, string?> WorkerSettings(int index)
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Workspace:InputDirectory"] = Path.Combine(_workDirectory, "input"),
-            ["Workspace:OutputDirectory"] = Path.Combine(_workDirectory, $"output-{index}"),
-            ["Models:BaseDirectory"] = Path.Combine(_workDirectory, "models"),
-            ["NodePacks:Directory"] = Path.Combine(_workDirectory, "node_packs"),
-            ["Bus:Transport"] = "RabbitMq",
-            ["Bus:QueueName"] = QueueName,
-            ["Bus:WorkerId"] = $"bench-{Id}-{index}",
-            ["Bus:RabbitMq:Host"] = "127.0.0.1",
-            ["Bus:RabbitMq:Port"] = RabbitMqPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cache:Redis"] = $"127.0.0.1:{RedisPort}",
-            ["Cache:KeyPrefix"] = $"comfysnap-bench-{Id}:",
-            // Per-job log lines cost CPU on the same two cores; warnings and errors still show.
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        };
-        foreach (var dir in new[] { "input", $"output-{index}", "models", "node_packs" })
-        {
-            Directory.CreateDirectory(Path.Combine(_workDirectory, dir));
-        }
-
+        var settings = TestSupport.WorkerSettings.OnBus(_workDirectory, QueueName, $"bench-{Id}-{index}", RabbitMqPort, TestEnvironment.RedisEndpoint, $"comfysnap-bench-{Id}:", $"output-{index}");
+        // Per-job log lines cost CPU on the same two cores; warnings and errors still show.
+        settings["Serilog:MinimumLevel:Default"] = "Warning";
         return settings;
     }
 
@@ -184,7 +164,7 @@ public sealed class BusBench : IAsyncDisposable
     {
         try
         {
-            await RabbitQueues.DeleteAsync(QueueName, QueueName + "_error", QueueName + "_skipped");
+            await RabbitQueues.DeleteAsync(TestEnvironment.RabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {
@@ -192,21 +172,7 @@ public sealed class BusBench : IAsyncDisposable
         }
     }
 
-    private async Task DeleteKeysAsync()
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{RedisPort},allowAdmin=true");
-        var server = redis.GetServer("127.0.0.1", RedisPort);
-        var keys = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: $"comfysnap-bench-{Id}:*", pageSize: 1000))
-        {
-            keys.Add(key);
-        }
-
-        foreach (var chunk in keys.Chunk(1000))
-        {
-            await redis.GetDatabase().KeyDeleteAsync(chunk);
-        }
-    }
+    private Task DeleteKeysAsync() => RedisKeys.DeleteAsync("127.0.0.1", TestEnvironment.RedisPort, $"comfysnap-bench-{Id}:");
 
     private static Task Record(ResultTracker results, string jobId, object message)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ComfySnap.TestSupport;
 using MassTransit;
 
 namespace ComfySnap.Bench.Bus;
@@ -72,7 +73,7 @@ public static class BusFloor
         finally
         {
             await bus.StopAsync(CancellationToken.None);
-            await RabbitQueues.DeleteAsync(queue);
+            await RabbitQueues.DeleteAsync(TestEnvironment.RabbitMqUri, queue);
         }
     }
 }

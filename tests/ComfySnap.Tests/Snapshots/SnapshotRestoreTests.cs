@@ -79,7 +79,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     [Fact]
     public async Task Two_restored_workers_connect_to_rabbitmq_and_redis_and_complete_jobs()
     {
-        await using var bus = await Worker.Support.RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         var restorer = fixture.Restorer();
         var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -22,7 +22,7 @@ public sealed class GracefulStopTests
             ["Bus:ConsumerStopTimeout"] = "00:01:00",
             ["Bus:StopTimeout"] = "00:01:10",
         });
-        using var worker = await ChildWorker.StartAsync(harness.Settings, "term-finish");
+        using var worker = await WorkerProcess.StartAsync(harness.Settings, "term-finish");
         await harness.SendAsync(new RunWorkflow("finish-on-term", SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
         await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "finish-on-term" && p.NodeIndex >= 2, Timeout);
 
@@ -43,7 +43,7 @@ public sealed class GracefulStopTests
             ["Bus:ConsumerStopTimeout"] = "00:00:01",
             ["Bus:StopTimeout"] = "00:00:10",
         });
-        using (var first = await ChildWorker.StartAsync(harness.Settings, "term-handback-1"))
+        using (var first = await WorkerProcess.StartAsync(harness.Settings, "term-handback-1"))
         {
             await harness.SendAsync(new RunWorkflow("handed-back", SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
             await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "handed-back" && p.NodeIndex >= 1, Timeout);
@@ -56,7 +56,7 @@ public sealed class GracefulStopTests
         Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
         Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
 
-        using var second = await ChildWorker.StartAsync(harness.Settings, "term-handback-2");
+        using var second = await WorkerProcess.StartAsync(harness.Settings, "term-handback-2");
         await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "handed-back", TimeSpan.FromSeconds(180));
         await Task.Delay(1500);
         Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");

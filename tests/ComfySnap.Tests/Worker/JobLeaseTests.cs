@@ -16,7 +16,7 @@ public sealed class JobLeaseTests
     public async Task Same_JobId_sent_twice_at_once_to_two_workers_runs_once_and_both_are_answered_alike()
     {
         await using var harness = await RabbitWorkerHarness.StartAsync();
-        using var child = await ChildWorker.StartAsync(harness.Settings, "lease-child");
+        using var child = await WorkerProcess.StartAsync(harness.Settings, "lease-child");
         var jobId = $"twice-{Guid.NewGuid():N}"; // events of every test worker reach every test client
         var job = new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 3, side: 1536), CachePolicy: CachePolicy.Bypass);
 

@@ -108,7 +108,7 @@ public sealed class RabbitMqEndToEndTests
         await using var worker = await RabbitWorkerHarness.StartAsync();
         await worker.SendAsync(new RunWorkflow("big", EngineHarness.Workflow("image-ops.json"), Delivery: new OutputDelivery(MaxInlineBytes: 100)));
         var done = Assert.IsType<WorkflowCompleted>(await worker.Events.ResultAsync("big", Timeout));
-        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(ComfySnap.Tests.Support.TestEnvironment.RedisEndpoint);
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisEndpoint);
         await using (redis)
         {
             foreach (var o in done.Outputs)

@@ -11,7 +11,7 @@ public sealed class RedeliveryTests
     {
         // The dead worker's job lease must expire before the next worker takes the job over.
         await using var harness = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:04" }, inProcessWorker: false);
-        using (var first = await ChildWorker.StartAsync(harness.Settings, "child-1"))
+        using (var first = await WorkerProcess.StartAsync(harness.Settings, "child-1"))
         {
             await harness.SendAsync(new RunWorkflow("redelivered", SlowWorkflow.Create(blurs: 4), CachePolicy: CachePolicy.Bypass));
             await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "redelivered" && p.NodeIndex >= 2, TimeSpan.FromSeconds(60));
@@ -19,7 +19,7 @@ public sealed class RedeliveryTests
         }
 
         Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");
-        using var second = await ChildWorker.StartAsync(harness.Settings, "child-2");
+        using var second = await WorkerProcess.StartAsync(harness.Settings, "child-2");
         await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "redelivered", TimeSpan.FromSeconds(120));
         await Task.Delay(1500);
         Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "redelivered");

@@ -11,7 +11,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public RabbitWorkerHarness Bus { get; private set; } = null!;
 
-    public ChildWorker Worker { get; private set; } = null!;
+    public WorkerProcess Worker { get; private set; } = null!;
 
     public GatewayInstance A { get; private set; } = null!;
 
@@ -21,7 +21,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         Bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         var gateways = Task.WhenAll(GatewayInstance.StartAsync(Bus.Settings), GatewayInstance.StartAsync(Bus.Settings));
-        Worker = await ChildWorker.StartAsync(Bus.Settings, Bus.Settings["Bus:WorkerId"]!);
+        Worker = await WorkerProcess.StartAsync(Bus.Settings, Bus.Settings["Bus:WorkerId"]!);
         var started = await gateways;
         (A, B) = (started[0], started[1]);
     }

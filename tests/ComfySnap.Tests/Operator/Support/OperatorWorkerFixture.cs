@@ -11,14 +11,14 @@ namespace ComfySnap.Tests.Operator.Support;
 /// </summary>
 public sealed class OperatorWorkerFixture : IAsyncLifetime
 {
-    private ChildWorker? _child;
+    private WorkerProcess? _child;
 
     public RabbitWorkerHarness Harness { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
-        _child = await ChildWorker.StartAsync(Harness.Settings, $"operator-{Guid.NewGuid():N}"[..20]);
+        _child = await WorkerProcess.StartAsync(Harness.Settings, $"operator-{Guid.NewGuid():N}"[..20]);
     }
 
     public async Task DisposeAsync()

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace ComfySnap.Tests.Worker.Support;
+namespace ComfySnap.TestSupport;
 
 /// <summary>A Serilog sink keeping every event of a test worker.</summary>
 public sealed class LogCollector : ILogEventSink

@@ -1,4 +1,4 @@
-namespace ComfySnap.Tests.Support;
+namespace ComfySnap.TestSupport;
 
 /// <summary>What `./comfysnap test` set up for the suite: service ports, criu, the repo, dotnet.</summary>
 public static class TestEnvironment

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ComfySnap.Contracts;
 
-namespace ComfySnap.Tests.Worker.Support;
+namespace ComfySnap.TestSupport;
 
 /// <summary>Every event a test client received, with its arrival time; waits for the one a test needs.</summary>
 public sealed class EventCollector

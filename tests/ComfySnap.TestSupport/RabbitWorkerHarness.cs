@@ -1,12 +1,10 @@
 using ComfySnap.Contracts;
-using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using RabbitMQ.Client;
 
-namespace ComfySnap.Tests.Worker.Support;
+namespace ComfySnap.TestSupport;
 
 /// <summary>
 /// A worker host on the real RabbitMQ (a queue of its own, deleted afterwards) and Redis (a key
@@ -44,11 +42,6 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
-        foreach (var dir in new[] { "input", "output", "models/upscale_models", "node_packs" })
-        {
-            Directory.CreateDirectory(Path.Combine(root, dir));
-        }
-
         var id = Guid.NewGuid().ToString("N")[..10];
         var queue = $"comfysnap-test-{id}";
         var events = new EventCollector();
@@ -73,21 +66,8 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         });
         await client.StartAsync();
 
-        var overrides = new Dictionary<string, string?>
-        {
-            ["Workspace:InputDirectory"] = Path.Combine(root, "input"),
-            ["Workspace:OutputDirectory"] = Path.Combine(root, "output"),
-            ["Models:BaseDirectory"] = Path.Combine(root, "models"),
-            ["NodePacks:Directory"] = Path.Combine(root, "node_packs"),
-            ["Bus:Transport"] = "RabbitMq",
-            ["Bus:QueueName"] = queue,
-            ["Bus:WorkerId"] = $"test-{id}",
-            ["Bus:RabbitMq:Host"] = "127.0.0.1",
-            ["Bus:RabbitMq:Port"] = TestEnvironment.RabbitMqPort.ToString(),
-            ["Cache:Redis"] = redis ?? TestEnvironment.RedisEndpoint,
-            ["Cache:KeyPrefix"] = $"comfysnap-test-{id}:",
-            ["Serilog:MinimumLevel:Default"] = "Information",
-        };
+        var overrides = WorkerSettings.OnBus(root, queue, $"test-{id}", TestEnvironment.RabbitMqPort, redis ?? TestEnvironment.RedisEndpoint, $"comfysnap-test-{id}:");
+        overrides["Serilog:MinimumLevel:Default"] = "Information";
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
             overrides[k] = v;
@@ -143,14 +123,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     {
         try
         {
-            var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUri) };
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            foreach (var name in new[] { QueueName, QueueName + "_error", QueueName + "_skipped" })
-            {
-                await channel.QueueDeleteAsync(name);
-                await channel.ExchangeDeleteAsync(name);
-            }
+            await RabbitQueues.DeleteAsync(TestEnvironment.RabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using ComfySnap.Tests.Support;
 
-namespace ComfySnap.Tests.Worker.Support;
+namespace ComfySnap.TestSupport;
 
 /// <summary>What a program run to its end printed, and its exit code.</summary>
 public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr)
@@ -10,10 +9,10 @@ public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 }
 
-/// <summary>Runs a program that is not ours (python3, node) to its end with the tests' minimal environment.</summary>
+/// <summary>Runs a program to its end (python3, node, a script) with the tests' minimal environment plus <c>environment</c>.</summary>
 public static class ExternalProgram
 {
-    public static async Task<ProgramResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<ProgramResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -29,6 +28,11 @@ public static class ExternalProgram
 
         info.Environment.Clear();
         foreach (var (k, v) in TestEnvironment.ChildEnvironment())
+        {
+            info.Environment[k] = v;
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[k] = v;
         }

@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace ComfySnap.TestSupport;
+
+/// <summary>
+/// A private RabbitMQ + Redis pair (own ports, node name and data folder) controlled through
+/// scripts/services.sh, for runs that stop and restart their broker. Refuses the shared pair's
+/// ports and node name: other people's tests run on those.
+/// </summary>
+public sealed class PrivateServices
+{
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(2);
+
+    public PrivateServices(string directory, string nodeName, int rabbitMqPort, int rabbitMqDistPort, int epmdPort, int redisPort)
+    {
+        if (rabbitMqPort == TestEnvironment.RabbitMqPort || redisPort == TestEnvironment.RedisPort || nodeName == SharedNodeName
+            || rabbitMqDistPort == SharedDistPort || epmdPort == SharedEpmdPort)
+        {
+            throw new ArgumentException($"a private pair needs ports and a node name of its own, not the shared pair's ({TestEnvironment.RabbitMqPort}/{TestEnvironment.RedisPort}, {SharedNodeName})");
+        }
+
+        Directory = directory;
+        NodeName = nodeName;
+        RabbitMqPort = rabbitMqPort;
+        RabbitMqDistPort = rabbitMqDistPort;
+        EpmdPort = epmdPort;
+        RedisPort = redisPort;
+    }
+
+    public const string SharedNodeName = "comfysnap@localhost";
+
+    private const int SharedDistPort = 25682;
+
+    private const int SharedEpmdPort = 4379;
+
+    public string Directory { get; }
+
+    public string NodeName { get; }
+
+    public int RabbitMqPort { get; }
+
+    public int RabbitMqDistPort { get; }
+
+    public int EpmdPort { get; }
+
+    public int RedisPort { get; }
+
+    public string RabbitMqUri => $"amqp://guest:guest@127.0.0.1:{RabbitMqPort}/";
+
+    public string RedisEndpoint => $"127.0.0.1:{RedisPort}";
+
+    public Task StartAsync(CancellationToken ct) => RunAsync("services_start", ct);
+
+    public Task StopAsync(CancellationToken ct) => RunAsync("services_stop", ct);
+
+    public Task StartRabbitMqAsync(CancellationToken ct) => RunAsync("start_rabbitmq", ct);
+
+    public Task StopRabbitMqAsync(CancellationToken ct) => RunAsync("stop_rabbitmq", ct);
+
+    public async Task RestartRabbitMqAsync(CancellationToken ct)
+    {
+        await StopRabbitMqAsync(ct);
+        await StartRabbitMqAsync(ct);
+    }
+
+    public Task StartRedisAsync(CancellationToken ct) => RunAsync("start_redis", ct);
+
+    public Task StopRedisAsync(CancellationToken ct) => RunAsync("stop_redis", ct);
+
+    // services.sh is a library of functions (sourced by ./comfysnap): source it and call one.
+    private async Task RunAsync(string function, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var script = Path.Combine(TestEnvironment.RepoRoot, "scripts", "services.sh");
+        var environment = new Dictionary<string, string>
+        {
+            ["COMFYSNAP_SERVICES_DIR"] = Directory,
+            ["COMFYSNAP_RABBITMQ_NODENAME"] = NodeName,
+            ["COMFYSNAP_RABBITMQ_PORT"] = Invariant(RabbitMqPort),
+            ["COMFYSNAP_RABBITMQ_DIST_PORT"] = Invariant(RabbitMqDistPort),
+            ["COMFYSNAP_EPMD_PORT"] = Invariant(EpmdPort),
+            ["COMFYSNAP_REDIS_PORT"] = Invariant(RedisPort),
+        };
+        var result = await ExternalProgram.RunAsync("bash", ["-c", "source \"$0\" && \"$1\"", script, function], ScriptTimeout, environment: environment);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"services.sh {function} failed for the private pair on {RabbitMqPort}/{RedisPort}: {result}");
+        }
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
