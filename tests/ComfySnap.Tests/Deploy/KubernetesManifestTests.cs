@@ -1,5 +1,4 @@
-using ComfySnap.Tests.Support;
-using ComfySnap.Tests.Worker.Support;
+using ComfySnap.TestSupport;
 
 namespace ComfySnap.Tests.Deploy;
 
