@@ -15,6 +15,8 @@ public sealed class GracefulStopTests
     [Fact]
     public async Task Sigterm_mid_job_lets_the_job_finish_then_the_worker_exits_cleanly()
     {
+        // Unique per run: other checkouts' suites share the broker's event exchanges and Redis.
+        var jobId = $"finish-on-term-{Guid.NewGuid():N}";
         // A stop timeout well above the job's length, so that a loaded machine (the job takes a few
         // seconds alone, several times that when other test runs share the CPUs) still finishes it.
         await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
@@ -23,21 +25,23 @@ public sealed class GracefulStopTests
             ["Bus:StopTimeout"] = "00:01:10",
         });
         using var worker = await WorkerProcess.StartAsync(harness.Settings, "term-finish");
-        await harness.SendAsync(new RunWorkflow("finish-on-term", SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
-        await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "finish-on-term" && p.NodeIndex >= 2, Timeout);
+        await harness.SendAsync(new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 4, side: 1024), CachePolicy: CachePolicy.Bypass));
+        await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == jobId && p.NodeIndex >= 2, Timeout);
 
         worker.Terminate();
-        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "finish-on-term");
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
 
-        var (done, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "finish-on-term", Timeout);
+        var (done, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, Timeout);
         Assert.Single(done.Outputs);
         Assert.Equal(0, await worker.WaitForExitAsync(Timeout));
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "finish-on-term");
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
     }
 
     [Fact]
     public async Task Sigterm_with_a_job_longer_than_the_stop_timeout_hands_it_to_the_next_worker()
     {
+        // Unique per run: other checkouts' suites share the broker's event exchanges and Redis.
+        var jobId = $"handed-back-{Guid.NewGuid():N}";
         await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
         {
             ["Bus:ConsumerStopTimeout"] = "00:00:01",
@@ -45,21 +49,21 @@ public sealed class GracefulStopTests
         });
         using (var first = await WorkerProcess.StartAsync(harness.Settings, "term-handback-1"))
         {
-            await harness.SendAsync(new RunWorkflow("handed-back", SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
-            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == "handed-back" && p.NodeIndex >= 1, Timeout);
+            await harness.SendAsync(new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 10, side: 1024), CachePolicy: CachePolicy.Bypass));
+            await harness.Events.WaitAsync<WorkflowProgress>(p => p.JobId == jobId && p.NodeIndex >= 1, Timeout);
 
             first.Terminate();
             Assert.NotNull(await first.WaitForExitAsync(Timeout));
         }
 
         // The first worker neither finished nor failed the job: it is back on the queue.
-        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+        Assert.DoesNotContain(harness.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
 
         using var second = await WorkerProcess.StartAsync(harness.Settings, "term-handback-2");
-        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == "handed-back", TimeSpan.FromSeconds(180));
+        await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, TimeSpan.FromSeconds(180));
         await Task.Delay(1500);
-        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == "handed-back");
-        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == "handed-back");
+        Assert.Single(harness.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
+        Assert.DoesNotContain(harness.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
     }
 }
