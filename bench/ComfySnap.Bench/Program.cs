@@ -16,7 +16,8 @@ var preset = new Option<string>("--preset") { Description = "Checkpoint preset f
 var size = new Option<int>("--size") { Description = "Image side of the diffusion suite's UNet step and VAE decode", DefaultValueFactory = _ => 512 };
 var threads = new Option<int>("--threads") { Description = "Torch threads for the diffusion suite, both sides (0: torch's default)", DefaultValueFactory = _ => 0 };
 var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders };
+var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd: {string.Join(',', BootSuite.SdModes)})" };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -33,7 +34,9 @@ root.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLine($"[bold]suite {s}[/]");
         Dictionary<string, object?> values = s switch
         {
-            "boot" => await new BootSuite(context, parse.GetValue(runs) ?? 5, parse.GetValue(modelMiB), bootProfile, CheckpointPreset.Named(parse.GetValue(preset)!)).RunAsync(ct),
+            "boot" => await new BootSuite(context, parse.GetValue(runs) ?? (bootProfile == BootSuite.SdProfile ? 3 : 5), parse.GetValue(modelMiB), bootProfile, CheckpointPreset.Named(parse.GetValue(preset)!),
+                parse.GetValue(bootModes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                ?? (bootProfile == BootSuite.SdProfile ? BootSuite.SdModes : BootSuite.AllModes)).RunAsync(ct),
             "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),

@@ -24,6 +24,9 @@ public static class PreparedWorkerEnvironment
             // A bounded GC reservation: without it criu's lazy restore cannot map the GC's huge
             // anonymous reservation ("Unable to map ANON_VMA").
             ["DOTNET_GCRegionRange"] = "0x100000000",
+            // W^X maps JIT code twice through a memfd (13 MB here): criu restores that memfd eagerly,
+            // page by page, even with --lazy-pages (about 64 ms of every restore on this VM kind).
+            ["DOTNET_EnableWriteXorExecute"] = "0",
             ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
             // Snapshots serve RabbitMQ; its address and credentials arrive only after a restore.
             ["COMFYSNAP_Bus__Transport"] = "RabbitMq",

@@ -10,4 +10,10 @@ public sealed class CriuOptions
 
     /// <summary>How long a dump or restore may take before it is treated as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// criu's kernel-feature cache; kept valid before the first restore (see <see cref="CriuKerndatCache"/>).
+    /// Empty: not managed (criu probes the kernel on every restore unless /run is a tmpfs).
+    /// </summary>
+    public string? KerndatCacheFile { get; set; } = CriuKerndatCache.DefaultFile;
 }

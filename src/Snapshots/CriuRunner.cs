@@ -9,6 +9,30 @@ namespace ComfySnap.Snapshots;
 public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner> logger)
 {
     private readonly CriuOptions _options = options.Value;
+    /// <summary>
+    /// Makes sure criu's kernel-feature cache is valid (a stat and a 1 KB hash when it is; one
+    /// `criu check` when not). A failure only costs the probe criu makes anyway, so it never throws.
+    /// </summary>
+    public async Task<string> EnsureKerndatCacheAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(_options.KerndatCacheFile))
+        {
+            return "off";
+        }
+
+        // Not serialised: two restores racing here at most both probe; the file is renamed into place.
+        try
+        {
+            var outcome = await new CriuKerndatCache(_options.Path, _options.KerndatCacheFile, logger).EnsureAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogDebug("criu kerndat cache: {KerndatCache}", outcome);
+            return outcome;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or CriuException)
+        {
+            logger.LogWarning("criu's kerndat cache not kept: {Reason}", e.Message);
+            return "not kept: " + e.Message;
+        }
+    }
 
     /// <summary>criu's own version line, e.g. "4.2.1".</summary>
     public async Task<string> VersionAsync(CancellationToken cancellationToken)
@@ -55,11 +79,16 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         string workDir,
         RestoreStdio stdio,
         CancellationToken cancellationToken,
-        bool lazyPages = false,
+        LazyPagesDaemon? lazyPages = null,
         bool leaveStopped = false)
     {
         Directory.CreateDirectory(workDir);
-        using var lazy = lazyPages ? StartLazyPagesDaemon(imageDir, workDir) : null;
+        await EnsureKerndatCacheAsync(cancellationToken).ConfigureAwait(false);
+        if (lazyPages is not null)
+        {
+            await lazyPages.WaitUntilListeningAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var pidFile = Path.GetFullPath(Path.Combine(workDir, "restored.pid"));
         File.Delete(pidFile);
         var args = new List<string>
@@ -67,7 +96,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             "restore", "-D", imageDir, "-W", workDir, "-o", Path.GetFullPath(Path.Combine(workDir, "restore.log")),
             "-v2", "-d", "--pidfile", pidFile, "--cpu-cap=ins", "--tcp-close", "--file-locks",
         };
-        if (lazyPages)
+        if (lazyPages is not null)
         {
             args.Add("--lazy-pages");
         }
@@ -113,15 +142,20 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             throw new CriuException($"criu restore from {imageDir} failed (exit code {code})", Tail(Path.Combine(workDir, "restore.log")));
         }
 
+        lazyPages?.HandedOver();
         var pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
         logger.LogInformation("criu restored {ImageDir} as pid {HostPid} in {ElapsedMs} ms", imageDir, pid, stopwatch.ElapsedMilliseconds);
         return new RestoredProcess(pid, criu);
     }
 
-    // Serves the image's memory pages on demand (userfaultfd) so the restored process runs before
-    // all of its memory is copied in; the daemon exits once every page has been transferred.
-    private Process StartLazyPagesDaemon(string imageDir, string workDir)
+    /// <summary>
+    /// Starts criu's lazy-pages daemon for a restore of <paramref name="imageDir"/> into
+    /// <paramref name="workDir"/> (pass it to <see cref="RestoreAsync"/>). Started early, its own
+    /// start-up (reading the page maps) overlaps the caller's checks.
+    /// </summary>
+    public LazyPagesDaemon StartLazyPages(string imageDir, string workDir)
     {
+        Directory.CreateDirectory(workDir);
         var info = new ProcessStartInfo(_options.Path) { UseShellExecute = false };
         foreach (var a in new[] { "lazy-pages", "-D", imageDir, "-W", workDir, "-o", Path.GetFullPath(Path.Combine(workDir, "lazy-pages.log")), "-v2" })
         {
@@ -129,14 +163,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         }
 
         var daemon = Process.Start(info) ?? throw new CriuException("could not start criu lazy-pages");
-        // criu restore connects to the daemon's socket in the work dir; wait until it exists.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!File.Exists(Path.Combine(workDir, "lazy-pages.socket")) && DateTime.UtcNow < deadline && !daemon.HasExited)
-        {
-            Thread.Sleep(5);
-        }
-
-        return daemon;
+        return new LazyPagesDaemon(daemon, Path.Combine(workDir, "lazy-pages.socket"));
     }
 
     private async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string? workingDirectory, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ComfySnap.Snapshots;
 
@@ -13,15 +14,21 @@ public static class PrepareProtocol
     public const string ReadyPrefix = "COMFYSNAP-READY ";
     public const string BootedPrefix = "COMFYSNAP-BOOTED ";
 
-    public static string Ready(IReadOnlyList<PreparePhase> phases) => ReadyPrefix + JsonSerializer.Serialize(phases);
+    public static string Ready(IReadOnlyList<PreparePhase> phases) => ReadyPrefix + JsonSerializer.Serialize(phases, ProtocolJson.Default.IReadOnlyListPreparePhase);
 
     public static IReadOnlyList<PreparePhase> ParseReady(string line) =>
-        JsonSerializer.Deserialize<List<PreparePhase>>(line[ReadyPrefix.Length..]) ?? [];
+        JsonSerializer.Deserialize(line[ReadyPrefix.Length..], ProtocolJson.Default.ListPreparePhase) ?? [];
 
-    public static string Booted(ResumeReport report) => BootedPrefix + JsonSerializer.Serialize(report);
+    public static string Booted(ResumeReport report) => BootedPrefix + JsonSerializer.Serialize(report, ProtocolJson.Default.ResumeReport);
 
     public static ResumeReport ParseBooted(string line) =>
-        JsonSerializer.Deserialize<ResumeReport>(line[BootedPrefix.Length..]) ?? throw new InvalidDataException("empty BOOTED line");
+        JsonSerializer.Deserialize(line[BootedPrefix.Length..], ProtocolJson.Default.ResumeReport) ?? throw new InvalidDataException("empty BOOTED line");
+
+    /// <summary>The launcher's line to a restored worker.</summary>
+    public static string Resume(ResumeConfig config) => JsonSerializer.Serialize(config, ProtocolJson.Default.ResumeConfig);
+
+    public static ResumeConfig ParseResume(string line) =>
+        JsonSerializer.Deserialize(line, ProtocolJson.Default.ResumeConfig) ?? throw new InvalidDataException("empty resume config");
 }
 
 /// <summary>Runtime configuration handed to a restored worker (never part of the snapshot).</summary>
@@ -35,3 +42,14 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>
 public sealed record ResumeReport(string WorkerId, IReadOnlyList<PreparePhase> Phases, string CanarySha256, string? Error);
+
+/// <summary>
+/// Source-generated serializers for the protocol records: a restored worker parses its resume
+/// config and writes BOOTED without building reflection metadata or JIT-compiling serializers
+/// after it wakes up (that work would sit on the handshake).
+/// </summary>
+[JsonSerializable(typeof(ResumeConfig))]
+[JsonSerializable(typeof(ResumeReport))]
+[JsonSerializable(typeof(List<PreparePhase>))]
+[JsonSerializable(typeof(IReadOnlyList<PreparePhase>))]
+public sealed partial class ProtocolJson : JsonSerializerContext;

@@ -17,6 +17,12 @@ public enum FallbackKind
 
     /// <summary>A signing key is configured and the snapshot is unsigned or not signed with it.</summary>
     SignatureInvalid,
+
+    /// <summary>A standby copy's snapshot was replaced by a newer one in the snapshot folder.</summary>
+    SnapshotReplaced,
+
+    /// <summary>A standby copy died while it waited.</summary>
+    StandbyGone,
 }
 
 /// <summary>The kind plus a message naming exactly what did not match or failed.</summary>

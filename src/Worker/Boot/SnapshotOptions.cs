@@ -20,6 +20,15 @@ public sealed class SnapshotOptions
     /// <summary>Restore with criu's lazy-pages daemon: memory is paged in on demand after the process resumes.</summary>
     public bool LazyPages { get; set; }
 
+    /// <summary>
+    /// Restored copies `serve` keeps parked before their handshake (0 = none), so replacing a worker
+    /// that died takes the handshake only. Each costs its private memory (the image's pages: about
+    /// the image size; the weights are the shared page cache). Default 0: one worker per container,
+    /// where a replacement is normally a new container; set 1 where a quick in-place replacement is
+    /// worth that memory.
+    /// </summary>
+    public int Standby { get; set; }
+
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;
 

@@ -25,18 +25,32 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
 
     public async Task<RestoreOutcome> RestoreAsync(ResumeConfig config, CancellationToken cancellationToken)
     {
+        var (parked, failure) = await ParkAsync(cancellationToken);
+        return parked is null ? failure! : await HandshakeAsync(parked, config, cancellationToken);
+    }
+
+    /// <summary>
+    /// Everything up to the handshake: manifest check, restore, image check. The copy runs but
+    /// waits for its runtime config (no connections, no secrets), so it can be kept as a standby.
+    /// </summary>
+    public async Task<(ParkedRestore? Parked, RestoreOutcome? Failure)> ParkAsync(CancellationToken cancellationToken)
+    {
         var phases = new List<BootPhase>();
         var directory = _options.Directory;
         if (string.IsNullOrWhiteSpace(directory))
         {
-            return Fail(null, phases, new(FallbackKind.NoSnapshotConfigured, "no Snapshot:Directory configured"));
+            return (null, Fail(null, phases, new(FallbackKind.NoSnapshotConfigured, "no Snapshot:Directory configured")));
         }
 
         if (!File.Exists(Path.Combine(directory, SnapshotManifest.FileName)))
         {
-            return Fail(null, phases, new(FallbackKind.SnapshotMissing, $"no {SnapshotManifest.FileName} in {directory}"));
+            return (null, Fail(null, phases, new(FallbackKind.SnapshotMissing, $"no {SnapshotManifest.FileName} in {directory}")));
         }
 
+        var imageDirectory = Path.Combine(directory, SnapshotManifest.ImagesFolder);
+        var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
+        // The lazy-pages daemon reads the page maps while the manifest is checked.
+        using var lazyPages = _options.LazyPages ? criu.StartLazyPages(imageDirectory, workDir) : null;
         var watch = Stopwatch.StartNew();
         SnapshotManifest manifest;
         bool signed;
@@ -47,7 +61,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             (var read, signed, var refused) = await SignedManifest.ReadAsync(directory, _options, cancellationToken);
             if (refused is not null)
             {
-                return Fail(null, phases, refused);
+                return (null, Fail(null, phases, refused));
             }
 
             manifest = read!;
@@ -55,13 +69,13 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         }
         catch (Exception e) when (e is JsonException or IOException or InvalidDataException or CriuException)
         {
-            return Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}"));
+            return (null, Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}")));
         }
 
         phases.Add(new BootPhase("manifest check", watch.Elapsed.TotalMilliseconds, signed ? $"{manifest.SnapshotId} (signature verified)" : manifest.SnapshotId));
         if (mismatch is not null)
         {
-            return Fail(manifest.SnapshotId, phases, mismatch);
+            return (null, Fail(manifest.SnapshotId, phases, mismatch));
         }
 
         // The image checksums are verified while criu restores: the restored copy stays stopped
@@ -80,18 +94,17 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         RestoredProcess restored;
         try
         {
-            var workDir = Path.Combine(_options.WorkDirectory, Guid.NewGuid().ToString("N"));
-            restored = await criu.RestoreAsync(Path.Combine(directory, SnapshotManifest.ImagesFolder), workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken,
-                _options.LazyPages, leaveStopped: verifyImages);
+            restored = await criu.RestoreAsync(imageDirectory, workDir, new RestoreStdio(manifest.StdioKeys), cancellationToken,
+                lazyPages, leaveStopped: verifyImages);
         }
         catch (CriuException e)
         {
             await modelFiles;
             // A damaged image often makes criu fail too; the checksum names the real cause.
-            return Fail(manifest.SnapshotId, phases, await imageCheck ?? new(FallbackKind.RestoreFailed, e.Message));
+            return (null, Fail(manifest.SnapshotId, phases, await imageCheck ?? new(FallbackKind.RestoreFailed, e.Message)));
         }
 
-        phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds));
+        phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds, _options.LazyPages ? "lazy pages" : null));
         // Each of the two side tasks is timed by the wait that was left after the restore.
         watch.Restart();
         var damaged = await imageCheck;
@@ -102,7 +115,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         if (damaged is not null)
         {
             await restored.DisposeAsync();
-            return Fail(manifest.SnapshotId, phases, damaged);
+            return (null, Fail(manifest.SnapshotId, phases, damaged));
         }
 
         if (verifyImages)
@@ -110,7 +123,15 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             restored.Resume();
         }
 
-        watch.Restart();
+        return (new ParkedRestore(restored, manifest, phases), null);
+    }
+
+    /// <summary>Hands a parked copy its runtime config and waits for BOOTED (the copy is disposed on failure).</summary>
+    public async Task<RestoreOutcome> HandshakeAsync(ParkedRestore parked, ResumeConfig config, CancellationToken cancellationToken)
+    {
+        var (restored, manifest) = (parked.Process, parked.Manifest);
+        var phases = parked.Phases.ToList();
+        var watch = Stopwatch.StartNew();
         var resume = config with { SnapshotId = manifest.SnapshotId, LauncherPhases = [.. phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))] };
         var report = await HandshakeAsync(restored, resume, cancellationToken);
         if (report is null || report.Error is not null)
@@ -125,6 +146,34 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         phases.AddRange(report.Phases.Select(p => new BootPhase(p.Name, p.Milliseconds, p.Detail)));
         logger.LogInformation("Restored snapshot {SnapshotId} as pid {HostPid}", manifest.SnapshotId, restored.HostPid);
         return new RestoreOutcome(restored, report, manifest.SnapshotId, phases, null);
+    }
+
+    /// <summary>
+    /// Why a parked copy may no longer be used, or null: the snapshot folder holds another snapshot
+    /// now, or the worker build or a model file differs from what the copy was made from.
+    /// </summary>
+    public async Task<FallbackReason?> StaleReasonAsync(ParkedRestore parked, CancellationToken cancellationToken)
+    {
+        if (!parked.Process.IsAlive)
+        {
+            return new(FallbackKind.StandbyGone, $"standby pid {parked.Process.HostPid} is gone");
+        }
+
+        try
+        {
+            var current = await SnapshotManifest.ReadAsync(_options.Directory!, cancellationToken);
+            if (current.SnapshotId != parked.Manifest.SnapshotId)
+            {
+                return new(FallbackKind.SnapshotReplaced, $"the snapshot was replaced ({parked.Manifest.SnapshotId} -> {current.SnapshotId})");
+            }
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidDataException)
+        {
+            return new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}");
+        }
+
+        // criu itself does not matter any more: the copy is already restored.
+        return ManifestCheck.Compare(parked.Manifest, parked.Manifest.CriuVersion, _options.WorkerDirectory);
     }
 
     private void PrefetchModelFiles(SnapshotManifest manifest)
@@ -146,7 +195,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         deadline.CancelAfter(_options.HandshakeTimeout);
         try
         {
-            await restored.StandardInput.WriteLineAsync(JsonSerializer.Serialize(config).AsMemory(), deadline.Token);
+            await restored.StandardInput.WriteLineAsync(PrepareProtocol.Resume(config).AsMemory(), deadline.Token);
             await restored.StandardInput.FlushAsync(deadline.Token);
             while (await restored.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
             {

@@ -5,6 +5,7 @@ using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Cli;
@@ -29,10 +30,12 @@ public static class ServeCommand
         {
             var workerId = services.GetRequiredService<IOptions<BusOptions>>().Value.EffectiveWorkerId;
             var config = new ResumeConfig(workerId, RuntimeSettings(builder.Configuration, workerId));
-            var outcome = await services.GetRequiredService<SnapshotRestorer>().RestoreAsync(config, cancellationToken);
+            var restorer = services.GetRequiredService<SnapshotRestorer>();
+            var outcome = await restorer.RestoreAsync(config, cancellationToken);
             if (outcome.Restored)
             {
-                return await RestoredSupervisor.RunAsync(outcome.Process!, cancellationToken);
+                return await RestoredSupervisor.RunAsync(outcome.Process!, restorer, services.GetRequiredService<StandbyPool>(), config,
+                    services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestoredSupervisor)), cancellationToken);
             }
 
             services.GetRequiredService<BootContext>().MarkColdBoot(outcome.Fallback, outcome.SnapshotId, outcome.Phases);

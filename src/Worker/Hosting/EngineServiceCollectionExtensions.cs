@@ -51,6 +51,7 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<CriuOptions>().Bind(configuration.GetSection(CriuOptions.SectionName));
         services.AddSingleton<CriuRunner>();
         services.AddSingleton<SnapshotRestorer>();
+        services.AddSingleton<StandbyPool>();
         services.AddSingleton<BootContext>();
         return services;
     }

@@ -131,7 +131,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     }
 
     [Fact]
-    public async Task Lazy_pages_restore_answers_and_runs_a_job()
+    public async Task Lazy_pages_restore_runs_a_job_with_bytes_identical_to_a_cold_engine()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
@@ -139,7 +139,14 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         await using var process = outcome.Process!;
 
         Assert.True(outcome.Restored, outcome.Fallback?.Message);
-        Assert.StartsWith("RESULT ", await AskAsync(process, Workflow, timeout.Token));
+        Assert.Contains(outcome.Phases, p => p.Name == "restore" && p.Detail == "lazy pages");
+        string cold;
+        await using (var harness = await EngineHarness.StartAsync(root => TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"))))
+        {
+            cold = Convert.ToHexStringLower(SHA256.HashData((await harness.RunAsync(Workflow)).Outputs.Single().Artifact.Bytes.Span));
+        }
+
+        Assert.Equal($"RESULT {cold}", await AskAsync(process, Workflow, timeout.Token));
     }
 
     [Fact]

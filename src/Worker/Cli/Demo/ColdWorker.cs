@@ -47,7 +47,7 @@ public sealed class ColdWorker : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         var process = Process.Start(info)!;
         _ = process.StandardError.ReadToEndAsync(cancellationToken); // logs and native warnings: drained, not shown
-        await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(new ResumeConfig("demo-cold", new Dictionary<string, string?>())).AsMemory(), cancellationToken);
+        await process.StandardInput.WriteLineAsync(PrepareProtocol.Resume(new ResumeConfig("demo-cold", new Dictionary<string, string?>())).AsMemory(), cancellationToken);
         await process.StandardInput.FlushAsync(cancellationToken);
         var phases = new List<BootPhase>();
         while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
