@@ -23,10 +23,16 @@ install_host_packages() {
 install_example_packages() {
   apt_install python3-pika
   command -v npm >/dev/null || apt_install npm
-  local dir="$COMFYSNAP_ROOT/examples/node" stamp="$COMFYSNAP_ROOT/examples/node/node_modules/.comfysnap-lock.sha256"
+  npm_ci_when_changed "$COMFYSNAP_ROOT/examples/node"
+  # The Kubernetes manifests' schema check (kubernetes-models, KEDA models).
+  npm_ci_when_changed "$COMFYSNAP_ROOT/deploy/k8s/check"
+}
+
+npm_ci_when_changed() {
+  local dir="$1" stamp="$1/node_modules/.comfysnap-lock.sha256"
   local sum; sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in examples/node"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in ${dir#"$COMFYSNAP_ROOT"/}"
   echo "$sum" > "$stamp"
 }
 

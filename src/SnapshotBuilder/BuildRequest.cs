@@ -10,8 +10,15 @@ public sealed record BuildRequest(
     IReadOnlyList<string> Preload,
     IReadOnlyList<string> SecretNames,
     TimeSpan PrepareTimeout,
-    byte[]? SigningKey = null)
+    byte[]? SigningKey = null,
+    string? WorkDirectory = null)
 {
+    /// <summary>
+    /// The prepared worker's working directory, restored as is: it must exist wherever the snapshot
+    /// is restored, and restored workers write their outputs under it. Default: OUT/prepare-cwd.
+    /// </summary>
+    public string EffectiveWorkDirectory => WorkDirectory ?? Path.Combine(OutputDirectory, "prepare-cwd");
+
     /// <summary>Never print the signing key.</summary>
     public override string ToString() => $"BuildRequest {{ OutputDirectory = {OutputDirectory}, WorkerDll = {WorkerDll}, Signed = {SigningKey is not null} }}";
 }

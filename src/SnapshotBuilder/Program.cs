@@ -13,9 +13,14 @@ var packs = new Option<DirectoryInfo>("--node-packs") { Description = "Node pack
 var preload = new Option<string[]>("--preload") { Description = "Model to preload, as kind/name (repeatable)", AllowMultipleArgumentsPerToken = true };
 var secrets = new Option<string[]>("--secret-env") { Description = "Environment variable names that must never be snapshotted (repeatable)" };
 var signingKey = new Option<FileInfo>("--signing-key-file") { Description = $"Secret file with the key that signs the manifest (or set {SnapshotSigningKey.EnvironmentVariable})" };
+var workDir = new Option<DirectoryInfo>("--work-dir")
+{
+    Description = "Working directory of the prepared worker (default OUT/prepare-cwd). It must exist where the snapshot is restored, " +
+        "and restored workers write their outputs under it: in containers with a read-only snapshot volume use a path of the image (e.g. /data)",
+};
 var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to wait for the worker to park", DefaultValueFactory = _ => 600 };
 
-var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey };
+var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey, workDir };
 build.SetAction(async (parse, ct) =>
 {
     Log.Logger = BuilderLogging.Create(Environment.GetEnvironmentVariable(BuilderLogging.FormatVariable));
@@ -36,7 +41,8 @@ build.SetAction(async (parse, ct) =>
             parse.GetValue(preload) ?? [],
             parse.GetValue(secrets) ?? [],
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            SnapshotSigningKey.Load(parse.GetValue(signingKey)?.FullName, Environment.GetEnvironmentVariable(SnapshotSigningKey.EnvironmentVariable)));
+            SnapshotSigningKey.Load(parse.GetValue(signingKey)?.FullName, Environment.GetEnvironmentVariable(SnapshotSigningKey.EnvironmentVariable)),
+            parse.GetValue(workDir)?.FullName);
         var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(request, ct);
         Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {request.OutputDirectory}");
         foreach (var phase in manifest.PreparePhases)

@@ -21,7 +21,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
         Directory.CreateDirectory(images);
         File.Delete(Path.Combine(request.OutputDirectory, ManifestSignature.FileName));
         var workerDirectory = Path.GetDirectoryName(Path.GetFullPath(request.WorkerDll))!;
-        var workDirectory = Path.Combine(request.OutputDirectory, "prepare-cwd");
+        var workDirectory = request.EffectiveWorkDirectory;
         Directory.CreateDirectory(workDirectory);
 
         await using var worker = await NamespacedProcess.StartAsync(

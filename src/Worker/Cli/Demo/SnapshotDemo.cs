@@ -168,7 +168,7 @@ public sealed class SnapshotDemo(SnapshotDemoSettings settings, IAnsiConsole con
         })];
 
     /// <summary>The prepared worker's working folder (the SnapshotBuilder's choice); the cold worker runs there too.</summary>
-    private static string PrepareDirectory(BuildRequest request) => Path.Combine(request.OutputDirectory, "prepare-cwd");
+    private static string PrepareDirectory(BuildRequest request) => request.EffectiveWorkDirectory;
 
     // One snapshot per worker build: a rebuild makes the older ones unusable.
     private static void PruneOtherSnapshots(string root)
