@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.TestSupport;
 using MassTransit;
 
 namespace ComfySnap.Chaos;
@@ -19,14 +20,15 @@ public sealed class ChaosClient : IAsyncDisposable
         _queue = queue;
     }
 
-    public static async Task<ChaosClient> StartAsync(int rabbitMqPort, string runId, string workerQueue, Ledger ledger, CancellationToken ct)
+    public static async Task<ChaosClient> StartAsync(PrivateServices services, string runId, string workerQueue, Ledger ledger, CancellationToken ct)
     {
+        var broker = services.RabbitMqSettings();
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)rabbitMqPort, "/", h =>
+            cfg.Host("127.0.0.1", (ushort)services.RabbitMqPort, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(broker["Bus:RabbitMq:Username"]!);
+                h.Password(broker["Bus:RabbitMq:Password"]!);
                 h.Heartbeat(ChaosSettings.Heartbeat);
             });
             cfg.ReceiveEndpoint($"chaos-events-{runId}", e =>

@@ -128,6 +128,11 @@ public sealed class ChaosCluster : IAsyncDisposable
     private Dictionary<string, string?> WorkerSettingsFor(string workerId)
     {
         var settings = WorkerSettings.OnBus(Root, Queue, workerId, Services.RabbitMqPort, Services.RedisEndpoint, $"chaos-{RunId}:");
+        foreach (var (key, value) in Services.RabbitMqSettings())
+        {
+            settings[key] = value; // the private pair's own generated user, not the shared pair's
+        }
+
         settings["Snapshot:Directory"] = SnapshotDirectory;
         settings["Criu:Path"] = TestEnvironment.Criu;
         settings["Snapshot:WorkDirectory"] = Path.Combine(Root, "restore-work");

@@ -33,7 +33,7 @@ root.SetAction(async (parse, ct) =>
     await using var cluster = await ChaosCluster.StartAsync(runId, ct);
     AnsiConsole.MarkupLineInterpolated($"services up at {started.Elapsed.TotalSeconds:0}s; building the snapshot");
     await cluster.BuildSnapshotAsync(ct);
-    await using var client = await ChaosClient.StartAsync(cluster.Services.RabbitMqPort, runId, cluster.Queue, ledger, ct);
+    await using var client = await ChaosClient.StartAsync(cluster.Services, runId, cluster.Queue, ledger, ct);
     cluster.StartWorkers();
     await cluster.WaitForWorkersAsync(TimeSpan.FromMinutes(3), ct);
     AnsiConsole.MarkupLineInterpolated($"snapshot built and {ChaosSettings.Workers} workers ready at {started.Elapsed.TotalSeconds:0}s; the batch starts");
