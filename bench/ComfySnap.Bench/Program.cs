@@ -51,6 +51,12 @@ root.SetAction(async (parse, ct) =>
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)
         {
+            // Per-run records and raw samples go to the JSON (and the charts), not the summary table.
+            if (value is System.Collections.ICollection { Count: > 16 } || key == "runs")
+            {
+                continue;
+            }
+
             table.AddRow(key, Markup.Escape(Display(value)));
         }
 
