@@ -181,7 +181,7 @@ public sealed class BusBench : IAsyncDisposable
         }
     }
 
-    private Task DeleteKeysAsync() => RedisKeys.DeleteAsync("127.0.0.1", TestEnvironment.RedisPort, $"comfysnap-bench-{Id}:");
+    private Task DeleteKeysAsync() => RedisKeys.DeleteAsync(TestEnvironment.RedisEndpoint, $"comfysnap-bench-{Id}:");
 
     private static Task Record(ResultTracker results, string jobId, object message)
     {

@@ -49,7 +49,7 @@ public static class LatencyHistogram
         }
 
         plot.Title(title);
-        plot.XLabel($"latency (ms); solid line p50, dashed p99; last bin holds the tail     [{BenchCharts.Subtitle(document)}]");
+        plot.XLabel($"latency (ms); line p50, dashed p99   [{BenchCharts.Subtitle(document)}]");
         plot.YLabel("jobs");
         plot.Axes.Margins(bottom: 0);
         plot.Legend.Alignment = Alignment.UpperRight;
