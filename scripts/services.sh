@@ -76,6 +76,12 @@ listeners.tcp.default = 127.0.0.1:$COMFYSNAP_RABBITMQ_PORT
 consumer_timeout = 86400000
 log.console = false
 CONF
+  # COMFYSNAP_RABBITMQ_EXTRA_CONF: a file of more rabbitmq.conf lines for a private instance (the TLS
+  # test adds an amqps listener with it); paths in it must be readable by the broker's user.
+  if [ -n "${COMFYSNAP_RABBITMQ_EXTRA_CONF:-}" ]; then
+    [ -r "$COMFYSNAP_RABBITMQ_EXTRA_CONF" ] || die "COMFYSNAP_RABBITMQ_EXTRA_CONF=$COMFYSNAP_RABBITMQ_EXTRA_CONF is not a readable file"
+    cat "$COMFYSNAP_RABBITMQ_EXTRA_CONF" >> "$RABBITMQ_CONFIG_FILE"
+  fi
   echo '[].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   # Debian's wrapper drops to the rabbitmq user when started as root: it must own its folders.
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$SERVICES_DIR/rabbitmq"; fi
@@ -108,8 +114,6 @@ start_redis() {
     --logfile "$SERVICES_DIR/redis/redis.log" --save '' --appendonly no >/dev/null
   wait_until 20 "redis on 127.0.0.1:$COMFYSNAP_REDIS_PORT" redis_answers
 }
-
-redis_answers() { redis_cli ping 2>/dev/null | grep -q PONG; }
 
 redis_answers() { redis_cli ping 2>/dev/null | grep -q PONG; }
 

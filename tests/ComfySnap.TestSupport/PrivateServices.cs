@@ -45,6 +45,9 @@ public sealed class PrivateServices
 
     public int RedisPort { get; }
 
+    /// <summary>A file of more rabbitmq.conf lines (COMFYSNAP_RABBITMQ_EXTRA_CONF), e.g. a TLS listener; null: none.</summary>
+    public string? ExtraRabbitMqConf { get; init; }
+
     /// <summary>With the credentials services.sh generated for this pair (credentials.env in its folder), else guest.</summary>
     public string RabbitMqUri =>
         $"amqp://{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest")}:{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest")}@127.0.0.1:{RabbitMqPort}/";
@@ -100,6 +103,11 @@ public sealed class PrivateServices
             ["COMFYSNAP_EPMD_PORT"] = Invariant(EpmdPort),
             ["COMFYSNAP_REDIS_PORT"] = Invariant(RedisPort),
         };
+        if (ExtraRabbitMqConf is not null)
+        {
+            environment["COMFYSNAP_RABBITMQ_EXTRA_CONF"] = ExtraRabbitMqConf;
+        }
+
         var result = await ExternalProgram.RunAsync("bash", ["-c", "source \"$0\" && \"$1\"", script, function], ScriptTimeout, environment: environment);
         if (result.ExitCode != 0)
         {

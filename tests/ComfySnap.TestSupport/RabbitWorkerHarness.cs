@@ -14,9 +14,11 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 {
     private readonly IHost? _worker;
     private readonly IBusControl _client;
+    private readonly string _rabbitMqUri;
 
-    private RabbitWorkerHarness(IHost? worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs, IReadOnlyDictionary<string, string?> settings)
+    private RabbitWorkerHarness(IHost? worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs, IReadOnlyDictionary<string, string?> settings, PrivateServices? broker)
     {
+        _rabbitMqUri = broker?.RabbitMqUri ?? TestEnvironment.RabbitMqUri;
         Settings = settings;
         _worker = worker;
         _client = client;
@@ -43,7 +45,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     public IServiceProvider Services => _worker?.Services ?? throw new InvalidOperationException("no in-process worker");
 
     public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true,
-        Action<IServiceCollection>? configureServices = null, bool heartbeats = false)
+        Action<IServiceCollection>? configureServices = null, bool heartbeats = false, PrivateServices? broker = null)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
         var id = Guid.NewGuid().ToString("N")[..10];
@@ -51,10 +53,12 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         var events = new EventCollector();
         var client = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)TestEnvironment.RabbitMqPort, "/", h =>
+            // The client always speaks plain AMQP: to the shared broker, or to a private one's plain listener.
+            var rabbit = broker?.RabbitMqSettings();
+            cfg.Host("127.0.0.1", (ushort)(broker?.RabbitMqPort ?? TestEnvironment.RabbitMqPort), "/", h =>
             {
-                h.Username(TestEnvironment.RabbitMqUser);
-                h.Password(TestEnvironment.RabbitMqPassword);
+                h.Username(rabbit?["Bus:RabbitMq:Username"] ?? TestEnvironment.RabbitMqUser);
+                h.Password(rabbit?["Bus:RabbitMq:Password"] ?? TestEnvironment.RabbitMqPassword);
             });
             cfg.ReceiveEndpoint($"comfysnap-test-events-{id}", e =>
             {
@@ -77,6 +81,11 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
 
         var overrides = WorkerSettings.OnBus(root, queue, $"test-{id}", TestEnvironment.RabbitMqPort, redis ?? TestEnvironment.RedisEndpoint, $"comfysnap-test-{id}:");
         overrides["Serilog:MinimumLevel:Default"] = "Information";
+        foreach (var (k, v) in broker?.RabbitMqSettings() ?? [])
+        {
+            overrides[k] = v;
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
             overrides[k] = v;
@@ -85,14 +94,14 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         var logs = new LogCollector();
         if (!inProcessWorker)
         {
-            return new RabbitWorkerHarness(null, client, root, queue, events, logs, overrides);
+            return new RabbitWorkerHarness(null, client, root, queue, events, logs, overrides, broker);
         }
 
         var builder = WorkerHostFactory.CreateBuilder(overrides, configureLogging: l => l.WriteTo.Sink(logs));
         builder.Services.AddQueueWorker(builder.Configuration);
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
-        var harness = new RabbitWorkerHarness(host, client, root, queue, events, logs, overrides);
+        var harness = new RabbitWorkerHarness(host, client, root, queue, events, logs, overrides, broker);
         await host.StartAsync();
         harness.Booted = await host.Services.GetRequiredService<WorkerReadiness>().Booted.WaitAsync(TimeSpan.FromSeconds(60));
         return harness;
@@ -133,7 +142,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     {
         try
         {
-            await RabbitQueues.DeleteAsync(TestEnvironment.RabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
+            await RabbitQueues.DeleteAsync(_rabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {

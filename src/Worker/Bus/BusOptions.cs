@@ -67,5 +67,8 @@ public sealed class RabbitMqOptions
     /// <summary>The name the broker's certificate is checked against; default <see cref="Host"/>.</summary>
     public string? TlsServerName { get; set; }
 
+    /// <summary>A PEM file of CA certificates the broker's certificate must chain to, instead of the system's trust store (a private CA); empty: the system's.</summary>
+    public string? TlsCaFile { get; set; }
+
     public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
 }

@@ -15,9 +15,11 @@ public static class BusServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.EffectiveTransport is "InMemory" or "RabbitMq", "Bus:Transport must be InMemory or RabbitMq")
             .Validate(o => o.EffectiveTransport != "RabbitMq" || !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Bus:RabbitMq:Host is required for the RabbitMq transport")
+            .Validate(o => string.IsNullOrEmpty(o.RabbitMq.TlsCaFile) || File.Exists(o.RabbitMq.TlsCaFile), "Bus:RabbitMq:TlsCaFile does not exist")
             .Validate(o => o.ConsumerStopTimeout <= o.StopTimeout, "Bus:ConsumerStopTimeout must not exceed Bus:StopTimeout")
             .ValidateOnStart();
         var options = configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
+        services.AddSingleton<BrokerCertificateValidator>();
 
         services.AddMassTransit(x =>
         {
@@ -48,7 +50,11 @@ public static class BusServiceCollectionExtensions
                         h.Password(rabbit.Password);
                         if (rabbit.UseTls)
                         {
-                            h.UseSsl(ssl => ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName);
+                            h.UseSsl(ssl =>
+                            {
+                                ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName;
+                                ssl.CertificateValidationCallback = context.GetRequiredService<BrokerCertificateValidator>().Validate;
+                            });
                         }
 
                         if (rabbit.Heartbeat is { } heartbeat)

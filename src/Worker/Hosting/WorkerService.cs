@@ -21,6 +21,7 @@ public sealed class WorkerService(
     IOutputCache cache,
     IBusControl bus,
     WorkerReadiness readiness,
+    BrokerCertificateValidator certificates,
     BootContext bootContext,
     IOptions<BusOptions> options,
     WorkerMetrics metrics,
@@ -42,7 +43,7 @@ public sealed class WorkerService(
             await timer.RunAsync("cache connect", () => cache.StartAsync(stoppingToken)).ConfigureAwait(false);
             logger.LogInformation("Connecting the {Transport} bus {Endpoint}, queue {Queue}", options.Value.EffectiveTransport,
                 options.Value.EffectiveTransport == "RabbitMq" ? options.Value.RabbitMq.ToString() : "in-memory", options.Value.QueueName);
-            await timer.RunAsync("bus connect", () => bus.StartAsync(stoppingToken)).ConfigureAwait(false);
+            await timer.RunAsync("bus connect", () => StartBusAsync(stoppingToken)).ConfigureAwait(false);
             _busStarted = true;
             var fallback = bootContext.Fallback is { } f ? new BootFallback(f.Kind.ToString(), f.Message) : null;
             var booted = new WorkerBooted(options.Value.EffectiveWorkerId, bootContext.Restored ? BootMode.Restored : BootMode.ColdBoot, fallback, bootContext.SnapshotId,
@@ -59,6 +60,18 @@ public sealed class WorkerService(
             readiness.SetFailed(e);
             throw;
         }
+    }
+
+    // A rejected broker certificate ends the boot: the bus would retry it forever.
+    private async Task StartBusAsync(CancellationToken stoppingToken)
+    {
+        var started = bus.StartAsync(stoppingToken);
+        if (await Task.WhenAny(started, certificates.Rejected).ConfigureAwait(false) == certificates.Rejected)
+        {
+            throw await certificates.Rejected.ConfigureAwait(false);
+        }
+
+        await started.ConfigureAwait(false);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ComfySnap.Chaos;
+namespace ComfySnap.TestSupport;
 
 /// <summary>Loopback ports nobody listens on now, so parallel runs (other people's test suites) never share a broker.</summary>
 public static class FreePorts
