@@ -248,10 +248,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
-        await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(firstJob));
-        await process.StandardInput.FlushAsync(ct);
-        var answer = await process.StandardOutput.ReadLineAsync(ct);
-        var firstJobMs = watch.Elapsed.TotalMilliseconds;
+        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
         IReadOnlyList<BootPhase> phases = [new("standby check", check), .. outcome.Phases.Where(p => p.Name is not ("manifest check" or "restore" or "image check" or "model files"))];
         return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, phases, answer) : throw new InvalidOperationException($"standby worker answered '{answer}'");
     }
@@ -287,13 +284,19 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         }
 
         var ready = watch.Elapsed.TotalMilliseconds;
-        await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(firstJob));
-        await process.StandardInput.FlushAsync(ct);
-        var answer = await process.StandardOutput.ReadLineAsync(ct);
-        var firstJobMs = watch.Elapsed.TotalMilliseconds;
+        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(ct);
         return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, phases, answer) : throw new InvalidOperationException($"cold worker answered '{answer}'");
+    }
+
+    /// <summary>Sends the first job over the worker's stdin protocol; its answer line and the time since start.</summary>
+    private static async Task<(string? Answer, double FirstJobMs)> RunFirstJobAsync(StreamWriter input, StreamReader output, string firstJob, Stopwatch watch, CancellationToken ct)
+    {
+        await input.WriteLineAsync(JsonSerializer.Serialize(firstJob));
+        await input.FlushAsync(ct);
+        var answer = await output.ReadLineAsync(ct);
+        return (answer, watch.Elapsed.TotalMilliseconds);
     }
 
     private static async Task<(double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases, string Answer)> RestoreAsync(SnapshotRestorer restorer, string firstJob, CancellationToken ct)
@@ -307,10 +310,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
-        await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(firstJob));
-        await process.StandardInput.FlushAsync(ct);
-        var answer = await process.StandardOutput.ReadLineAsync(ct);
-        var firstJobMs = watch.Elapsed.TotalMilliseconds;
+        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
         return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, outcome.Phases, answer) : throw new InvalidOperationException($"restored worker answered '{answer}'");
     }
 
