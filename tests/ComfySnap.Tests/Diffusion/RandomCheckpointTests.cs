@@ -6,7 +6,7 @@ namespace ComfySnap.Tests.Diffusion;
 
 public sealed class RandomCheckpointTests(TinyCheckpointFixture tiny) : IClassFixture<TinyCheckpointFixture>
 {
-    /// <summary>From shared/sdref/cases/manifest.json: make_checkpoint.py tiny --dtype fp32 --seed 0 under torch 2.14.1.</summary>
+    /// <summary>From sdref/cases/manifest.json: make_checkpoint.py tiny --dtype fp32 --seed 0 under torch 2.14.1.</summary>
     private const string ReferenceTensorDataSha256 = "42a4f186d5cbe7dd8694390f107d422e07ca56913a08196eb5d44eb660e2890c";
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class SdTokenizerFixtureTests
     [MemberData(nameof(GoldenIndices))]
     public void Golden_case_prompts_give_the_token_ids_in_the_cases_manifest(int index)
     {
-        // Copied by the fixture script from shared/sdref/cases/manifest.json and the case workflows.
+        // Copied by the fixture script from sdref/cases/manifest.json and the case workflows.
         var entry = Fixture.GetProperty("golden_cases")[index];
         var prompt = entry.GetProperty("prompt").GetString()!;
 

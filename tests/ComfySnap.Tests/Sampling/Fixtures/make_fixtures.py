@@ -1,8 +1,8 @@
 """Writes the sampling fixtures (JSON) next to this file from the Python reference (sdref).
 
-Run once, from the repository root, inside the sdref chroot (optional developer tool: ../shared/sdref beside the checkout, or SDREF_DIR):
+Run once, from the repository root, inside the sdref chroot (optional developer tool: set SDREF_DIR to it):
 
-    SDREF_BIND=$PWD ../shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Sampling/Fixtures/make_fixtures.py
+    SDREF_BIND=$PWD $SDREF_DIR/run.sh $PWD/tests/ComfySnap.Tests/Sampling/Fixtures/make_fixtures.py
 
 Every expected value comes from sdref's own functions (ModelSamplingDiscrete, calculate_sigmas,
 ksampler_sigmas, prepare_noise, default_noise_sampler, SAMPLERS, common_ksampler); nothing here

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the expected outputs that tests/ComfySnap.Tests/Text compares the C# tokenizer with.
 
-Everything comes from the Python reference (shared/sdref/sdref.py: CLIPBPE, SDTokenizer) and the
+Everything comes from the Python reference (sdref/sdref.py: CLIPBPE, SDTokenizer) and the
 golden cases' manifest; nothing here is computed by ComfySnap. Rerun from the repository root:
-    SDREF_BIND=$PWD ../shared/sdref/run.sh $PWD/tests/ComfySnap.Tests/Text/Fixtures/make_tokenizer_fixture.py
+    SDREF_BIND=$PWD $SDREF_DIR/run.sh $PWD/tests/ComfySnap.Tests/Text/Fixtures/make_tokenizer_fixture.py
 (add SDREF_DIR=... if sdref lives elsewhere). It rewrites tokenizer_fixture.json and
 unicode_fixture.json next to this script; "embedding ... does not exist" warnings are expected.
 """

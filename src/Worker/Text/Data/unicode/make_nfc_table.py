@@ -4,7 +4,7 @@ text to NFC (the worker runs with InvariantGlobalization, where string.Normalize
 
 Derived from Python's unicodedata (Unicode Character Database, see THIRD_PARTY_NOTICES.md). Rerun
 after a Unicode version change of the reference (sdref's Python), from the repository root:
-    SDREF_BIND=$PWD ../shared/sdref/run.sh $PWD/src/Worker/Text/Data/unicode/make_nfc_table.py
+    SDREF_BIND=$PWD $SDREF_DIR/run.sh $PWD/src/Worker/Text/Data/unicode/make_nfc_table.py
 """
 import os
 import sys
