@@ -255,15 +255,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
     private static async Task<(double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases, string Answer)> ColdAsync(BuildRequest request, string firstJob, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(request.Dotnet) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(request.WorkerDll);
-        info.ArgumentList.Add("prepare");
-        info.Environment.Clear();
-        foreach (var (k, v) in PreparedWorkerEnvironment.For(request))
-        {
-            info.Environment[k] = v;
-        }
-
+        var info = PreparedWorkerEnvironment.ColdStartInfo(request);
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         _ = process.StandardError.ReadToEndAsync(ct);

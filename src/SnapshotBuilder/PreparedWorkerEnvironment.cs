@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace ComfySnap.SnapshotBuilder;
@@ -39,5 +40,31 @@ public static class PreparedWorkerEnvironment
         }
 
         return env;
+    }
+
+    /// <summary>
+    /// A `prepare` worker started in place (no namespace, no checkpoint), stdio redirected: the cold
+    /// side of the demo's and the boot bench's comparisons, booted exactly like the one the builder
+    /// checkpoints.
+    /// </summary>
+    public static ProcessStartInfo ColdStartInfo(BuildRequest request, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(request.Dotnet)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        info.ArgumentList.Add(request.WorkerDll);
+        info.ArgumentList.Add("prepare");
+        info.Environment.Clear();
+        foreach (var (k, v) in For(request))
+        {
+            info.Environment[k] = v;
+        }
+
+        return info;
     }
 }

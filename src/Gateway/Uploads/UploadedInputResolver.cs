@@ -3,6 +3,7 @@ using ComfySnap.Contracts;
 using ComfySnap.Gateway.State;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Worker.Jobs;
 
 namespace ComfySnap.Gateway.Uploads;
 
@@ -17,28 +18,18 @@ public sealed class UploadedInputResolver(NodeRegistry registry, OutputFileStore
     public async Task<UploadedInputs> ResolveAsync(JsonObject prompt)
     {
         var found = new Dictionary<string, JobInputFile>(StringComparer.Ordinal);
-        foreach (var (_, value) in prompt)
+        foreach (var (_, _, name) in InputFolderReferences.In(prompt, registry))
         {
-            if (value is not JsonObject node || node["inputs"] is not JsonObject inputs
-                || node["class_type"] is not JsonValue type || !type.TryGetValue<string>(out var classType)
-                || !registry.TryGet(classType, out var definition))
+            if (found.ContainsKey(name))
             {
                 continue;
             }
 
-            foreach (var spec in definition.Inputs.Where(s => s.FileSource == FileSource.InputFolder))
+            var slash = name.LastIndexOf('/');
+            if (await files.FindAsync("input", slash >= 0 ? name[..slash] : "", name[(slash + 1)..]).ConfigureAwait(false) is { } stored
+                && await files.SizeAsync(stored).ConfigureAwait(false) is { } size)
             {
-                if (inputs[spec.Name] is not JsonValue given || !given.TryGetValue<string>(out var name) || found.ContainsKey(name))
-                {
-                    continue;
-                }
-
-                var slash = name.LastIndexOf('/');
-                if (await files.FindAsync("input", slash >= 0 ? name[..slash] : "", name[(slash + 1)..]).ConfigureAwait(false) is { } stored
-                    && await files.SizeAsync(stored).ConfigureAwait(false) is { } size)
-                {
-                    found[name] = new JobInputFile(name, stored.Sha256, size, RedisKey: stored.Key);
-                }
+                found[name] = new JobInputFile(name, stored.Sha256, size, RedisKey: stored.Key);
             }
         }
 

@@ -103,21 +103,11 @@ public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputC
             return workflowJson;
         }
 
-        foreach (var (_, value) in nodes)
+        foreach (var (inputs, input, name) in InputFolderReferences.In(nodes, registry))
         {
-            if (value is not JsonObject node || node["inputs"] is not JsonObject inputs
-                || node["class_type"] is not JsonValue type || !type.TryGetValue<string>(out var classType)
-                || !registry.TryGet(classType, out var definition))
+            if (names.TryGetValue(name, out var stored))
             {
-                continue;
-            }
-
-            foreach (var spec in definition.Inputs.Where(s => s.FileSource == FileSource.InputFolder))
-            {
-                if (inputs[spec.Name] is JsonValue given && given.TryGetValue<string>(out var name) && names.TryGetValue(name, out var stored))
-                {
-                    inputs[spec.Name] = stored;
-                }
+                inputs[input] = stored;
             }
         }
 

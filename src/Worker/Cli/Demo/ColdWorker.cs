@@ -28,22 +28,7 @@ public sealed class ColdWorker : IAsyncDisposable
 
     public static async Task<ColdWorker> StartAsync(BuildRequest request, string workingDirectory, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(request.Dotnet)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        info.ArgumentList.Add(request.WorkerDll);
-        info.ArgumentList.Add("prepare");
-        info.Environment.Clear();
-        foreach (var (k, v) in PreparedWorkerEnvironment.For(request))
-        {
-            info.Environment[k] = v;
-        }
-
+        var info = PreparedWorkerEnvironment.ColdStartInfo(request, workingDirectory);
         var watch = Stopwatch.StartNew();
         var process = Process.Start(info)!;
         _ = process.StandardError.ReadToEndAsync(cancellationToken); // logs and native warnings: drained, not shown
