@@ -15,7 +15,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     private readonly string? _jsonReadyLine;
     private readonly Queue<string> _lastLines = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _allLines = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _onLine;
 
@@ -89,7 +89,15 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 
             worker.Keep(e.Data);
         };
-        worker._process.ErrorDataReceived += (_, e) => worker.Keep(e.Data);
+        worker._process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                worker._errors.Enqueue(e.Data);
+            }
+
+            worker.Keep(e.Data);
+        };
         worker._process.BeginOutputReadLine();
         worker._process.BeginErrorReadLine();
         return worker;
@@ -122,8 +130,8 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>The configuration key as the environment variable the worker reads (COMFYSNAP_Section__Key).</summary>
     public static string SettingVariable(string key) => "COMFYSNAP_" + key.Replace(":", "__", StringComparison.Ordinal);
 
-    /// <summary>Every line the worker wrote to stdout and stderr so far (the first 100,000), e.g. to search for a leaked secret.</summary>
-    public IReadOnlyList<string> Output => [.. _allLines];
+    /// <summary>Every line the worker wrote so far, stdout then stderr, e.g. to search for a leaked secret.</summary>
+    public IReadOnlyList<string> Output => [.. _output, .. _errors];
 
     /// <summary>The worker's last log lines, for an error message when it dies.</summary>
     public string Tail()
@@ -204,11 +212,6 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         if (_readyLine is not null && (line.Contains(_readyLine, StringComparison.Ordinal) || line.Contains(_jsonReadyLine!, StringComparison.Ordinal)))
         {
             _ready.TrySetResult();
-        }
-
-        if (_allLines.Count < 100_000)
-        {
-            _allLines.Enqueue(line);
         }
 
         lock (_lastLines)
