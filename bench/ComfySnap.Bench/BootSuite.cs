@@ -16,8 +16,10 @@ namespace ComfySnap.Bench;
 /// restored from its snapshot in several ways, interleaved in each run, with the page cache warm
 /// and dropped. Modes: cold; restore (eager, criu's kerndat cache kept); restore_no_kdat (the
 /// cache removed first); lazy (criu --lazy-pages); standby (a copy parked before the run, then
-/// only the staleness check and the handshake are timed). Measures time to ready (BOOTED) and to
-/// the first completed job, records the page-cache state and load average before every run, and
+/// only the staleness check and the handshake are timed); restore_no_prefetch (the snapshot's
+/// model files not read into the page cache beside criu); after_ready and standby_after_ready
+/// (Snapshot:PageInWeights=AfterReady: BOOTED does not wait for the weights). Measures time to
+/// ready (BOOTED), to the first completed job and (blob) to a job that uses the weights, records the page-cache state and load average before every run, and
 /// checks that every first job answered the same image. Profiles: "blob" preloads a small SD checkpoint padded with unused tensors to
 /// <paramref name="modelMiB"/> MiB and blurs a 256x256 image; "sd" preloads a checkpoint of
 /// <paramref name="preset"/> (SD 1.5's sizes by default) and renders ComfyUI's default graph at
@@ -28,10 +30,10 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "lazy", "standby"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
-    public static readonly string[] SdModes = ["cold", "restore", "lazy", "standby"];
+    public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready", "standby"];
 
     private const string BlurJob = """
         {"1":{"class_type":"EmptyImage","inputs":{"width":256,"height":256,"batch_size":1,"color":255}},
@@ -61,6 +63,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         };
         var work = Path.Combine(context.WorkDirectory, profile == BlobProfile ? "boot" : "boot-" + profile);
         var firstJob = profile == BlobProfile ? BlurJob : DefaultWorkflowJob(context.RepoRoot, checkpoint, 256, 1);
+        // The blob profile's first job touches no weights: a second job renders with the checkpoint,
+        // so what a job that needs the weights waits for (AfterReady) is measured too.
+        var weightsJob = profile == BlobProfile ? DefaultWorkflowJob(context.RepoRoot, checkpoint, 64, 1) : null;
         var model = models.PathOf(checkpoint);
         var request = new BuildRequest(Path.Combine(work, "snapshot"), context.WorkerDll, context.Dotnet, models.Directory, context.NodePackDirectory,
             [$"{BenchModels.Kind}/{checkpoint}"], [], TimeSpan.FromMinutes(20));
@@ -73,14 +78,17 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             throw new ArgumentException($"unknown boot mode(s) '{string.Join(',', unknown)}' ({string.Join(',', AllModes)})");
         }
 
-        SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages) => new(criu, Options.Create(Settings(lazyPages)), NullLogger<SnapshotRestorer>.Instance);
-        SnapshotOptions Settings(bool lazyPages) => new()
+        SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages, bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady) =>
+            new(criu, Options.Create(Settings(lazyPages, prefetch, pageIn)), NullLogger<SnapshotRestorer>.Instance);
+        SnapshotOptions Settings(bool lazyPages, bool prefetch, WeightsPageIn pageIn) => new()
         {
             Directory = request.OutputDirectory,
             WorkDirectory = Path.Combine(work, "restore-work"),
             WorkerDirectory = Path.GetDirectoryName(context.WorkerDll)!,
             HandshakeTimeout = TimeSpan.FromMinutes(5), // a restored SD 1.5 worker pages in 4.3 GB of weights first
             LazyPages = lazyPages,
+            Prefetch = prefetch,
+            PageInWeights = pageIn,
             Standby = 1,
         };
         var restorer = Restorer(context.Criu, lazyPages: false);
@@ -89,8 +97,13 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         {
             ["restore"] = restorer,
             ["restore_no_kdat"] = Restorer(noKerndat, lazyPages: false),
+            ["restore_no_prefetch"] = Restorer(context.Criu, lazyPages: false, prefetch: false),
             ["lazy"] = Restorer(context.Criu, lazyPages: true),
+            ["after_ready"] = Restorer(context.Criu, lazyPages: false, pageIn: WeightsPageIn.AfterReady),
         };
+        restorers["standby"] = restorer;
+        restorers["standby_after_ready"] = restorers["after_ready"];
+        static bool IsStandby(string mode) => mode.StartsWith("standby", StringComparison.Ordinal);
         var kerndat = new CriuKerndatCache(new CriuOptions().Path, CriuKerndatCache.DefaultFile, NullLogger.Instance);
         AnsiConsole.MarkupLineInterpolated($"  criu kerndat cache: {await context.Criu.EnsureKerndatCacheAsync(ct)}");
 
@@ -105,8 +118,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             ["load_avg"] = PageCacheState.LoadAverage(),
         };
 
-        var samples = new List<(string Mode, string Cache, double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases)>();
+        var samples = new List<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases)>();
         var answers = new List<(string Mode, string Answer)>();
+        var weightsAnswers = new List<(string Mode, string Answer)>();
         var perRun = new List<Dictionary<string, object?>>();
         foreach (var cache in new[] { "warm", "dropped" })
         {
@@ -115,10 +129,10 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                 foreach (var mode in modes)
                 {
                     ParkedRestore? parked = null;
-                    if (mode == "standby")
+                    if (IsStandby(mode))
                     {
                         // The copy is parked before the run (not timed), as `serve` keeps it.
-                        (parked, var failure) = await restorer.ParkAsync(ct);
+                        (parked, var failure) = await restorers[mode].ParkAsync(ct);
                         _ = parked ?? throw new InvalidOperationException($"standby restore fell back: {failure!.Fallback}");
                     }
 
@@ -140,9 +154,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                     var state = CacheState();
                     var sample = mode switch
                     {
-                        "cold" => await ColdAsync(request, firstJob, ct),
-                        "standby" => await StandbyAsync(restorer, parked!, firstJob, ct),
-                        _ => await RestoreAsync(restorers[mode], firstJob, ct),
+                        "cold" => await ColdAsync(request, firstJob, weightsJob, ct),
+                        _ when IsStandby(mode) => await StandbyAsync(restorers[mode], parked!, firstJob, weightsJob, ct),
+                        _ => await RestoreAsync(restorers[mode], firstJob, weightsJob, ct),
                     };
                     if (mode == "restore_no_kdat")
                     {
@@ -150,10 +164,20 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                         await context.Criu.EnsureKerndatCacheAsync(ct);
                     }
 
-                    samples.Add((mode, cache, sample.Ready, sample.FirstJob, sample.Phases));
+                    samples.Add((mode, cache, sample.Ready, sample.FirstJob, sample.WeightsJob, sample.Phases));
                     answers.Add((mode, sample.Answer));
-                    perRun.Add(new() { ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1), ["page_cache_before"] = state });
-                    AnsiConsole.MarkupLineInterpolated($"  {cache,-7} {mode,-15} run {i + 1}: ready {sample.Ready,5:0} ms, first job {sample.FirstJob,5:0} ms  (resident MiB: model {state["model_mib"]:0}, images {state["images_mib"]:0}, libtorch {state["libtorch_mib"]:0}; load {state["load_avg"]:0.00})");
+                    if (sample.WeightsAnswer is not null)
+                    {
+                        weightsAnswers.Add((mode, sample.WeightsAnswer));
+                    }
+
+                    perRun.Add(new()
+                    {
+                        ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
+                        ["weights_job_ms"] = weightsJob is null ? null : Math.Round(sample.WeightsJob, 1), ["page_cache_before"] = state,
+                    });
+                    var weights = weightsJob is null ? "" : $", weights job {sample.WeightsJob,5:0} ms";
+                    AnsiConsole.MarkupLineInterpolated($"  {cache,-7} {mode,-19} run {i + 1}: ready {sample.Ready,5:0} ms, first job {sample.FirstJob,5:0} ms{weights}  (resident MiB: model {state["model_mib"]:0}, images {state["images_mib"]:0}, libtorch {state["libtorch_mib"]:0}; load {state["load_avg"]:0.00})");
                 }
             }
         }
@@ -171,15 +195,29 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             AnsiConsole.MarkupLineInterpolated($"[red]first jobs answered {distinct.Count} different images: {string.Join(" | ", distinct)}[/]");
         }
 
+        if (weightsJob is not null)
+        {
+            var distinctWeights = weightsAnswers.Select(a => a.Answer).Distinct(StringComparer.Ordinal).ToList();
+            result["weights_job_identical"] = distinctWeights.Count == 1;
+            if (distinctWeights.Count != 1)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]weights jobs answered {distinctWeights.Count} different images: {string.Join(" | ", distinctWeights)}[/]");
+            }
+        }
+
         foreach (var cache in samples.Select(s => s.Cache).Distinct())
         {
             var suffix = cache == "warm" ? "" : "_cache_dropped";
-            Stats Of(string mode, Func<(string Mode, string Cache, double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases), double> pick) =>
+            Stats Of(string mode, Func<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases), double> pick) =>
                 Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache).Select(pick)]);
             foreach (var mode in modes)
             {
                 result[$"{mode}_ready_ms{suffix}"] = Of(mode, s => s.Ready);
                 result[$"{mode}_first_job_ms{suffix}"] = Of(mode, s => s.FirstJob);
+                if (weightsJob is not null)
+                {
+                    result[$"{mode}_weights_job_ms{suffix}"] = Of(mode, s => s.WeightsJob);
+                }
             }
 
             if (modes.Contains("cold") && modes.Contains("restore"))
@@ -198,6 +236,14 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                 // Lazy pages become the default only if this holds, warm and dropped.
                 result["lazy_wins" + suffix] = Of("lazy", s => s.Ready).Median < Of("restore", s => s.Ready).Median
                     && Of("lazy", s => s.FirstJob).Median < Of("restore", s => s.FirstJob).Median;
+            }
+
+            if (modes.Contains("restore") && modes.Contains("after_ready"))
+            {
+                // AfterReady becomes the default only if it wins on ready and on every job, warm and dropped.
+                result["after_ready_wins" + suffix] = Of("after_ready", s => s.Ready).Median < Of("restore", s => s.Ready).Median
+                    && Of("after_ready", s => s.FirstJob).Median < Of("restore", s => s.FirstJob).Median
+                    && (weightsJob is null || Of("after_ready", s => s.WeightsJob).Median < Of("restore", s => s.WeightsJob).Median);
             }
 
             foreach (var mode in modes)
@@ -230,7 +276,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         };
     }
 
-    private static async Task<(double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases, string Answer)> StandbyAsync(SnapshotRestorer restorer, ParkedRestore parked, string firstJob, CancellationToken ct)
+    private static async Task<Sample> StandbyAsync(SnapshotRestorer restorer, ParkedRestore parked, string firstJob, string? weightsJob, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         if (await restorer.StaleReasonAsync(parked, ct) is { } stale)
@@ -248,12 +294,11 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
-        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
-        IReadOnlyList<BootPhase> phases = [new("standby check", check), .. outcome.Phases.Where(p => p.Name is not ("manifest check" or "restore" or "image check" or "model files"))];
-        return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, phases, answer) : throw new InvalidOperationException($"standby worker answered '{answer}'");
+        IReadOnlyList<BootPhase> phases = [new("standby check", check), .. outcome.Phases.Where(p => p.Name is not ("manifest check" or "restore" or "image check"))];
+        return await RunJobsAsync("standby", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
     }
 
-    private static async Task<(double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases, string Answer)> ColdAsync(BuildRequest request, string firstJob, CancellationToken ct)
+    private static async Task<Sample> ColdAsync(BuildRequest request, string firstJob, string? weightsJob, CancellationToken ct)
     {
         var info = PreparedWorkerEnvironment.ColdStartInfo(request);
         var watch = Stopwatch.StartNew();
@@ -276,22 +321,42 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         }
 
         var ready = watch.Elapsed.TotalMilliseconds;
-        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
+        var sample = await RunJobsAsync("cold", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(ct);
-        return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, phases, answer) : throw new InvalidOperationException($"cold worker answered '{answer}'");
+        return sample;
     }
 
-    /// <summary>Sends the first job over the worker's stdin protocol; its answer line and the time since start.</summary>
-    private static async Task<(string? Answer, double FirstJobMs)> RunFirstJobAsync(StreamWriter input, StreamReader output, string firstJob, Stopwatch watch, CancellationToken ct)
+    /// <summary>One timed start: ready, first job and weights job in ms since the start, the answers.</summary>
+    private sealed record Sample(double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases, string Answer, string? WeightsAnswer);
+
+    /// <summary>Sends the first job, then the weights job (if any), over the worker's stdin protocol; each must answer RESULT.</summary>
+    private static async Task<Sample> RunJobsAsync(
+        string mode, StreamWriter input, StreamReader output, string firstJob, string? weightsJob, Stopwatch watch, double ready, IReadOnlyList<BootPhase> phases, CancellationToken ct)
     {
-        await input.WriteLineAsync(JsonSerializer.Serialize(firstJob));
+        var (answer, firstJobMs) = await RunJobAsync(input, output, firstJob, watch, ct);
+        var (weightsAnswer, weightsJobMs) = weightsJob is null ? ("RESULT ", double.NaN) : await RunJobAsync(input, output, weightsJob, watch, ct);
+        foreach (var line in new[] { answer, weightsAnswer })
+        {
+            if (line?.StartsWith("RESULT ", StringComparison.Ordinal) != true)
+            {
+                throw new InvalidOperationException($"{mode} worker answered '{line}'");
+            }
+        }
+
+        return new(ready, firstJobMs, weightsJobMs, phases, answer!, weightsJob is null ? null : weightsAnswer);
+    }
+
+    /// <summary>Sends one job over the worker's stdin protocol; its answer line and the time since start.</summary>
+    private static async Task<(string? Answer, double Ms)> RunJobAsync(StreamWriter input, StreamReader output, string job, Stopwatch watch, CancellationToken ct)
+    {
+        await input.WriteLineAsync(JsonSerializer.Serialize(job));
         await input.FlushAsync(ct);
         var answer = await output.ReadLineAsync(ct);
         return (answer, watch.Elapsed.TotalMilliseconds);
     }
 
-    private static async Task<(double Ready, double FirstJob, IReadOnlyList<BootPhase> Phases, string Answer)> RestoreAsync(SnapshotRestorer restorer, string firstJob, CancellationToken ct)
+    private static async Task<Sample> RestoreAsync(SnapshotRestorer restorer, string firstJob, string? weightsJob, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         var outcome = await restorer.RestoreAsync(new ResumeConfig("bench-restore", new Dictionary<string, string?>()), ct);
@@ -302,8 +367,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
-        var (answer, firstJobMs) = await RunFirstJobAsync(process.StandardInput, process.StandardOutput, firstJob, watch, ct);
-        return answer?.StartsWith("RESULT ", StringComparison.Ordinal) == true ? (ready, firstJobMs, outcome.Phases, answer) : throw new InvalidOperationException($"restored worker answered '{answer}'");
+        return await RunJobsAsync("restored", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, outcome.Phases, ct);
     }
 
     // Drops the page cache so both modes read their files from disk (needs root).

@@ -38,6 +38,9 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
     public string? SnapshotId { get; init; }
 
     public IReadOnlyList<PreparePhase> LauncherPhases { get; init; } = [];
+
+    /// <summary>Page the mapped weights in after BOOTED instead of before it (Snapshot:PageInWeights).</summary>
+    public bool PageInWeightsAfterReady { get; init; }
 }
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>

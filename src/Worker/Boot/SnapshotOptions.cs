@@ -29,6 +29,17 @@ public sealed class SnapshotOptions
     /// </summary>
     public int Standby { get; set; }
 
+    /// <summary>
+    /// Read the snapshot's model files (and its image files when <see cref="VerifyImages"/> is off:
+    /// the check reads those anyway) into the page cache from the start of a restore, beside criu,
+    /// so the restored worker's page-in finds them resident instead of waiting for the disk. Costs
+    /// a page-table walk per file when they are already cached.
+    /// </summary>
+    public bool Prefetch { get; set; } = true;
+
+    /// <summary>Whether BOOTED waits for the mapped weights to be paged in (see <see cref="WeightsPageIn"/>).</summary>
+    public WeightsPageIn PageInWeights { get; set; } = WeightsPageIn.BeforeReady;
+
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;
 

@@ -71,6 +71,14 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             return (null, Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}")));
         }
 
+        // The weights are mappings of the model files, not part of the image: reading them into the
+        // page cache from here on overlaps the disk with the checks below and with criu, so the
+        // restored worker's page-in finds them resident. Not awaited: a restore never waits for it.
+        if (_options.Prefetch)
+        {
+            StartPrefetch(manifest, withImages: !(_options.VerifyImages || signed) ? imageDirectory : null, cancellationToken);
+        }
+
         try
         {
             mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
@@ -95,9 +103,6 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             : verifyImages
             ? Task.Run(() => ManifestCheck.CompareImages(manifest, directory), cancellationToken)
             : Task.FromResult<FallbackReason?>(null);
-        // The weights are mappings of the model files, not part of the image: the kernel reads them
-        // into the page cache meanwhile, so the restored worker pages them in from memory, not disk.
-        var modelFiles = Task.Run(() => PrefetchModelFiles(manifest), cancellationToken);
         watch.Restart();
         RestoredProcess restored;
         try
@@ -107,19 +112,15 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         }
         catch (CriuException e)
         {
-            await modelFiles;
             // A damaged image often makes criu fail too; the checksum names the real cause.
             return (null, Fail(manifest.SnapshotId, phases, await imageCheck ?? new(FallbackKind.RestoreFailed, e.Message)));
         }
 
         phases.Add(new BootPhase("restore", watch.Elapsed.TotalMilliseconds, _options.LazyPages ? "lazy pages" : null));
-        // Each of the two side tasks is timed by the wait that was left after the restore.
+        // The side task is timed by the wait that was left after the restore.
         watch.Restart();
         var damaged = await imageCheck;
         phases.Add(new BootPhase("image check", watch.Elapsed.TotalMilliseconds, !verifyImages ? "off" : signed ? "SHA-256, beside the restore" : "beside the restore"));
-        watch.Restart();
-        await modelFiles;
-        phases.Add(new BootPhase("model files", watch.Elapsed.TotalMilliseconds, "prefetched beside the restore"));
         if (damaged is not null)
         {
             await restored.DisposeAsync();
@@ -140,7 +141,12 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         var (restored, manifest) = (parked.Process, parked.Manifest);
         var phases = parked.Phases.ToList();
         var watch = Stopwatch.StartNew();
-        var resume = config with { SnapshotId = manifest.SnapshotId, LauncherPhases = [.. phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))] };
+        var resume = config with
+        {
+            SnapshotId = manifest.SnapshotId,
+            LauncherPhases = [.. phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))],
+            PageInWeightsAfterReady = _options.PageInWeights == WeightsPageIn.AfterReady,
+        };
         var report = await HandshakeAsync(restored, resume, cancellationToken);
         if (report is null || report.Error is not null)
         {
@@ -184,17 +190,26 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         return ManifestCheck.Compare(parked.Manifest, parked.Manifest.CriuVersion, _options.WorkerDirectory);
     }
 
-    private void PrefetchModelFiles(SnapshotManifest manifest)
+    // withImages: the image folder when no image check reads it beside the restore.
+    private void StartPrefetch(SnapshotManifest manifest, string? withImages, CancellationToken cancellationToken)
     {
-        try
+        var watch = Stopwatch.StartNew();
+        _ = Task.Run(async () =>
         {
-            PageCache.Prefetch(manifest.ModelFiles.Keys);
-        }
-        catch (IOException e)
-        {
-            // Only a head start: the restored worker pages the weights in either way.
-            logger.LogWarning("Could not prefetch the model files: {Reason}", e.Message);
-        }
+            try
+            {
+                // Images first: criu reads them now, the worker the weights only after criu is done.
+                string[] images = withImages is null ? [] : [.. Directory.GetFiles(withImages).Order(StringComparer.Ordinal)];
+                string[] files = [.. images, .. manifest.ModelFiles.Keys];
+                var bytes = await PageCache.ReadInAsync(files, cancellationToken);
+                logger.LogDebug("Prefetched {PrefetchMiB} MiB of snapshot files in {ElapsedMs:0} ms", bytes >> 20, watch.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+            {
+                // Only a head start: the restored worker pages the weights in either way.
+                logger.LogWarning("Could not prefetch the snapshot's files: {Reason}", e.Message);
+            }
+        }, CancellationToken.None);
     }
 
     private async Task<ResumeReport?> HandshakeAsync(RestoredProcess restored, ResumeConfig config, CancellationToken cancellationToken)

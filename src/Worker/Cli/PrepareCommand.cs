@@ -65,8 +65,16 @@ public static class PrepareCommand
         if (config.SnapshotId is not null)
         {
             // Restored from a snapshot: the weights are file mappings that came back empty.
-            await resume.RunAsync("page in weights", () => Task.FromResult(services.GetRequiredService<ModelStore>().PageInMappedWeights(cancellationToken)),
-                bytes => $"{bytes / (1024 * 1024)} MiB");
+            if (config.PageInWeightsAfterReady)
+            {
+                // Started once BOOTED is out (below): the canary needs no weights, and their reads would compete with its.
+                resume.Record("page in weights", 0, "after ready, in the background");
+            }
+            else
+            {
+                await resume.RunAsync("page in weights", () => Task.FromResult(services.GetRequiredService<ModelStore>().PageInMappedWeights(cancellationToken)),
+                    bytes => $"{bytes / (1024 * 1024)} MiB");
+            }
         }
         string canary = "";
         string? error = null;
@@ -84,6 +92,12 @@ public static class PrepareCommand
         if (error is not null)
         {
             return 6;
+        }
+
+        if (config.SnapshotId is not null && config.PageInWeightsAfterReady)
+        {
+            // Before any job can look a model up: every lookup waits for this page-in.
+            services.GetRequiredService<ModelStore>().StartPageInMappedWeights(cancellationToken);
         }
 
         if (string.IsNullOrWhiteSpace(builder.Configuration["Bus:RabbitMq:Host"]))

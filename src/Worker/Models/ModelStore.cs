@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Engine.Validation;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,8 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
     public event Action<string, string, double>? Loaded;
 
+    private volatile Task _pageIn = Task.CompletedTask;
+
 
     /// <summary>
     /// Pages in every loaded model whose weights are file mappings. A restored worker needs this: its
@@ -32,6 +35,32 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     /// </summary>
     public long PageInMappedWeights(CancellationToken cancellationToken) =>
         _mapped.Values.Sum(pageIn => pageIn(cancellationToken));
+
+    /// <summary>
+    /// <see cref="PageInMappedWeights"/> in the background (Snapshot:PageInWeights=AfterReady): a
+    /// restored worker answers BOOTED without waiting for the disk, and every model lookup waits
+    /// until the page-in is done, so a job that uses weights finds them resident and a job without
+    /// models does not wait. A failure is logged, never thrown: pages then fault in on use.
+    /// </summary>
+    public void StartPageInMappedWeights(CancellationToken cancellationToken)
+    {
+        _pageIn = Task.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                var bytes = PageInMappedWeights(cancellationToken);
+                logger.LogInformation("Paged in {PageInMiB} MiB of mapped weights after ready in {ElapsedMs:0} ms", bytes >> 20, watch.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ExternalException)
+            {
+                logger.LogWarning("Paging in the mapped weights after ready stopped: {Reason}", e.Message);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>The background page-in started by <see cref="StartPageInMappedWeights"/> (completed when none).</summary>
+    public Task PageInCompletion => _pageIn;
 
     public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
 
@@ -58,6 +87,8 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     public async ValueTask<T> GetOrLoadAsync<T>(string kind, string name, Func<string, CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
         where T : class
     {
+        // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
+        await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
         var path = TryResolve(kind, name) ?? throw new FileNotFoundException($"Model '{name}' not found in {kind} ({RootOf(kind)})");
         var entry = _loaded.GetOrAdd($"{kind}/{name}", _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
         try

@@ -1,26 +1,124 @@
+using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
 namespace ComfySnap.Worker.Models;
 
 /// <summary>
-/// Asks the kernel to read files into the page cache (posix_fadvise WILLNEED): the reads go on in
-/// the background and nothing is copied through this process, so a file that is already cached
-/// costs next to nothing.
+/// Reads files into the page cache without copying them through this process: each file is mapped
+/// read-only and populated (madvise MADV_POPULATE_READ) a chunk at a time, on a thread of its own
+/// with the idle I/O priority, so the reads whoever waits on the disk right now (the manifest
+/// check, criu's image reads) are served first. A file already cached costs a page-table walk
+/// (about 9 ms per GiB here). posix_fadvise(WILLNEED) does not do this job: the kernel caps it at
+/// the device's read-ahead window (8 MiB here): it read 8 MiB of a 1 GiB model (measured).
 /// </summary>
 public static class PageCache
 {
-    private const int WillNeed = 3;
+    private const long ChunkBytes = 64L << 20;
+    private const int MadvisePopulateRead = 22;
+    private const long SysIoprioSet = 251; // x86-64
+    private const int IoprioWhoProcess = 1;
+    private const int IoprioIdle = 3 << 13;
 
-    public static void Prefetch(IEnumerable<string> paths)
+    /// <summary>Reads every existing regular file in turn; completes with the bytes covered.</summary>
+    public static Task<long> ReadInAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
-        foreach (var path in paths.Where(File.Exists))
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A thread of its own: the I/O priority set below is the thread's, and must not stay on a pool thread.
+        var thread = new Thread(() =>
         {
-            using var handle = File.OpenHandle(path);
-            // Only a hint: an error code here changes nothing but speed.
-            _ = posix_fadvise((int)handle.DangerousGetHandle(), 0, 0, WillNeed);
+            try
+            {
+                // Only a preference (-1 where the syscall is missing): the reads happen either way.
+                _ = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? syscall(SysIoprioSet, IoprioWhoProcess, 0, IoprioIdle) : -1;
+                done.SetResult(paths.Where(File.Exists).Sum(path => ReadIn(path, cancellationToken)));
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "page-cache read-in" };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>How many bytes of a file the page cache holds now (mincore over a read-only mapping; 0 for a missing or empty file).</summary>
+    public static unsafe long ResidentBytes(string path)
+    {
+        var length = File.Exists(path) ? new FileInfo(path).Length : 0;
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
+        using var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        byte* start = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        try
+        {
+            var vector = new byte[(length + Environment.SystemPageSize - 1) / Environment.SystemPageSize];
+            return mincore((nint)(start + view.PointerOffset), (nuint)length, vector) == 0
+                ? vector.LongCount(b => (b & 1) != 0) * Environment.SystemPageSize
+                : 0;
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
-    [DllImport("libc")]
-    private static extern int posix_fadvise(int fd, long offset, long length, int advice);
+    private static long ReadIn(string path, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
+        using var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        for (long offset = 0; offset < length; offset += ChunkBytes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Populate(view, offset, Math.Min(ChunkBytes, length - offset));
+        }
+
+        return length;
+    }
+
+    private static unsafe void Populate(MemoryMappedViewAccessor view, long offset, long length)
+    {
+        byte* start = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        try
+        {
+            // The view starts on a page boundary (offset 0) and chunks are page multiples.
+            var address = start + view.PointerOffset + offset;
+            if (madvise((nint)address, (nuint)length, MadvisePopulateRead) != 0)
+            {
+                // Kernels before 5.14: one read per page does the same, slower.
+                var sum = 0;
+                for (long i = 0; i < length; i += Environment.SystemPageSize)
+                {
+                    sum += address[i];
+                }
+
+                GC.KeepAlive(sum);
+            }
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int madvise(nint address, nuint length, int advice);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long syscall(long number, int which, int who, int ioprio);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mincore(nint address, nuint length, byte[] vector);
 }

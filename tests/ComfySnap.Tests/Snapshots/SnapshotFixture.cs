@@ -113,7 +113,9 @@ public sealed class SnapshotFixture : IAsyncLifetime
         return copy;
     }
 
-    public SnapshotRestorer Restorer(string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null) => new(
+    public SnapshotRestorer Restorer(
+        string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null,
+        bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady) => new(
         Criu,
         Options.Create(new SnapshotOptions
         {
@@ -123,6 +125,8 @@ public sealed class SnapshotFixture : IAsyncLifetime
             HandshakeTimeout = handshake ?? TimeSpan.FromSeconds(60),
             LazyPages = lazyPages,
             SigningKeyFile = signingKeyFile,
+            Prefetch = prefetch,
+            PageInWeights = pageIn,
         }),
         NullLogger<SnapshotRestorer>.Instance);
 

@@ -243,7 +243,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     }
 
     /// <summary>ComfyUI's default graph, unchanged but for the checkpoint name, a 64x64 size and 3 steps (CI time).</summary>
-    private static string DefaultWorkflowAt64Pixels()
+    internal static string DefaultWorkflowAt64Pixels()
     {
         var graph = System.Text.Json.Nodes.JsonNode.Parse(EngineHarness.Workflow("default-txt2img.json"))!;
         graph["4"]!["inputs"]!["ckpt_name"] = SnapshotFixture.CheckpointName;
@@ -253,7 +253,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         return graph.ToJsonString();
     }
 
-    private static async Task<string?> AskAsync(RestoredProcess process, string workflow, CancellationToken ct)
+    internal static async Task<string?> AskAsync(RestoredProcess process, string workflow, CancellationToken ct)
     {
         await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(workflow));
         await process.StandardInput.FlushAsync(ct);
