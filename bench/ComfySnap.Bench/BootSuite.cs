@@ -18,7 +18,8 @@ namespace ComfySnap.Bench;
 /// cache removed first); lazy (criu --lazy-pages); standby (a copy parked before the run, then
 /// only the staleness check and the handshake are timed); restore_no_prefetch (the snapshot's
 /// model files not read into the page cache beside criu); after_ready and standby_after_ready
-/// (Snapshot:PageInWeights=AfterReady: BOOTED does not wait for the weights). Measures time to
+/// (Snapshot:PageInWeights=AfterReady: BOOTED does not wait for the weights; after_ready_no_prefetch
+/// without the prefetch). Measures time to
 /// ready (BOOTED), to the first completed job and (blob) to a job that uses the weights, records the page-cache state and load average before every run, and
 /// checks that every first job answered the same image. Profiles: "blob" preloads a small SD checkpoint padded with unused tensors to
 /// <paramref name="modelMiB"/> MiB and blurs a 256x256 image; "sd" preloads a checkpoint of
@@ -30,7 +31,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready", "standby"];
@@ -100,6 +101,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             ["restore_no_prefetch"] = Restorer(context.Criu, lazyPages: false, prefetch: false),
             ["lazy"] = Restorer(context.Criu, lazyPages: true),
             ["after_ready"] = Restorer(context.Criu, lazyPages: false, pageIn: WeightsPageIn.AfterReady),
+            ["after_ready_no_prefetch"] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady),
         };
         restorers["standby"] = restorer;
         restorers["standby_after_ready"] = restorers["after_ready"];

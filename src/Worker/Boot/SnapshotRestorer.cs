@@ -71,14 +71,6 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
             return (null, Fail(null, phases, new(FallbackKind.ManifestUnreadable, $"cannot read the snapshot manifest: {e.Message}")));
         }
 
-        // The weights are mappings of the model files, not part of the image: reading them into the
-        // page cache from here on overlaps the disk with the checks below and with criu, so the
-        // restored worker's page-in finds them resident. Not awaited: a restore never waits for it.
-        if (_options.Prefetch)
-        {
-            StartPrefetch(manifest, withImages: !(_options.VerifyImages || signed) ? imageDirectory : null, cancellationToken);
-        }
-
         try
         {
             mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
@@ -92,6 +84,15 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         if (mismatch is not null)
         {
             return (null, Fail(manifest.SnapshotId, phases, mismatch));
+        }
+
+        // The weights are mappings of the model files, not part of the image: reading them into the
+        // page cache from here on overlaps the disk with criu's work, so the restored worker's
+        // page-in finds them resident. Not awaited: a restore never waits for it. Started after the
+        // manifest check, whose reads of the worker build it would otherwise slow (measured).
+        if (_options.Prefetch)
+        {
+            StartPrefetch(manifest, withImages: !(_options.VerifyImages || signed) ? imageDirectory : null, cancellationToken);
         }
 
         // The image checksums are verified while criu restores: the restored copy stays stopped

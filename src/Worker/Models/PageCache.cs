@@ -6,30 +6,25 @@ namespace ComfySnap.Worker.Models;
 /// <summary>
 /// Reads files into the page cache without copying them through this process: each file is mapped
 /// read-only and populated (madvise MADV_POPULATE_READ) a chunk at a time, on a thread of its own
-/// with the idle I/O priority, so the reads whoever waits on the disk right now (the manifest
-/// check, criu's image reads) are served first. A file already cached costs a page-table walk
-/// (about 9 ms per GiB here). posix_fadvise(WILLNEED) does not do this job: the kernel caps it at
-/// the device's read-ahead window (8 MiB here): it read 8 MiB of a 1 GiB model (measured).
+/// (its blocking calls hold no pool thread). A file already cached costs a page-table walk (about
+/// 9 ms per GiB here). posix_fadvise(WILLNEED) does not do this job: the kernel caps it at the
+/// device's read-ahead window (8 MiB here): it read 8 MiB of a 1 GiB model (measured). The idle I/O
+/// priority was tried and dropped: a page an idle-class read holds makes whoever needs it wait
+/// behind every other process's I/O (one weights job took 6.3 s in three runs under load).
 /// </summary>
 public static class PageCache
 {
     private const long ChunkBytes = 64L << 20;
     private const int MadvisePopulateRead = 22;
-    private const long SysIoprioSet = 251; // x86-64
-    private const int IoprioWhoProcess = 1;
-    private const int IoprioIdle = 3 << 13;
 
     /// <summary>Reads every existing regular file in turn; completes with the bytes covered.</summary>
     public static Task<long> ReadInAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // A thread of its own: the I/O priority set below is the thread's, and must not stay on a pool thread.
         var thread = new Thread(() =>
         {
             try
             {
-                // Only a preference (-1 where the syscall is missing): the reads happen either way.
-                _ = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? syscall(SysIoprioSet, IoprioWhoProcess, 0, IoprioIdle) : -1;
                 done.SetResult(paths.Where(File.Exists).Sum(path => ReadIn(path, cancellationToken)));
             }
             catch (Exception e)
@@ -115,9 +110,6 @@ public static class PageCache
 
     [DllImport("libc", SetLastError = true)]
     private static extern int madvise(nint address, nuint length, int advice);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern long syscall(long number, int which, int who, int ioprio);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int mincore(nint address, nuint length, byte[] vector);
