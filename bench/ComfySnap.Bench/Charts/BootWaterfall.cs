@@ -6,7 +6,7 @@ namespace ComfySnap.Bench.Charts;
 /// <summary>
 /// Cold boot against restore, phase by phase (medians of the boot suite's runs): one row per phase,
 /// each bar starting where the previous phase ended, so the length of each mode's staircase is its
-/// time to ready. Phases that run beside another (image check, model files) are drawn in sequence.
+/// time to ready. A phase that runs beside another (image check) is drawn in sequence.
 /// </summary>
 public static class BootWaterfall
 {
