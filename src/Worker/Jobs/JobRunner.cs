@@ -225,9 +225,11 @@ public sealed class JobRunner(
                     new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
                 return (result, modelLoadMs);
             }
-            catch (OperationCanceledException) when (!context.Token.IsCancellationRequested && context.Lease?.FencedBy is { } fencedBy)
+            catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested && context.Lease?.FencedBy is { } fencedBy)
             {
                 // Not the user's cancel: no WorkflowFailed; the run holding the lease answers.
+                logger.LogInformation("Job {JobId} stopped after {CompletedNodes} of {NodeCount} node(s): another run took it over",
+                    job.JobId, (e as WorkflowCancelledException)?.CompletedNodes.Count ?? 0, workflow.ExecutionOrder.Count);
                 await EndFencedAsync(context, fencedBy).ConfigureAwait(false);
                 return (null, modelLoadMs);
             }
