@@ -20,7 +20,8 @@ public sealed class JobFencingTests
     [Fact]
     public async Task Worker_frozen_past_its_lease_while_another_takes_the_job_over_is_fenced_and_goes_on_consuming()
     {
-        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:02" });
+        // 3 s: short enough for a test, long enough that the running worker keeps its own lease on a loaded machine.
+        await using var harness = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:00:03" });
         var ids = new[] { $"fence-a-{Guid.NewGuid():N}"[..20], $"fence-b-{Guid.NewGuid():N}"[..20] };
         var workers = await Task.WhenAll(ids.Select(id => WorkerProcess.StartAsync(harness.Settings, id, Long)));
         try
@@ -35,7 +36,7 @@ public sealed class JobFencingTests
             frozen.Signal(PosixSignals.SigStop);
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(3)); // past the 2 s lease: it expires
+                await Task.Delay(TimeSpan.FromSeconds(4.5)); // past the 3 s lease: it expires
                 await harness.SendAsync(job); // the frozen worker's prefetch is full: the other takes this copy
                 await harness.Events.WaitAsync<WorkflowAccepted>(a => a.JobId == jobId && a.WorkerId != first.WorkerId, Long);
             }
