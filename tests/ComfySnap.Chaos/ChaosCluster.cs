@@ -35,12 +35,17 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Worker ids whose process the run SIGKILLed, with when.</summary>
     public ConcurrentDictionary<string, DateTimeOffset> Killed { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>JobIds whose run was fenced (its lease taken over while its worker stalled), with the worker that logged it.</summary>
+    public ConcurrentDictionary<string, string> Fenced { get; } = new(StringComparer.Ordinal);
+
     public static async Task<ChaosCluster> StartAsync(string runId, CancellationToken ct)
     {
-        var root = Path.Combine(TestEnvironment.RepoRoot, ".comfysnap", "chaos", runId);
+        var root = Path.Combine(ChaosLeftovers.RunsDirectory, runId);
+        await ChaosLeftovers.SweepAsync(root, ct);
         Directory.CreateDirectory(root);
         var ports = FreePorts.Take(4);
         var services = new PrivateServices(Path.Combine(root, "services"), $"chaos-{runId}@localhost", ports[0], ports[1], ports[2], ports[3]);
+        ChaosLeftovers.Claim(root, services);
         var cluster = new ChaosCluster(runId, root, services);
         AnsiConsole.MarkupLineInterpolated($"private RabbitMQ :{services.RabbitMqPort}, Redis :{services.RedisPort}, node {services.NodeName}, folder {root}");
         await services.StartAsync(ct);
@@ -73,7 +78,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         for (var slot = 0; slot < ChaosSettings.Workers; slot++)
         {
-            var worker = new SupervisedWorker(slot, $"chaos-{RunId}-", WorkerSettingsFor, Killed);
+            var worker = new SupervisedWorker(slot, $"chaos-{RunId}-", WorkerSettingsFor, Killed, Fenced);
             _workers.Add(worker);
             worker.Start();
         }

@@ -17,6 +17,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
     private readonly string _idPrefix;
     private readonly Func<string, IReadOnlyDictionary<string, string?>> _settings;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _killed;
+    private readonly ConcurrentDictionary<string, string> _fenced;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private Task? _loop;
@@ -24,12 +25,14 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
     private int _incarnations;
     private int _earlyDeaths;
 
-    public SupervisedWorker(int slot, string idPrefix, Func<string, IReadOnlyDictionary<string, string?>> settings, ConcurrentDictionary<string, DateTimeOffset> killed)
+    public SupervisedWorker(int slot, string idPrefix, Func<string, IReadOnlyDictionary<string, string?>> settings, ConcurrentDictionary<string, DateTimeOffset> killed,
+        ConcurrentDictionary<string, string> fenced)
     {
         _slot = slot;
         _idPrefix = idPrefix;
         _settings = settings;
         _killed = killed;
+        _fenced = fenced;
     }
 
     public int Starts => _incarnations;
@@ -131,7 +134,14 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
             var number = Interlocked.Increment(ref _incarnations);
             var workerId = $"{_idPrefix}w{_slot}-{number}";
             Incarnation? incarnation = null;
-            var process = WorkerProcess.Start(_settings(workerId), workerId, line => incarnation?.See(line));
+            var process = WorkerProcess.Start(_settings(workerId), workerId, line =>
+            {
+                incarnation?.See(line);
+                if (FencedLine().Match(line) is { Success: true } fenced)
+                {
+                    _fenced[fenced.Groups[1].Value] = workerId;
+                }
+            });
             incarnation = new Incarnation(workerId, process);
             lock (_lock)
             {
@@ -171,6 +181,10 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
     [GeneratedRegex(@"Restored snapshot \S+ as pid (\d+)")]
     private static partial Regex RestoredPidLine();
+
+    // JobRunner's warning when a run's lease was taken over (README "One JobId, one run").
+    [GeneratedRegex(@"Job (\S+) fenced: run ")]
+    private static partial Regex FencedLine();
 
     /// <summary>One start of the slot's worker.</summary>
     private sealed class Incarnation(string workerId, WorkerProcess process)
