@@ -31,9 +31,9 @@ public sealed class SnapshotOptions
 
     /// <summary>
     /// Read the snapshot's model files (and its image files when <see cref="VerifyImages"/> is off:
-    /// the check reads those anyway) into the page cache from the start of a restore, beside criu,
-    /// so the restored worker's page-in finds them resident instead of waiting for the disk. Costs
-    /// a page-table walk per file when they are already cached.
+    /// the check reads those anyway) into the page cache from the end of the manifest check, beside
+    /// criu, so the restored worker's page-in finds them resident instead of waiting for the disk.
+    /// Costs a page-table walk per file when they are already cached.
     /// </summary>
     public bool Prefetch { get; set; } = true;
 
@@ -41,7 +41,7 @@ public sealed class SnapshotOptions
     /// Whether BOOTED waits for the mapped weights to be paged in (see <see cref="WeightsPageIn"/>).
     /// AfterReady by default: in `bench boot` it halved ready with the page cache dropped and was
     /// faster warm, and a job that renders with the weights finished within the runs' spread of
-    /// BeforeReady's (README, "Restore levers").
+    /// BeforeReady's (README, "Cold page cache").
     /// </summary>
     public WeightsPageIn PageInWeights { get; set; } = WeightsPageIn.AfterReady;
 

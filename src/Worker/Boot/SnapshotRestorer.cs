@@ -191,7 +191,7 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         return ManifestCheck.Compare(parked.Manifest, parked.Manifest.CriuVersion, _options.WorkerDirectory);
     }
 
-    // withImages: the image folder when no image check reads it beside the restore.
+    // withImages: the image folder, when no image check reads it beside the restore anyway.
     private void StartPrefetch(SnapshotManifest manifest, string? withImages, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();

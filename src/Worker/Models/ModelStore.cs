@@ -27,7 +27,6 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
 
     private volatile Task _pageIn = Task.CompletedTask;
 
-
     /// <summary>
     /// Pages in every loaded model whose weights are file mappings. A restored worker needs this: its
     /// mappings come back empty, and on a host whose page cache is cold the first job would otherwise
@@ -58,9 +57,6 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
             }
         }, CancellationToken.None);
     }
-
-    /// <summary>The background page-in started by <see cref="StartPageInMappedWeights"/> (completed when none).</summary>
-    public Task PageInCompletion => _pageIn;
 
     public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
 

@@ -9,8 +9,8 @@ namespace ComfySnap.Worker.Models;
 /// (its blocking calls hold no pool thread). A file already cached costs a page-table walk (about
 /// 9 ms per GiB here). posix_fadvise(WILLNEED) does not do this job: the kernel caps it at the
 /// device's read-ahead window (8 MiB here): it read 8 MiB of a 1 GiB model (measured). The idle I/O
-/// priority was tried and dropped: a page an idle-class read holds makes whoever needs it wait
-/// behind every other process's I/O (one weights job took 6.3 s in three runs under load).
+/// priority was tried and dropped: one weights job took 6.3 s in three runs under load (likely
+/// inversion: a page an idle-class read holds makes whoever needs it wait behind all other I/O).
 /// </summary>
 public static class PageCache
 {
