@@ -80,7 +80,8 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     public async Task Two_restored_workers_connect_to_rabbitmq_and_redis_and_complete_jobs()
     {
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
-        var restorer = fixture.Restorer();
+        // serve's default: BOOTED before the weights are resident; the queue's SD render below waits for them.
+        var restorer = fixture.Restorer(pageIn: WeightsPageIn.AfterReady);
         var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
