@@ -33,15 +33,17 @@ public sealed class SnapshotOptions
     /// Read the snapshot's model files (and its image files when <see cref="VerifyImages"/> is off:
     /// the check reads those anyway) into the page cache from the end of the manifest check, beside
     /// criu, so the restored worker's page-in finds them resident instead of waiting for the disk.
-    /// Costs a page-table walk per file when they are already cached.
+    /// Costs a page-table walk per file when they are already cached. Off by default: it helps
+    /// <see cref="WeightsPageIn.BeforeReady"/> a little (dropped cache: ready -50 ms), but beside the
+    /// default AfterReady its reads delay criu's and the canary's (ready 842 vs 298 ms dropped).
     /// </summary>
-    public bool Prefetch { get; set; } = true;
+    public bool Prefetch { get; set; }
 
     /// <summary>
     /// Whether BOOTED waits for the mapped weights to be paged in (see <see cref="WeightsPageIn"/>).
-    /// AfterReady by default: in `bench boot` it halved ready with the page cache dropped and was
-    /// faster warm, and a job that renders with the weights finished within the runs' spread of
-    /// BeforeReady's (README, "Cold page cache").
+    /// AfterReady by default (without <see cref="Prefetch"/>): in `bench boot` it won ready and first
+    /// job, warm and dropped (dropped: ready 298 vs 839 ms); a job that renders with the weights
+    /// pays the page-in instead (dropped: 1215 vs 1066 ms) (README, "Cold page cache").
     /// </summary>
     public WeightsPageIn PageInWeights { get; set; } = WeightsPageIn.AfterReady;
 

@@ -81,7 +81,7 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     {
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         // serve's default: BOOTED before the weights are resident; the queue's SD render below waits for them.
-        var restorer = fixture.Restorer(pageIn: WeightsPageIn.AfterReady);
+        var restorer = fixture.Restorer(prefetch: false, pageIn: WeightsPageIn.AfterReady);
         var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
