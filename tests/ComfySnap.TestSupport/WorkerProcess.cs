@@ -50,9 +50,10 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId;
-    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads).
+    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads);
+    /// <paramref name="environment"/> adds variables as they are (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).
     /// </summary>
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null)
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
@@ -69,6 +70,11 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         }
 
         info.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
         foreach (var (k, v) in settings)
         {
             info.Environment[SettingVariable(k)] = v ?? "";
@@ -107,9 +113,9 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// Starts the worker and waits for its "Worker ID ready" log line. The id names the worker's
     /// exclusive cancel queue on the shared broker: make it unique (other suites run beside this one).
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null)
+    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var worker = Start(settings, workerId);
+        var worker = Start(settings, workerId, environment: environment);
         try
         {
             await worker._ready.Task.WaitAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
