@@ -18,6 +18,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<OtlpMetric> _metrics = new();
     private readonly ConcurrentQueue<byte[]> _bodies = new();
     private long _requests;
+    private long _traceRequests;
+    private long _metricRequests;
     private long _bytes;
 
     private OtlpReceiver(HttpListener listener, int port, bool keep)
@@ -39,6 +41,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public IReadOnlyList<byte[]> Bodies => [.. _bodies];
 
     public long Requests => Interlocked.Read(ref _requests);
+
+    public long TraceRequests => Interlocked.Read(ref _traceRequests);
+
+    public long MetricRequests => Interlocked.Read(ref _metricRequests);
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -118,6 +124,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref path == "/v1/traces" ? ref _traceRequests : ref _metricRequests);
             if (_keep)
             {
                 _bodies.Enqueue(bytes);
