@@ -51,8 +51,10 @@ cmd_test() {
   step "build" build_solution
   # The benchmark harness is not part of the solution; building it here keeps it from rotting.
   step "build bench" dotnet build "$COMFYSNAP_ROOT/bench/ComfySnap.Bench" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly
+  local results="$COMFYSNAP_STATE/test-results"
+  rm -rf "$results"
   dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo \
-    --logger "console;verbosity=normal" "$@" || rc=$?
+    --logger "console;verbosity=normal" --logger trx --results-directory "$results" "$@" || rc=$?
   # The chaos run's short variant, after the suite rather than as an xunit test: it restarts a
   # broker of its own and wants the machine's CPUs for ~2.5 min, and its table belongs in the log.
   # Only on a whole-suite run (no dotnet test arguments); its report stays out of the checkout.
@@ -61,6 +63,10 @@ cmd_test() {
     log "chaos run, short variant (300 jobs; ./comfysnap chaos --soak runs 2,000)"
     dotnet "$(chaos_dll)" --out "$COMFYSNAP_STATE/chaos-test.json" || rc=$?
     log "chaos run finished in $(( $(date +%s) - c0 )) s"
+  fi
+  # Last, so that a log cut to its tail still names what failed and why.
+  if [ -d "$results" ]; then
+    python3 "$COMFYSNAP_ROOT/scripts/failed_tests.py" "$results" >&2 || true
   fi
   log "test suite finished in $(( $(date +%s) - t0 )) s with exit code $rc"
   return $rc

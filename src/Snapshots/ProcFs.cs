@@ -46,7 +46,6 @@ public static class ProcFs
         }
     }
 
-    /// <summary>True while the process exists and is not a zombie.</summary>
     /// <summary>Regular files the process has mapped (from /proc/PID/maps), as absolute paths.</summary>
     public static IReadOnlyList<string> MappedFiles(int pid) =>
     [
@@ -57,6 +56,7 @@ public static class ProcFs
             .Distinct(StringComparer.Ordinal),
     ];
 
+    /// <summary>True while the process exists and is not a zombie.</summary>
     public static bool IsAlive(int pid)
     {
         try

@@ -37,10 +37,12 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public static async Task<ChaosCluster> StartAsync(string runId, CancellationToken ct)
     {
-        var root = Path.Combine(TestEnvironment.RepoRoot, ".comfysnap", "chaos", runId);
+        var root = Path.Combine(ChaosLeftovers.RunsDirectory, runId);
+        await ChaosLeftovers.SweepAsync(root, ct);
         Directory.CreateDirectory(root);
         var ports = FreePorts.Take(4);
         var services = new PrivateServices(Path.Combine(root, "services"), $"chaos-{runId}@localhost", ports[0], ports[1], ports[2], ports[3]);
+        ChaosLeftovers.Claim(root, services);
         var cluster = new ChaosCluster(runId, root, services);
         AnsiConsole.MarkupLineInterpolated($"private RabbitMQ :{services.RabbitMqPort}, Redis :{services.RedisPort}, node {services.NodeName}, folder {root}");
         await services.StartAsync(ct);

@@ -50,8 +50,9 @@ public sealed class EventCollector
             }
             catch (OperationCanceledException)
             {
+                // Counts, not the list: on the shared broker this collector also sees every other test's events.
                 throw new TimeoutException($"no {typeof(T).Name} matching within {timeout ?? TimeSpan.FromSeconds(60)}; got: "
-                    + string.Join(", ", Snapshot().Select(e => e.Message.GetType().Name)));
+                    + string.Join(", ", Snapshot().GroupBy(e => e.Message.GetType().Name).Select(g => $"{g.Key} x{g.Count()}")));
             }
         }
     }

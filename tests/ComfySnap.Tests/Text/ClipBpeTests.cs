@@ -29,15 +29,15 @@ public sealed class ClipBpeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_shipped_merges_file_loads_in_tens_of_milliseconds()
+    public void The_shipped_merges_file_loads_and_encodes()
     {
         var watch = Stopwatch.StartNew();
         var bpe = ClipBpe.LoadDefault();
         watch.Stop();
 
         output.WriteLine($"loaded {ClipBpe.DefaultPath} in {watch.Elapsed.TotalMilliseconds:F1} ms");
+        // Its load time is printed, not asserted: a timed unit test fails on a loaded machine, not on a slow load.
         Assert.Equal([2368], bpe.Encode("cat"));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]
