@@ -11,13 +11,12 @@ namespace ComfySnap.TestSupport;
 /// </summary>
 public static class FailingBoot
 {
-    public static async Task<(Exception Failure, IReadOnlyList<LogEvent> Logs, TimeSpan Elapsed)> RunAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan timeout)
+    public static async Task<(Exception Failure, IReadOnlyList<LogEvent> Logs)> RunAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan timeout)
     {
         var logs = new LogCollector();
         var builder = WorkerHostFactory.CreateBuilder(new Dictionary<string, string?>(settings), configureLogging: l => l.WriteTo.Sink(logs));
         builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
-        var started = System.Diagnostics.Stopwatch.StartNew();
         await host.StartAsync();
         try
         {
@@ -25,7 +24,7 @@ public static class FailingBoot
         }
         catch (Exception e) when (e is not TimeoutException)
         {
-            return (e, logs.Events, started.Elapsed);
+            return (e, logs.Events);
         }
         finally
         {

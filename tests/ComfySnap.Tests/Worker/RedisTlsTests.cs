@@ -76,7 +76,7 @@ public sealed class RedisTlsTests
             })
             {
                 await using var untrusting = await RabbitWorkerHarness.StartAsync(redis, new Dictionary<string, string?> { ["Cache:RedisTlsCaFile"] = caFile }, inProcessWorker: false);
-                var (failure, logs, _) = await FailingBoot.RunAsync(untrusting.Settings, Generous);
+                var (failure, logs) = await FailingBoot.RunAsync(untrusting.Settings, Generous);
                 Assert.True(failure is InvalidOperationException, failure.ToString());
                 Assert.StartsWith($"Cache:Redis: the TLS certificate CN=localhost of Redis at 127.0.0.1:{tlsPort.ToString(CultureInfo.InvariantCulture)} was rejected: ", failure.Message, StringComparison.Ordinal);
                 Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed class RedisTlsTests
 
             // A CA file with a Redis string that does not ask for TLS is refused at once.
             await using var plain = await RabbitWorkerHarness.StartAsync(services.RedisEndpoint, new Dictionary<string, string?> { ["Cache:RedisTlsCaFile"] = certificates.ServerCa }, inProcessWorker: false);
-            var (refused, _, _) = await FailingBoot.RunAsync(plain.Settings, Generous);
+            var (refused, _) = await FailingBoot.RunAsync(plain.Settings, Generous);
             Assert.Contains("Cache:RedisTlsCaFile is set but Cache:Redis does not ask for TLS", refused.Message, StringComparison.Ordinal);
         }
         finally

@@ -58,7 +58,7 @@ public sealed class TlsTests
             // Trusting another CA only: the boot fails soon with a certificate error, not a hang.
             tls["Bus:RabbitMq:TlsCaFile"] = trustedCa;
             await using var untrusting = await RabbitWorkerHarness.StartAsync(services.RedisEndpoint, tls, inProcessWorker: false, broker: services);
-            var (failure, logs, _) = await FailingBoot.RunAsync(untrusting.Settings, Timeout);
+            var (failure, logs) = await FailingBoot.RunAsync(untrusting.Settings, Timeout);
             Assert.IsType<InvalidOperationException>(failure);
             Assert.Contains("was rejected: it does not chain to a CA in Bus:RabbitMq:TlsCaFile", failure.Message, StringComparison.Ordinal);
             Assert.Contains(logs, e => e.Level == Serilog.Events.LogEventLevel.Error
