@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using ComfySnap.Snapshots;
 using ComfySnap.TestSupport;
 
@@ -11,7 +10,7 @@ namespace ComfySnap.Chaos;
 /// work: the restored copy (not a child of `serve`: criu detaches it) or, after a cold-boot
 /// fallback, `serve` itself.
 /// </summary>
-public sealed partial class SupervisedWorker : IAsyncDisposable
+public sealed class SupervisedWorker : IAsyncDisposable
 {
     private readonly int _slot;
     private readonly string _idPrefix;
@@ -169,9 +168,6 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Restored snapshot \S+ as pid (\d+)")]
-    private static partial Regex RestoredPidLine();
-
     /// <summary>One start of the slot's worker.</summary>
     private sealed class Incarnation(string workerId, WorkerProcess process)
     {
@@ -179,7 +175,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
         public WorkerProcess Process { get; } = process;
 
-        public int? RestoredPid { get; private set; }
+        public int? RestoredPid => Process.RestoredPid;
 
         public bool Ready { get; private set; }
 
@@ -189,11 +185,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
         public void See(string line)
         {
-            if (RestoredPidLine().Match(line) is { Success: true } m)
-            {
-                RestoredPid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else if (line.Contains(WorkerProcess.ReadyLine(WorkerId), StringComparison.Ordinal))
+            if (line.Contains(WorkerProcess.ReadyLine(WorkerId), StringComparison.Ordinal))
             {
                 Ready = true;
             }

@@ -7,7 +7,7 @@ namespace ComfySnap.TestSupport;
 /// `ComfySnap.Worker serve` as a child process, configured through COMFYSNAP_ environment variables
 /// on top of the minimal child environment; keeps its last log lines for error messages.
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable, IDisposable
+public sealed partial class WorkerProcess : IAsyncDisposable, IDisposable
 {
     private const int TailLines = 40;
     private readonly Process _process;
@@ -28,6 +28,12 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>
+    /// The host pid of the copy `serve` restored from a snapshot (from its "Restored snapshot ID as pid
+    /// N" line, logged at Information), or null. criu detaches that copy: it is not in this tree.
+    /// </summary>
+    public int? RestoredPid { get; private set; }
 
     /// <summary>Every line the worker wrote to stdout so far (e.g. to parse its JSON logs).</summary>
     public IReadOnlyList<string> OutputLines => [.. _output];
@@ -151,6 +157,12 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>SIGKILL to the whole tree: no graceful stop, an unacknowledged message must go back to the queue.</summary>
     public void Kill()
     {
+        // A restored copy outlives a `serve` killed under it (it keeps consuming): never leave one behind.
+        if (RestoredPid is { } restored)
+        {
+            PosixSignals.TrySend(restored, PosixSignals.SigKill, out _);
+        }
+
         try
         {
             if (!_process.HasExited)
@@ -212,6 +224,11 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             return;
         }
 
+        if (RestoredPidLine().Match(line) is { Success: true } restored)
+        {
+            RestoredPid = int.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         _onLine?.Invoke(line);
 
         // Text logs render the worker id bare; JSON logs (Logging:Format=json) quote and escape it.
@@ -229,4 +246,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Restored snapshot \S+ as pid (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex RestoredPidLine();
 }

@@ -46,6 +46,7 @@ public sealed class RestoredWorkerTelemetryTests(SnapshotFixture fixture)
             new Dictionary<string, string> { [TelemetryOptions.StandardEndpointVariable] = receiver.Endpoint });
         var (booted, _) = await bus.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == workerId, Generous);
         Assert.True(booted.Mode == BootMode.Restored, $"expected a restore, got {booted.Mode}: {booted.FallbackReason?.Kind} {booted.FallbackReason?.Message}");
+        Assert.NotNull(worker.RestoredPid); // disposing the worker kills that copy too
 
         var jobId = "otlp-" + Guid.NewGuid().ToString("N")[..10];
         await bus.SendAsync(new RunWorkflow(jobId, Workflow, CachePolicy: CachePolicy.Bypass));
