@@ -35,6 +35,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Worker ids whose process the run SIGKILLed, with when.</summary>
     public ConcurrentDictionary<string, DateTimeOffset> Killed { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>JobIds whose run was fenced (its lease taken over while its worker stalled), with the worker that logged it.</summary>
+    public ConcurrentDictionary<string, string> Fenced { get; } = new(StringComparer.Ordinal);
+
     public static async Task<ChaosCluster> StartAsync(string runId, CancellationToken ct)
     {
         var root = Path.Combine(ChaosLeftovers.RunsDirectory, runId);
@@ -75,7 +78,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         for (var slot = 0; slot < ChaosSettings.Workers; slot++)
         {
-            var worker = new SupervisedWorker(slot, $"chaos-{RunId}-", WorkerSettingsFor, Killed);
+            var worker = new SupervisedWorker(slot, $"chaos-{RunId}-", WorkerSettingsFor, Killed, Fenced);
             _workers.Add(worker);
             worker.Start();
         }

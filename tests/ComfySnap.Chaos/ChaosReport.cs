@@ -40,6 +40,7 @@ public static class ChaosReport
             table.AddRow("  unexplained", Markup.Escape(line));
         }
 
+        table.AddRow("fenced (lease taken over from a stalled run)", $"{o.Fenced}");
         table.AddRow(Mark(o.DuplicatesNotMatchingFirst.Count == 0, "sent twice: not the first result"), $"{o.DuplicatesNotMatchingFirst.Count} of {o.DuplicateJobs} {Examples(o.DuplicatesNotMatchingFirst)}");
         table.AddRow("cancelled (answered Cancelled)", $"{o.CancelledJobs} ({o.CancelledAnsweredCancelled})");
         table.AddRow("failures other than Cancelled", Pairs(o.UnexpectedFailures));

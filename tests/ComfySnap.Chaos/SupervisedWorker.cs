@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using ComfySnap.Snapshots;
 using ComfySnap.TestSupport;
 
@@ -10,12 +11,13 @@ namespace ComfySnap.Chaos;
 /// work: the restored copy (not a child of `serve`: criu detaches it) or, after a cold-boot
 /// fallback, `serve` itself.
 /// </summary>
-public sealed class SupervisedWorker : IAsyncDisposable
+public sealed partial class SupervisedWorker : IAsyncDisposable
 {
     private readonly int _slot;
     private readonly string _idPrefix;
     private readonly Func<string, IReadOnlyDictionary<string, string?>> _settings;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _killed;
+    private readonly ConcurrentDictionary<string, string> _fenced;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private Task? _loop;
@@ -23,12 +25,14 @@ public sealed class SupervisedWorker : IAsyncDisposable
     private int _incarnations;
     private int _earlyDeaths;
 
-    public SupervisedWorker(int slot, string idPrefix, Func<string, IReadOnlyDictionary<string, string?>> settings, ConcurrentDictionary<string, DateTimeOffset> killed)
+    public SupervisedWorker(int slot, string idPrefix, Func<string, IReadOnlyDictionary<string, string?>> settings, ConcurrentDictionary<string, DateTimeOffset> killed,
+        ConcurrentDictionary<string, string> fenced)
     {
         _slot = slot;
         _idPrefix = idPrefix;
         _settings = settings;
         _killed = killed;
+        _fenced = fenced;
     }
 
     public int Starts => _incarnations;
@@ -130,7 +134,14 @@ public sealed class SupervisedWorker : IAsyncDisposable
             var number = Interlocked.Increment(ref _incarnations);
             var workerId = $"{_idPrefix}w{_slot}-{number}";
             Incarnation? incarnation = null;
-            var process = WorkerProcess.Start(_settings(workerId), workerId, line => incarnation?.See(line));
+            var process = WorkerProcess.Start(_settings(workerId), workerId, line =>
+            {
+                incarnation?.See(line);
+                if (FencedLine().Match(line) is { Success: true } fenced)
+                {
+                    _fenced[fenced.Groups[1].Value] = workerId;
+                }
+            });
             incarnation = new Incarnation(workerId, process);
             lock (_lock)
             {
@@ -167,6 +178,10 @@ public sealed class SupervisedWorker : IAsyncDisposable
             }
         }
     }
+
+    // JobRunner's warning when a run's lease was taken over (README "One JobId, one run").
+    [GeneratedRegex(@"Job (\S+) fenced: run ")]
+    private static partial Regex FencedLine();
 
     /// <summary>One start of the slot's worker.</summary>
     private sealed class Incarnation(string workerId, WorkerProcess process)

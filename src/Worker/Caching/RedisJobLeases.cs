@@ -6,13 +6,36 @@ using StackExchange.Redis;
 namespace ComfySnap.Worker.Caching;
 
 /// <summary>
-/// Job leases in Redis on the output cache's connection: SET NX PX to take one, Lua
-/// compare-and-extend to renew, compare-and-delete to release. Fails fast while Redis is down
+/// Job leases in Redis on the output cache's connection: SET NX PX to take one, Lua scripts to
+/// renew (compare-and-extend), to store the job's answer only while holding it (fencing) and to
+/// release it (compare-and-delete). Fails fast while Redis is down
 /// (<see cref="LeaseAttempt.Unavailable"/>), logging one warning per outage.
 /// </summary>
-public sealed class RedisJobLeases(RedisOutputCache cache, IOptions<CacheOptions> options, ILogger<RedisJobLeases> logger) : IJobLeases
+public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, IOptions<CacheOptions> options, ILogger<RedisJobLeases> logger) : IJobLeases
 {
-    private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+    // KEYS: lease, answer. ARGV: owner, lease TTL (ms). A lease that expired unclaimed is re-taken;
+    // one that someone else took, or whose job someone else answered, fences this run.
+    private const string RenewScript = """
+        local holder = redis.call('get', KEYS[1])
+        if holder == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return {'renewed'} end
+        if redis.call('exists', KEYS[2]) == 1 then return {'answered'} end
+        if not holder then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return {'retaken'} end
+        return {'taken', holder}
+        """;
+
+    // KEYS: lease, answer. ARGV: owner, answer, answer TTL (ms), lease TTL (ms). The first answer
+    // wins; only the lease holder (or, when nobody holds it, the run that re-takes it) may store one.
+    private const string CommitScript = """
+        local stored = redis.call('get', KEYS[2])
+        if stored then return {'answered', stored} end
+        local holder = redis.call('get', KEYS[1])
+        if holder and holder ~= ARGV[1] then return {'fenced', holder} end
+        redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        if holder then return {'stored'} end
+        redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[4])
+        return {'retaken'}
+        """;
+
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
     private int _down;
 
@@ -43,20 +66,53 @@ public sealed class RedisJobLeases(RedisOutputCache cache, IOptions<CacheOptions
     {
         if (cache.Connection is not { } redis)
         {
-            return LeaseRenewal.Unavailable;
+            return new LeaseRenewal(LeaseRenewalKind.Unavailable);
         }
 
         try
         {
-            var result = await redis.GetDatabase().ScriptEvaluateAsync(RenewScript, [Key(jobId)], [owner, (long)ttl.TotalMilliseconds])
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RenewScript, [Key(jobId), results.CompletedJobKey(jobId)],
+                [owner, (long)ttl.TotalMilliseconds]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
             MarkUp();
-            return (long)result == 1 ? LeaseRenewal.Renewed : LeaseRenewal.Lost;
+            return (string?)reply[0] switch
+            {
+                "renewed" => new LeaseRenewal(LeaseRenewalKind.Renewed),
+                "retaken" => new LeaseRenewal(LeaseRenewalKind.Retaken),
+                "answered" => new LeaseRenewal(LeaseRenewalKind.Answered),
+                _ => new LeaseRenewal(LeaseRenewalKind.TakenByOther, (string?)reply[1]),
+            };
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             MarkDown(e);
-            return LeaseRenewal.Unavailable;
+            return new LeaseRenewal(LeaseRenewalKind.Unavailable);
+        }
+    }
+
+    public async Task<AnswerCommit> CommitAnswerAsync(string jobId, string owner, TimeSpan ttl, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken)
+    {
+        if (cache.Connection is not { } redis)
+        {
+            return new AnswerCommit(AnswerCommitKind.Unavailable);
+        }
+
+        try
+        {
+            var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(CommitScript, [Key(jobId), results.CompletedJobKey(jobId)],
+                [owner, answer, (long)results.Ttl.TotalMilliseconds, (long)ttl.TotalMilliseconds]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            MarkUp();
+            return (string?)reply[0] switch
+            {
+                "stored" => new AnswerCommit(AnswerCommitKind.Stored),
+                "retaken" => new AnswerCommit(AnswerCommitKind.Retaken),
+                "answered" => new AnswerCommit(AnswerCommitKind.AlreadyAnswered, StoredAnswer: (byte[]?)reply[1]),
+                _ => new AnswerCommit(AnswerCommitKind.Fenced, Holder: (string?)reply[1]),
+            };
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            MarkDown(e);
+            return new AnswerCommit(AnswerCommitKind.Unavailable);
         }
     }
 

@@ -42,21 +42,34 @@ public sealed class ResultStore(IOutputCache cache, IOptions<CacheOptions> optio
     public Task<bool> PutResultAsync(string workflowKey, CachedResult result, CancellationToken cancellationToken) =>
         PutJsonAsync($"{Options.KeyPrefix}result:{workflowKey}", result, cancellationToken);
 
-    public Task<WorkflowCompleted?> GetCompletedJobAsync(string jobId, CancellationToken cancellationToken) =>
-        GetJsonAsync<WorkflowCompleted>($"{Options.KeyPrefix}job:{jobId}", cancellationToken);
+    /// <summary>How long results and answers are kept.</summary>
+    public TimeSpan Ttl => Options.Ttl;
 
+    /// <summary>The job's idempotency record: its answer, stored once (fenced by its lease, see <c>IJobLeases.CommitAnswerAsync</c>).</summary>
+    public string CompletedJobKey(string jobId) => $"{Options.KeyPrefix}job:{jobId}";
+
+    public Task<WorkflowCompleted?> GetCompletedJobAsync(string jobId, CancellationToken cancellationToken) =>
+        GetJsonAsync<WorkflowCompleted>(CompletedJobKey(jobId), cancellationToken);
+
+    /// <summary>Stores an answer without a lease (no lease store): the last writer wins.</summary>
     public Task<bool> PutCompletedJobAsync(WorkflowCompleted completed, CancellationToken cancellationToken) =>
-        PutJsonAsync($"{Options.KeyPrefix}job:{completed.JobId}", completed, cancellationToken);
+        PutJsonAsync(CompletedJobKey(completed.JobId), completed, cancellationToken);
+
+    public static byte[] SerializeCompletedJob(WorkflowCompleted completed) => JsonSerializer.SerializeToUtf8Bytes(completed);
+
+    /// <summary>A stored answer read back; null when another version wrote it.</summary>
+    public static WorkflowCompleted? ReadCompletedJob(byte[] bytes) => Read<WorkflowCompleted>(bytes);
 
     private async Task<T?> GetJsonAsync<T>(string key, CancellationToken cancellationToken)
         where T : class
     {
         var bytes = await cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return null;
-        }
+        return bytes is null ? null : Read<T>(bytes);
+    }
 
+    private static T? Read<T>(byte[] bytes)
+        where T : class
+    {
         try
         {
             return JsonSerializer.Deserialize<T>(bytes);

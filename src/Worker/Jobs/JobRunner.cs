@@ -83,7 +83,7 @@ public sealed class JobRunner(
                 return;
             }
 
-            await RunLeasedAsync(context, planning).ConfigureAwait(false);
+            await RunLeasedAsync(context with { Lease = lease.Lease }, planning).ConfigureAwait(false);
         }
     }
 
@@ -181,8 +181,11 @@ public sealed class JobRunner(
             // A cache answer is the job's answer too: a duplicate of this JobId gets it back, not a
             // second cache lookup (found by the chaos run: the duplicate ran again, and a cache
             // refreshed in between would have answered one JobId with two different results).
-            await results.PutCompletedJobAsync(fromCache, context.Token).ConfigureAwait(false);
-            await CompleteAsync(context, fromCache).ConfigureAwait(false);
+            if (await SettleAsync(context, await StoreAnswerAsync(context, fromCache).ConfigureAwait(false)).ConfigureAwait(false))
+            {
+                await CompleteAsync(context, fromCache).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -200,8 +203,9 @@ public sealed class JobRunner(
         var modelLoadMs = 0.0;
         void OnModelLoaded(string kind, string name, double ms) => modelLoadMs += ms;
 
-        using var lease = registry.Start(job.JobId);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.Token, lease.Token);
+        using var cancel = registry.Start(job.JobId);
+        // A run whose lease another run took over stops early (it would not be allowed to answer).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.Token, cancel.Token, context.Lease?.Fenced ?? CancellationToken.None);
         using var deadlineSource = new CancellationTokenSource();
         using var runToken = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, deadlineSource.Token);
         if (job.Deadline is { } deadline)
@@ -221,10 +225,18 @@ public sealed class JobRunner(
                     new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
                 return (result, modelLoadMs);
             }
+            catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested && context.Lease?.FencedBy is { } fencedBy)
+            {
+                // Not the user's cancel: no WorkflowFailed; the run holding the lease answers.
+                logger.LogInformation("Job {JobId} stopped after {CompletedNodes} of {NodeCount} node(s): another run took it over",
+                    job.JobId, (e as WorkflowCancelledException)?.CompletedNodes.Count ?? 0, workflow.ExecutionOrder.Count);
+                await EndFencedAsync(context, fencedBy).ConfigureAwait(false);
+                return (null, modelLoadMs);
+            }
             catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested)
             {
                 var completed = (e as WorkflowCancelledException)?.CompletedNodes ?? [];
-                var failure = lease.IsCancellationRequested
+                var failure = cancel.IsCancellationRequested
                     ? JobFailures.Simple(job, FailureKind.Cancelled, "cancelled by CancelWorkflow", completed, retryable: false)
                     : JobFailures.Simple(job, FailureKind.Timeout, $"deadline {job.Deadline:O} passed", completed, retryable: false);
                 await FailAsync(context, failure).ConfigureAwait(false);
@@ -242,7 +254,7 @@ public sealed class JobRunner(
         }
     }
 
-    /// <summary>Delivers the outputs, stores the result (cache and idempotency record), then answers.</summary>
+    /// <summary>Delivers the outputs, stores the result (cache and idempotency record, the latter fenced by the lease), then answers.</summary>
     private async Task StoreAndCompleteAsync(JobContext context, JobPlan plan, ExecutionResult result, double modelLoadMs)
     {
         var job = context.Job;
@@ -251,11 +263,19 @@ public sealed class JobRunner(
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
         var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
         var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
+        AnswerCommit commit;
         using (WorkerActivities.Source.StartActivity(WorkerActivities.CacheStore))
         {
-            await Task.WhenAll(
-                cached is not null && plan.Key is not null ? results.PutResultAsync(plan.Key, cached, context.Token) : Task.CompletedTask,
-                results.PutCompletedJobAsync(answer, context.Token)).ConfigureAwait(false);
+            // The content-addressed cache entry is written even by a fenced run: equal keys hold equal results.
+            var putResult = cached is not null && plan.Key is not null ? results.PutResultAsync(plan.Key, cached, context.Token) : Task.CompletedTask;
+            var storeAnswer = StoreAnswerAsync(context, answer);
+            await Task.WhenAll(putResult, storeAnswer).ConfigureAwait(false);
+            commit = await storeAnswer.ConfigureAwait(false);
+        }
+
+        if (!await SettleAsync(context, commit).ConfigureAwait(false))
+        {
+            return;
         }
 
         answer = answer with { Timings = jobTimings with { OutputStoreMs = store.Elapsed.TotalMilliseconds, TotalMs = context.Total.Elapsed.TotalMilliseconds } };
@@ -286,8 +306,70 @@ public sealed class JobRunner(
         metrics.JobAnswered("replayed", context.Total.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>Stores the job's answer: fenced by the run's lease, or plainly without a lease store (last writer wins).</summary>
+    private async Task<AnswerCommit> StoreAnswerAsync(JobContext context, WorkflowCompleted answer)
+    {
+        if (context.Lease is { } lease)
+        {
+            return await lease.CommitAsync(answer, context.Token).ConfigureAwait(false);
+        }
+
+        await results.PutCompletedJobAsync(answer, context.Token).ConfigureAwait(false);
+        return new AnswerCommit(AnswerCommitKind.Stored);
+    }
+
+    /// <summary>True when this run answers with its own result; otherwise the job was settled here (fenced, or another run's stored answer).</summary>
+    private async Task<bool> SettleAsync(JobContext context, AnswerCommit commit)
+    {
+        switch (commit.Kind)
+        {
+            case AnswerCommitKind.AlreadyAnswered:
+                await EndFencedAsync(context, null, commit.StoredAnswer is { } bytes ? ResultStore.ReadCompletedJob(bytes) : null).ConfigureAwait(false);
+                return false;
+            case AnswerCommitKind.Fenced:
+                await EndFencedAsync(context, commit.Holder, null).ConfigureAwait(false);
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private async Task EndFencedAsync(JobContext context, LeaseRenewal fencedBy)
+    {
+        var stored = fencedBy.Kind == LeaseRenewalKind.Answered ? await results.GetCompletedJobAsync(context.Job.JobId, context.Token).ConfigureAwait(false) : null;
+        await EndFencedAsync(context, fencedBy.Holder, stored).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// This run's lease was taken over while it ran (this worker stalled past Jobs:LeaseTtl): it
+    /// answers nothing of its own, or the answer another run stored first. Its message is acked.
+    /// </summary>
+    private async Task EndFencedAsync(JobContext context, string? holder, WorkflowCompleted? stored)
+    {
+        var jobId = context.Job.JobId;
+        if (stored is not null)
+        {
+            logger.LogWarning("Job {JobId} was answered by another run while run {LeaseOwner} lost its lease: answering that stored result instead of its own",
+                jobId, context.Lease?.Owner);
+            await AnswerStoredAsync(context, stored).ConfigureAwait(false);
+            return;
+        }
+
+        logger.LogWarning("Job {JobId} fenced: run {LeaseOwner} lost its lease to {LeaseHolder} (this worker stalled past Jobs:LeaseTtl); it stores and publishes no answer, the lease holder answers",
+            jobId, context.Lease?.Owner, holder ?? "a run that answered");
+        Activity.Current?.SetStatus(ActivityStatusCode.Error, "fenced: lease taken over");
+        metrics.JobAnswered("fenced", context.Total.Elapsed.TotalMilliseconds);
+    }
+
     private async Task FailAsync(JobContext context, WorkflowFailed failure)
     {
+        // Failures are not stored, but a fenced run publishes none either: the run holding the lease answers.
+        if (context.Lease is { } lease && await lease.CheckAsync(context.Token).ConfigureAwait(false) is { IsFenced: true } fencedBy)
+        {
+            await EndFencedAsync(context, fencedBy).ConfigureAwait(false);
+            return;
+        }
+
         logger.LogWarning("Job {JobId} failed ({Kind}): {Reason}", context.Job.JobId, failure.Kind, failure.Message);
         Activity.Current?.SetStatus(ActivityStatusCode.Error, $"{failure.Kind}: {failure.Message}");
         using (WorkerActivities.Source.StartActivity(WorkerActivities.PublishResult))
@@ -299,7 +381,8 @@ public sealed class JobRunner(
     }
 
     /// <summary>What every step of one job needs.</summary>
-    private sealed record JobContext(RunWorkflow Job, IJobPublisher Publisher, Stopwatch Total, double QueueWaitMs, long MaxInline, CancellationToken Token);
+    private sealed record JobContext(RunWorkflow Job, IJobPublisher Publisher, Stopwatch Total, double QueueWaitMs, long MaxInline, CancellationToken Token,
+        HeldJobLease? Lease = null);
 
     private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs);
 }

@@ -25,6 +25,7 @@ public sealed class JobLeaseGate(IJobLeases leases, ResultStore results, IOption
         var waited = false;
         while (true)
         {
+            var takenAt = time.GetTimestamp();
             var attempt = await leases.TryAcquireAsync(jobId, owner, ttl, cancellationToken).ConfigureAwait(false);
             if (attempt == LeaseAttempt.Unavailable)
             {
@@ -33,7 +34,7 @@ public sealed class JobLeaseGate(IJobLeases leases, ResultStore results, IOption
 
             if (attempt == LeaseAttempt.Acquired)
             {
-                var lease = new HeldJobLease(leases, jobId, owner, ttl, time, logger);
+                var lease = new HeldJobLease(leases, jobId, owner, ttl, time, logger, takenAt);
                 // A run that answered and released between our lookup and our SET left its answer behind.
                 if (await results.GetCompletedJobAsync(jobId, cancellationToken).ConfigureAwait(false) is { } answered)
                 {
@@ -70,60 +71,4 @@ public sealed class JobLeaseGate(IJobLeases leases, ResultStore results, IOption
 public sealed record JobLeaseEntry(WorkflowCompleted? StoredAnswer, HeldJobLease? Lease) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => Lease?.DisposeAsync() ?? ValueTask.CompletedTask;
-}
-
-/// <summary>A held lease, renewed every third of its TTL until disposed, then released (compare-and-delete).</summary>
-public sealed class HeldJobLease : IAsyncDisposable
-{
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(2);
-    private readonly IJobLeases _leases;
-    private readonly string _jobId;
-    private readonly string _owner;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _renewal;
-
-    public HeldJobLease(IJobLeases leases, string jobId, string owner, TimeSpan ttl, TimeProvider time, ILogger logger)
-    {
-        _leases = leases;
-        _jobId = jobId;
-        _owner = owner;
-        _logger = logger;
-        _renewal = RenewAsync(ttl, time, _stop.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _renewal.ConfigureAwait(false);
-        _stop.Dispose();
-        using var timeout = new CancellationTokenSource(ReleaseTimeout);
-        try
-        {
-            await _leases.ReleaseAsync(_jobId, _owner, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // it expires on its own
-        }
-    }
-
-    private async Task RenewAsync(TimeSpan ttl, TimeProvider time, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(ttl / 3, time, stop).ConfigureAwait(false);
-                if (await _leases.RenewAsync(_jobId, _owner, ttl, stop).ConfigureAwait(false) == LeaseRenewal.Lost)
-                {
-                    _logger.LogWarning("Job {JobId} lost its lease (this worker stalled past {LeaseTtl}); another worker may run it too", _jobId, ttl);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
 }
