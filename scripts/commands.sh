@@ -51,8 +51,8 @@ cmd_test() {
   step "build" build_solution
   # The benchmark harness is not part of the solution; building it here keeps it from rotting.
   step "build bench" dotnet build "$COMFYSNAP_ROOT/bench/ComfySnap.Bench" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly
-  local results="$COMFYSNAP_STATE/test-results"
-  rm -rf "$results"
+  # One folder per run: worktrees share .comfysnap, and a second run must not delete this one's reports.
+  local results="$COMFYSNAP_STATE/test-results/$(date +%Y%m%d-%H%M%S)-$$"
   dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo \
     --logger "console;verbosity=normal" --logger trx --results-directory "$results" "$@" || rc=$?
   # The chaos run's short variant, after the suite rather than as an xunit test: it restarts a

@@ -67,58 +67,7 @@ public sealed class PoisonMessageTests(ITestOutputHelper output)
             await channel.BasicPublishAsync(worker.QueueName, "", true, properties, poison.Body);
         }
 
-        // Read both dead-letter queues until every case has landed (and a little longer, to catch repeats).
-        var landed = new Dictionary<string, List<Landed>>();
-        var deadline = DateTime.UtcNow + Timeout;
-        DateTime? allSeen = null;
-        while (DateTime.UtcNow < deadline && (allSeen is null || DateTime.UtcNow < allSeen + TimeSpan.FromSeconds(1)))
-        {
-            var got = false;
-            foreach (var suffix in new[] { "_error", "_skipped" })
-            {
-                var queue = worker.QueueName + suffix;
-                BasicGetResult? delivery;
-                try
-                {
-                    delivery = await channel.BasicGetAsync(queue, autoAck: true);
-                }
-                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-                {
-                    // not declared (yet): the channel is closed by a 404, open a new one
-                    await channel.DisposeAsync();
-                    channel = await connection.CreateChannelAsync();
-                    continue;
-                }
-
-                if (delivery is null)
-                {
-                    continue;
-                }
-
-                got = true;
-                var headers = (delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())
-                    .ToDictionary(h => h.Key, h => Text(h.Value));
-                var name = headers.GetValueOrDefault("x-poison-case", "?");
-                output.WriteLine($"{name} -> {suffix} ({delivery.Body.Length} bytes, redelivered={delivery.Redelivered}): "
-                    + string.Join("; ", headers.Where(h => h.Key.StartsWith("MT-", StringComparison.Ordinal)).Select(h => $"{h.Key}={Truncate(h.Value)}")));
-                if (!landed.TryGetValue(name, out var list))
-                {
-                    landed[name] = list = [];
-                }
-
-                list.Add(new Landed(suffix, headers, delivery.Redelivered));
-            }
-
-            if (allSeen is null && poisons.All(p => landed.ContainsKey(p.Name)))
-            {
-                allSeen = DateTime.UtcNow;
-            }
-
-            if (!got)
-            {
-                await Task.Delay(50);
-            }
-        }
+        var landed = await ReadDeadLettersAsync(factory, worker.QueueName, [.. poisons.Select(p => p.Name)]);
 
         foreach (var poison in poisons)
         {
@@ -153,6 +102,101 @@ public sealed class PoisonMessageTests(ITestOutputHelper output)
         Assert.IsType<WorkflowCompleted>(await worker.Events.ResultAsync(jobId, Timeout));
         await channel.DisposeAsync();
         output.WriteLine($"took {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>Reads both dead-letter queues until every case has landed (and a little longer, to catch repeats).</summary>
+    private async Task<Dictionary<string, List<Landed>>> ReadDeadLettersAsync(ConnectionFactory factory, string queueName, IReadOnlyCollection<string> names)
+    {
+        var landed = new Dictionary<string, List<Landed>>();
+        var deadline = DateTime.UtcNow + Timeout;
+        DateTime? allSeen = null;
+        IConnection? connection = null;
+        IChannel? channel = null;
+        try
+        {
+            while (DateTime.UtcNow < deadline && (allSeen is null || DateTime.UtcNow < allSeen + TimeSpan.FromSeconds(1)))
+            {
+                var got = false;
+                foreach (var suffix in new[] { "_error", "_skipped" })
+                {
+                    if (channel is not { IsOpen: true })
+                    {
+                        if (connection is not { IsOpen: true })
+                        {
+                            if (connection is not null)
+                            {
+                                await connection.DisposeAsync();
+                            }
+
+                            connection = await factory.CreateConnectionAsync();
+                        }
+
+                        if (channel is not null)
+                        {
+                            await channel.DisposeAsync();
+                        }
+
+                        channel = await connection.CreateChannelAsync();
+                    }
+
+                    BasicGetResult? delivery;
+                    try
+                    {
+                        delivery = await channel.BasicGetAsync(queueName + suffix, autoAck: true);
+                    }
+                    catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+                    {
+                        // Not declared yet: a 404 closes the channel. A queue declared a moment ago can
+                        // also answer INTERNAL_ERROR (noproc), which closes the connection. Reopen, retry.
+                        output.WriteLine($"{queueName + suffix}: {e.Message}");
+                        await Task.Delay(50);
+                        continue;
+                    }
+
+                    if (delivery is null)
+                    {
+                        continue;
+                    }
+
+                    got = true;
+                    var headers = (delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                        .ToDictionary(h => h.Key, h => Text(h.Value));
+                    var name = headers.GetValueOrDefault("x-poison-case", "?");
+                    output.WriteLine($"{name} -> {suffix} ({delivery.Body.Length} bytes, redelivered={delivery.Redelivered}): "
+                        + string.Join("; ", headers.Where(h => h.Key.StartsWith("MT-", StringComparison.Ordinal)).Select(h => $"{h.Key}={Truncate(h.Value)}")));
+                    if (!landed.TryGetValue(name, out var list))
+                    {
+                        landed[name] = list = [];
+                    }
+
+                    list.Add(new Landed(suffix, headers, delivery.Redelivered));
+                }
+
+                if (allSeen is null && names.All(landed.ContainsKey))
+                {
+                    allSeen = DateTime.UtcNow;
+                }
+
+                if (!got)
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+        finally
+        {
+            if (channel is not null)
+            {
+                await channel.DisposeAsync();
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        return landed;
     }
 
     private static string Text(object? value) => value switch
