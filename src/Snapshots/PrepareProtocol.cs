@@ -38,6 +38,9 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
     public string? SnapshotId { get; init; }
 
     public IReadOnlyList<PreparePhase> LauncherPhases { get; init; } = [];
+
+    /// <summary>The `serve` process that restored this copy (host pid): the copy stops when it is gone.</summary>
+    public int? SupervisorPid { get; init; }
 }
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>
