@@ -109,6 +109,12 @@ start_redis() {
   services_credentials_env
   # requirepass from a config file of mode 600, not the command line (visible in ps).
   ( umask 077; printf 'requirepass %s\n' "$COMFYSNAP_REDIS_PASSWORD" > "$SERVICES_DIR/redis/redis.conf" )
+  # COMFYSNAP_REDIS_EXTRA_CONF: a file of more redis.conf lines for a private instance (the Redis TLS
+  # test adds a tls-port with it; the plain port stays for this script's ping and shutdown).
+  if [ -n "${COMFYSNAP_REDIS_EXTRA_CONF:-}" ]; then
+    [ -r "$COMFYSNAP_REDIS_EXTRA_CONF" ] || die "COMFYSNAP_REDIS_EXTRA_CONF=$COMFYSNAP_REDIS_EXTRA_CONF is not a readable file"
+    cat "$COMFYSNAP_REDIS_EXTRA_CONF" >> "$SERVICES_DIR/redis/redis.conf"
+  fi
   redis-server "$SERVICES_DIR/redis/redis.conf" --bind 127.0.0.1 --port "$COMFYSNAP_REDIS_PORT" --daemonize yes \
     --dir "$SERVICES_DIR/redis" --pidfile "$SERVICES_DIR/redis/redis.pid" \
     --logfile "$SERVICES_DIR/redis/redis.log" --save '' --appendonly no >/dev/null

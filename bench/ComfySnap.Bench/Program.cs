@@ -7,10 +7,10 @@ using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes
 // bench/results/SUITE.json. Ratios are always measured side by side in the same run.
-var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | cache | gateway | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
+var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | telemetry | cache | gateway | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
 var runs = new Option<int?>("--runs") { Description = "Measured runs per mode (engine, boot: default 5; diffusion: 3)" };
 var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite's blob profile", DefaultValueFactory = _ => 1024 };
-var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, cache and gateway suites", DefaultValueFactory = _ => 200 };
+var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, telemetry, cache and gateway suites", DefaultValueFactory = _ => 200 };
 var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
 var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job) or sd (SD checkpoint of --preset, default graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
 var preset = new Option<string>("--preset") { Description = "Checkpoint preset for boot --profile sd and diffusion: tiny, small or sd15-full", DefaultValueFactory = _ => CheckpointPreset.Sd15Full.Name };
@@ -28,7 +28,7 @@ root.SetAction(async (parse, ct) =>
     // What reproduces a suite's numbers: its name plus the options given (defaults otherwise).
     var options = args.Where(a => a != name).ToList();
     // boot-sd and diffusion take minutes of full-size Stable Diffusion: not part of `all`.
-    var selected = name == "all" ? ["engine", "micro", "overhead", "cache", "gateway", "batch", "boot"] : new[] { name };
+    var selected = name == "all" ? ["engine", "micro", "overhead", "telemetry", "cache", "gateway", "batch", "boot"] : new[] { name };
     var bootProfile = parse.GetValue(profile)!;
     foreach (var s in selected)
     {
@@ -41,12 +41,13 @@ root.SetAction(async (parse, ct) =>
             "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
+            "telemetry" => await new TelemetrySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "gateway" => await new GatewaySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
             "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.Named(parse.GetValue(preset)!),
                 parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
-            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, cache, gateway, batch, boot, diffusion, all)"),
+            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, batch, boot, diffusion, all)"),
         };
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)

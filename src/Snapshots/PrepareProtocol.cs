@@ -41,6 +41,9 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
 
     /// <summary>Page the mapped weights in after BOOTED instead of before it (Snapshot:PageInWeights).</summary>
     public bool PageInWeightsAfterReady { get; init; }
+
+    /// <summary>The `serve` process that restored this copy (host pid): the copy stops when it is gone.</summary>
+    public int? SupervisorPid { get; init; }
 }
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>

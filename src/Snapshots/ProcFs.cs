@@ -56,6 +56,22 @@ public static class ProcFs
             .Distinct(StringComparer.Ordinal),
     ];
 
+    /// <summary>The process's start time (clock ticks since boot, /proc/PID/stat field 22); null when it is gone or a zombie.</summary>
+    public static long? StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name, which may hold spaces and parentheses: state is field 3, start time field 22.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[0] is "Z" or "X" ? null : long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>True while the process exists and is not a zombie.</summary>
     public static bool IsAlive(int pid)
     {

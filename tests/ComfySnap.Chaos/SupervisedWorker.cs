@@ -179,9 +179,6 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Restored snapshot \S+ as pid (\d+)")]
-    private static partial Regex RestoredPidLine();
-
     // JobRunner's warning when a run's lease was taken over (README "One JobId, one run").
     [GeneratedRegex(@"Job (\S+) fenced: run ")]
     private static partial Regex FencedLine();
@@ -193,7 +190,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
         public WorkerProcess Process { get; } = process;
 
-        public int? RestoredPid { get; private set; }
+        public int? RestoredPid => Process.RestoredPid;
 
         public bool Ready { get; private set; }
 
@@ -203,11 +200,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
         public void See(string line)
         {
-            if (RestoredPidLine().Match(line) is { Success: true } m)
-            {
-                RestoredPid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else if (line.Contains(WorkerProcess.ReadyLine(WorkerId), StringComparison.Ordinal))
+            if (line.Contains(WorkerProcess.ReadyLine(WorkerId), StringComparison.Ordinal))
             {
                 Ready = true;
             }

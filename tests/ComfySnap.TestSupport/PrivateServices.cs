@@ -48,11 +48,17 @@ public sealed class PrivateServices
     /// <summary>A file of more rabbitmq.conf lines (COMFYSNAP_RABBITMQ_EXTRA_CONF), e.g. a TLS listener; null: none.</summary>
     public string? ExtraRabbitMqConf { get; init; }
 
+    /// <summary>A file of more redis.conf lines (COMFYSNAP_REDIS_EXTRA_CONF), e.g. a TLS port; null: none.</summary>
+    public string? ExtraRedisConf { get; init; }
+
     /// <summary>With the credentials services.sh generated for this pair (credentials.env in its folder), else guest.</summary>
     public string RabbitMqUri =>
         $"amqp://{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest")}:{Uri.EscapeDataString(Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest")}@127.0.0.1:{RabbitMqPort}/";
 
-    public string RedisEndpoint => Credential("COMFYSNAP_REDIS_PASSWORD") is { } password ? $"127.0.0.1:{RedisPort},password={password}" : $"127.0.0.1:{RedisPort}";
+    public string RedisEndpoint => RedisEndpointAt(RedisPort);
+
+    /// <summary>The Redis configuration string for another port of this pair's Redis (e.g. its TLS port), with the password.</summary>
+    public string RedisEndpointAt(int port) => Credential("COMFYSNAP_REDIS_PASSWORD") is { } password ? $"127.0.0.1:{port},password={password}" : $"127.0.0.1:{port}";
 
     /// <summary>The worker's settings for this pair's broker (host, port, user, password).</summary>
     public Dictionary<string, string?> RabbitMqSettings() => new()
@@ -106,6 +112,11 @@ public sealed class PrivateServices
         if (ExtraRabbitMqConf is not null)
         {
             environment["COMFYSNAP_RABBITMQ_EXTRA_CONF"] = ExtraRabbitMqConf;
+        }
+
+        if (ExtraRedisConf is not null)
+        {
+            environment["COMFYSNAP_REDIS_EXTRA_CONF"] = ExtraRedisConf;
         }
 
         var result = await ExternalProgram.RunAsync("bash", ["-c", "source \"$0\" && \"$1\"", script, function], ScriptTimeout, environment: environment);

@@ -7,7 +7,7 @@ namespace ComfySnap.TestSupport;
 /// `ComfySnap.Worker serve` as a child process, configured through COMFYSNAP_ environment variables
 /// on top of the minimal child environment; keeps its last log lines for error messages.
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable, IDisposable
+public sealed partial class WorkerProcess : IAsyncDisposable, IDisposable
 {
     private const int TailLines = 40;
     private readonly Process _process;
@@ -28,6 +28,12 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>
+    /// The host pid of the copy `serve` restored from a snapshot (from its "Restored snapshot ID as pid
+    /// N" line, logged at Information), or null. criu detaches that copy: it is not in this tree.
+    /// </summary>
+    public int? RestoredPid { get; private set; }
 
     /// <summary>Every line the worker wrote to stdout so far (e.g. to parse its JSON logs).</summary>
     public IReadOnlyList<string> OutputLines => [.. _output];
@@ -50,9 +56,10 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Starts the worker; <paramref name="workerId"/> (when given) becomes Bus:WorkerId;
-    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads).
+    /// <paramref name="onLine"/> sees every stdout/stderr line (from the reader threads);
+    /// <paramref name="environment"/> adds variables as they are (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).
     /// </summary>
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null)
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string? workerId = null, Action<string>? onLine = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
@@ -69,6 +76,11 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
         }
 
         info.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
         foreach (var (k, v) in settings)
         {
             info.Environment[SettingVariable(k)] = v ?? "";
@@ -107,9 +119,9 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// Starts the worker and waits for its "Worker ID ready" log line. The id names the worker's
     /// exclusive cancel queue on the shared broker: make it unique (other suites run beside this one).
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null)
+    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workerId, TimeSpan? readyTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var worker = Start(settings, workerId);
+        var worker = Start(settings, workerId, environment: environment);
         try
         {
             await worker._ready.Task.WaitAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
@@ -145,6 +157,12 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
     /// <summary>SIGKILL to the whole tree: no graceful stop, an unacknowledged message must go back to the queue.</summary>
     public void Kill()
     {
+        // A restored copy outlives a `serve` killed under it (it keeps consuming): never leave one behind.
+        if (RestoredPid is { } restored)
+        {
+            PosixSignals.TrySend(restored, PosixSignals.SigKill, out _);
+        }
+
         try
         {
             if (!_process.HasExited)
@@ -206,6 +224,11 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             return;
         }
 
+        if (RestoredPidLine().Match(line) is { Success: true } restored)
+        {
+            RestoredPid = int.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         _onLine?.Invoke(line);
 
         // Text logs render the worker id bare; JSON logs (Logging:Format=json) quote and escape it.
@@ -223,4 +246,7 @@ public sealed class WorkerProcess : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Restored snapshot \S+ as pid (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex RestoredPidLine();
 }

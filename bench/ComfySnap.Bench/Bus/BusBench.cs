@@ -17,10 +17,12 @@ public sealed class BusBench : IAsyncDisposable
     private readonly IBusControl _client;
     private readonly List<WorkerProcess> _workers = [];
     private readonly string _workDirectory;
+    private readonly IReadOnlyDictionary<string, string?> _extraSettings;
     private ISendEndpoint? _endpoint;
 
-    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, ConcurrentDictionary<string, WorkerBooted> booted)
+    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, ConcurrentDictionary<string, WorkerBooted> booted, IReadOnlyDictionary<string, string?>? extraSettings)
     {
+        _extraSettings = extraSettings ?? new Dictionary<string, string?>();
         _client = client;
         Id = id;
         _workDirectory = workDirectory;
@@ -39,8 +41,11 @@ public sealed class BusBench : IAsyncDisposable
 
     public static int RabbitMqPort => TestEnvironment.RabbitMqPort;
 
-    /// <summary>Starts the client bus, then <paramref name="workerCount"/> workers, and waits until each published WorkerBooted.</summary>
-    public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct)
+    /// <summary>
+    /// Starts the client bus, then <paramref name="workerCount"/> workers (with <paramref name="workerSettings"/>
+    /// on top of the bench's), and waits until each published WorkerBooted.
+    /// </summary>
+    public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct, IReadOnlyDictionary<string, string?>? workerSettings = null)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var results = new ResultTracker();
@@ -74,7 +79,7 @@ public sealed class BusBench : IAsyncDisposable
         await client.StartAsync(ct);
 
         var work = Path.Combine(context.WorkDirectory, "bus", id);
-        var bench = new BusBench(client, id, work, results, booted);
+        var bench = new BusBench(client, id, work, results, booted, workerSettings);
         for (var i = 0; i < workerCount; i++)
         {
             bench._workers.Add(WorkerProcess.Start(bench.WorkerSettings(i)));
@@ -145,6 +150,11 @@ public sealed class BusBench : IAsyncDisposable
         foreach (var (key, value) in new[] { "Enabled", "Otlp:Endpoint", "Otlp:Protocol" }
             .Select(k => ("Telemetry:" + k, Environment.GetEnvironmentVariable(WorkerProcess.SettingVariable("Telemetry:" + k))))
             .Where(p => !string.IsNullOrEmpty(p.Item2)))
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in _extraSettings)
         {
             settings[key] = value;
         }

@@ -6,6 +6,7 @@ using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -31,8 +32,10 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
-            var config = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<CacheOptions>>().Value.Redis!);
+            var cache = sp.GetRequiredService<IOptions<CacheOptions>>().Value;
+            var config = ConfigurationOptions.Parse(cache.Redis!);
             config.AbortOnConnectFail = false;
+            RedisCertificateValidator.Attach(config, cache.RedisTlsCaFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>());
             return ConnectionMultiplexer.Connect(config);
         });
         services.AddSingleton<RedisKeys>();

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using ComfySnap.Worker.Tls;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace ComfySnap.Worker.Bus;
 /// </summary>
 public sealed class BrokerCertificateValidator
 {
-    private readonly Lazy<X509Certificate2Collection?> _authorities;
+    private readonly Lazy<PrivateCaTrust?> _authorities;
     private readonly TaskCompletionSource<Exception> _rejected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RabbitMqOptions _rabbit;
     private readonly ILogger<BrokerCertificateValidator> _logger;
@@ -22,7 +23,7 @@ public sealed class BrokerCertificateValidator
     {
         _rabbit = options.Value.RabbitMq;
         _logger = logger;
-        _authorities = new Lazy<X509Certificate2Collection?>(() => LoadAuthorities(_rabbit.TlsCaFile));
+        _authorities = new Lazy<PrivateCaTrust?>(() => PrivateCaTrust.Load("Bus:RabbitMq:TlsCaFile", _rabbit.TlsCaFile));
     }
 
     /// <summary>Completes with the reason when the broker's certificate was rejected.</summary>
@@ -54,41 +55,13 @@ public sealed class BrokerCertificateValidator
             return $"it is not valid for the name {ServerName} (set Bus:RabbitMq:TlsServerName)";
         }
 
-        if (_authorities.Value is not { } authorities)
+        if (_authorities.Value is not { } trust)
         {
             return errors == SslPolicyErrors.None ? null : $"{errors} (a private CA: set Bus:RabbitMq:TlsCaFile)";
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        // A private CA seldom publishes revocation lists.
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf)
-            ? null
-            : $"it does not chain to a CA in Bus:RabbitMq:TlsCaFile {_rabbit.TlsCaFile} ({string.Join(", ", chain.ChainStatus.Select(s => s.Status))})";
+        return trust.Check(certificate, presented);
     }
 
     private string? ServerName => string.IsNullOrEmpty(_rabbit.TlsServerName) ? _rabbit.Host : _rabbit.TlsServerName;
-
-    private static X509Certificate2Collection? LoadAuthorities(string? caFile)
-    {
-        if (string.IsNullOrEmpty(caFile))
-        {
-            return null;
-        }
-
-        var authorities = new X509Certificate2Collection();
-        authorities.ImportFromPemFile(caFile);
-        return authorities.Count > 0 ? authorities : throw new InvalidOperationException($"Bus:RabbitMq:TlsCaFile {caFile} holds no PEM certificate");
-    }
 }

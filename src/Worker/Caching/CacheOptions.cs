@@ -10,6 +10,12 @@ public sealed class CacheOptions
     /// <summary>Redis configuration string (e.g. "127.0.0.1:6379"); empty: the in-process cache.</summary>
     public string? Redis { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA certificate(s) Redis's TLS certificate must chain to (with ssl=true in
+    /// <see cref="Redis"/>); empty: the system's trust store.
+    /// </summary>
+    public string? RedisTlsCaFile { get; set; }
+
     /// <summary>Prefix of every key this worker writes.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "comfysnap:";

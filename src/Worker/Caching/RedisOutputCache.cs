@@ -29,7 +29,21 @@ public sealed class RedisOutputCache(IOptions<CacheOptions> options, ILogger<Red
         config.AbortOnConnectFail = false;
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 2000);
-        _redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var certificates = RedisCertificateValidator.Attach(config, options.Value.RedisTlsCaFile, logger);
+        var redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (certificates is not null && !redis.IsConnected)
+        {
+            // A certificate Redis will always present is a configuration error, not an outage: the boot
+            // fails with the reason (a Redis that is merely down still gives uncached jobs and a warning).
+            var rejected = certificates.Rejected;
+            if (await Task.WhenAny(rejected, Task.Delay(config.ConnectTimeout, cancellationToken)).ConfigureAwait(false) == rejected)
+            {
+                await redis.DisposeAsync().ConfigureAwait(false);
+                throw await rejected.ConfigureAwait(false);
+            }
+        }
+
+        _redis = redis;
         _redis.ConnectionFailed += (_, e) => MarkDown(e.Exception);
         _redis.ConnectionRestored += (_, _) =>
         {

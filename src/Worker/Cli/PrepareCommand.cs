@@ -108,7 +108,13 @@ public static class PrepareCommand
         services.GetRequiredService<BootContext>().MarkRestored(
             config.SnapshotId,
             [.. config.LauncherPhases.Concat(resume.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))).Select(p => new BootPhase(p.Name, p.Milliseconds, p.Detail))]);
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = config.SupervisorPid is { } supervisor
+            ? ActivatorUtilities.CreateInstance<SupervisorWatch>(services).WatchAsync(supervisor, stopWatching.Token)
+            : Task.CompletedTask;
         await host.RunAsync(cancellationToken);
+        await stopWatching.CancelAsync();
+        await watch;
         return 0;
     }
 

@@ -30,7 +30,7 @@ public static class ServeCommand
         if (!string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<SnapshotOptions>>().Value.Directory))
         {
             var workerId = services.GetRequiredService<IOptions<BusOptions>>().Value.EffectiveWorkerId;
-            var config = new ResumeConfig(workerId, RuntimeSettings(builder.Configuration, workerId));
+            var config = new ResumeConfig(workerId, RuntimeSettings(builder.Configuration, workerId)) { SupervisorPid = Environment.ProcessId };
             var restorer = services.GetRequiredService<SnapshotRestorer>();
             var outcome = await restorer.RestoreAsync(config, cancellationToken);
             if (outcome.Restored)

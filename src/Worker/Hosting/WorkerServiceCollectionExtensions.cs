@@ -37,7 +37,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<JobCounters>();
         services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<WorkerReadiness>();
-        services.AddComfySnapTelemetry(configuration, "comfysnap-worker");
+        services.AddComfySnapTelemetry(configuration, "comfysnap-worker", instanceId: sp => sp.GetRequiredService<IOptions<BusOptions>>().Value.EffectiveWorkerId);
         services.AddWorkerBus(configuration);
         services.AddHostedService<WorkerService>();
         services.AddHostedService<HeartbeatService>();

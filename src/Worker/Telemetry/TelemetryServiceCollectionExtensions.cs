@@ -17,7 +17,10 @@ namespace ComfySnap.Worker.Telemetry;
 /// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
-    public static IServiceCollection AddComfySnapTelemetry(this IServiceCollection services, IConfiguration configuration, string defaultServiceName, string[]? extraSources = null, string[]? extraMeters = null)
+    // instanceId: the resource's service.instance.id, read when the providers are built (a
+    // restored worker's id arrives with its runtime config); default host name and process id.
+    public static IServiceCollection AddComfySnapTelemetry(this IServiceCollection services, IConfiguration configuration, string defaultServiceName, string[]? extraSources = null, string[]? extraMeters = null,
+        Func<IServiceProvider, string>? instanceId = null)
     {
         services.AddOptions<TelemetryOptions>()
             .Configure(o => o.ServiceName = defaultServiceName)
@@ -35,7 +38,7 @@ public static class TelemetryServiceCollectionExtensions
                     return;
                 }
 
-                builder.SetResourceBuilder(Resource(options))
+                builder.SetResourceBuilder(Resource(options, instanceId?.Invoke(sp)))
                     .AddSource(WorkerActivities.SourceName, WorkerActivities.MassTransitSourceName)
                     .AddSource(extraSources ?? []);
                 if (options.Otlp.EndpointUri is not null)
@@ -51,7 +54,7 @@ public static class TelemetryServiceCollectionExtensions
                     return;
                 }
 
-                builder.SetResourceBuilder(Resource(options))
+                builder.SetResourceBuilder(Resource(options, instanceId?.Invoke(sp)))
                     .AddMeter(WorkerMetrics.MeterName, WorkerActivities.MassTransitSourceName)
                     .AddMeter(extraMeters ?? []);
                 if (options.Otlp.EndpointUri is not null)
@@ -62,8 +65,9 @@ public static class TelemetryServiceCollectionExtensions
         return services;
     }
 
-    private static ResourceBuilder Resource(TelemetryOptions options) =>
-        ResourceBuilder.CreateDefault().AddService(options.ServiceName, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId);
+    // Not the process id alone: every copy restored from one snapshot has the same cached one.
+    private static ResourceBuilder Resource(TelemetryOptions options, string? instanceId) =>
+        ResourceBuilder.CreateDefault().AddService(options.ServiceName, serviceInstanceId: instanceId ?? Environment.MachineName + "-" + Environment.ProcessId);
 
     /// <summary>Set in code, the endpoint is used as given: http/protobuf needs the signal's path appended (the SDK does that only for its environment variable).</summary>
     private static OtlpExporterOptions Exporter(TelemetryOptions options, string signalPath)

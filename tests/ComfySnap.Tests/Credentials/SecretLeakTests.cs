@@ -11,7 +11,8 @@ namespace ComfySnap.Tests.Credentials;
 /// Issue 12: the test services run with generated credentials (`./comfysnap services start`). A worker
 /// given them (in process with its logs collected, and a child `serve` worker reading them from
 /// *_FILE secret files) connects, runs good and bad jobs, and neither password appears in any log
-/// line or any event it published. The snapshot images are searched in SnapshotRestoreTests.
+/// line or any event it published. The snapshot images are searched in SnapshotRestoreTests, and a
+/// restored worker's exported telemetry (span attributes, resources, OTLP bodies) in RestoredWorkerTelemetryTests.
 /// </summary>
 public sealed class SecretLeakTests(ITestOutputHelper output)
 {

@@ -1,12 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace ComfySnap.Tests.Worker;
 
@@ -26,13 +20,14 @@ public sealed class TlsTests
         var tlsPort = ports[4];
         var tlsDir = Path.Combine(root, "services", "rabbitmq", "tls"); // under the folder services.sh hands to the broker's user
         Directory.CreateDirectory(tlsDir);
-        var (trustedCa, brokerCa) = WriteCertificates(tlsDir);
+        var certificates = TestCertificates.Write(tlsDir);
+        var (trustedCa, brokerCa) = (certificates.OtherCa, certificates.ServerCa);
         var extraConf = Path.Combine(root, "tls.conf");
         await File.WriteAllTextAsync(extraConf, string.Join('\n',
             $"listeners.ssl.default = 127.0.0.1:{tlsPort.ToString(CultureInfo.InvariantCulture)}",
             $"ssl_options.cacertfile = {brokerCa}",
-            $"ssl_options.certfile = {Path.Combine(tlsDir, "server.pem")}",
-            $"ssl_options.keyfile = {Path.Combine(tlsDir, "server.key")}",
+            $"ssl_options.certfile = {certificates.ServerCertificate}",
+            $"ssl_options.keyfile = {certificates.ServerKey}",
             "ssl_options.verify = verify_none",
             "ssl_options.fail_if_no_peer_cert = false",
             ""));
@@ -63,59 +58,16 @@ public sealed class TlsTests
             // Trusting another CA only: the boot fails soon with a certificate error, not a hang.
             tls["Bus:RabbitMq:TlsCaFile"] = trustedCa;
             await using var untrusting = await RabbitWorkerHarness.StartAsync(services.RedisEndpoint, tls, inProcessWorker: false, broker: services);
-            var logs = new LogCollector();
-            var builder = WorkerHostFactory.CreateBuilder(new Dictionary<string, string?>(untrusting.Settings), configureLogging: l => l.WriteTo.Sink(logs));
-            builder.Services.AddQueueWorker(builder.Configuration);
-            using var host = builder.Build();
-            await host.StartAsync();
-            try
-            {
-                var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Services.GetRequiredService<WorkerReadiness>().Booted.WaitAsync(Timeout));
-                Assert.Contains("was rejected: it does not chain to a CA in Bus:RabbitMq:TlsCaFile", failure.Message, StringComparison.Ordinal);
-                Assert.Contains(logs.Events, e => e.Level == Serilog.Events.LogEventLevel.Error
-                    && e.MessageTemplate.Text.StartsWith("The broker's TLS certificate", StringComparison.Ordinal));
-            }
-            finally
-            {
-                await host.StopAsync(TimeSpan.FromSeconds(30));
-            }
+            var (failure, logs) = await FailingBoot.RunAsync(untrusting.Settings, Timeout);
+            Assert.IsType<InvalidOperationException>(failure);
+            Assert.Contains("was rejected: it does not chain to a CA in Bus:RabbitMq:TlsCaFile", failure.Message, StringComparison.Ordinal);
+            Assert.Contains(logs, e => e.Level == Serilog.Events.LogEventLevel.Error
+                && e.MessageTemplate.Text.StartsWith("The broker's TLS certificate", StringComparison.Ordinal));
         }
         finally
         {
             await services.StopAsync(CancellationToken.None);
             Directory.Delete(root, recursive: true);
         }
-    }
-
-    /// <summary>The broker's CA and server certificate (for localhost and 127.0.0.1), plus an unrelated CA; returns the two CA files.</summary>
-    private static (string OtherCa, string BrokerCa) WriteCertificates(string dir)
-    {
-        using var brokerCa = NewCa("ComfySnap test CA");
-        using var otherCa = NewCa("Some other CA");
-        using var serverKey = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = request.Create(brokerCa, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
-        File.WriteAllText(Path.Combine(dir, "server.pem"), server.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(dir, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
-        var brokerCaFile = Path.Combine(dir, "ca.pem");
-        var otherCaFile = Path.Combine(dir, "other-ca.pem");
-        File.WriteAllText(brokerCaFile, brokerCa.ExportCertificatePem());
-        File.WriteAllText(otherCaFile, otherCa.ExportCertificatePem());
-        return (otherCaFile, brokerCaFile);
-    }
-
-    private static X509Certificate2 NewCa(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
     }
 }
