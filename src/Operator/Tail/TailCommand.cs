@@ -9,7 +9,8 @@ namespace ComfySnap.Operator.Tail;
 /// <summary>
 /// `tail`: WorkerBooted, JobTimings and WorkflowFailed as they are published, filtered by worker,
 /// batch and kind. JobTimings carries only a JobId: its worker and batch come from the job's
-/// WorkflowAccepted, so jobs accepted before tail started show "?" (the map grows by one small entry per job).
+/// WorkflowAccepted (waited for up to 2 s: the two can be handled out of order), so jobs accepted
+/// before tail started show "?" (the map grows by one small entry per job).
 /// </summary>
 public static class TailCommand
 {
@@ -17,8 +18,13 @@ public static class TailCommand
     {
         var jobs = new ConcurrentDictionary<string, (string? Worker, string? Batch)>(StringComparer.Ordinal);
         var write = new Lock();
-        await using var listener = await EventListener.StartAsync(connection, "tail", m =>
+        await using var listener = await EventListener.StartAsync(connection, "tail", async m =>
         {
+            if (m is JobTimings early && !jobs.ContainsKey(early.JobId))
+            {
+                await WaitForAcceptedAsync(early.JobId, jobs, cancellationToken);
+            }
+
             if (Describe(m, jobs) is { } e && Matches(e, settings))
             {
                 lock (write)
@@ -37,8 +43,6 @@ public static class TailCommand
                     }
                 }
             }
-
-            return Task.CompletedTask;
         }, cancellationToken);
         if (!settings.Json)
         {
@@ -58,6 +62,27 @@ public static class TailCommand
 
         return 0;
     }
+
+    // The listener handles messages concurrently, so a small job's JobTimings can be handled before
+    // its WorkflowAccepted (which names its worker and batch): give that a moment to arrive.
+    private static async Task WaitForAcceptedAsync(string jobId, ConcurrentDictionary<string, (string? Worker, string? Batch)> jobs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = 0; i < AcceptedWaitSteps && !jobs.ContainsKey(jobId); i++)
+            {
+                await Task.Delay(AcceptedWaitStep, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping: print what is known
+        }
+    }
+
+    private const int AcceptedWaitSteps = 40;
+
+    private static readonly TimeSpan AcceptedWaitStep = TimeSpan.FromMilliseconds(50);
 
     private static TailEvent? Describe(object message, ConcurrentDictionary<string, (string? Worker, string? Batch)> jobs)
     {

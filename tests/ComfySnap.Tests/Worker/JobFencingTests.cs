@@ -147,11 +147,13 @@ public sealed class JobFencingTests
     {
         await using var harness = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Jobs:LeaseTtl"] = "00:01:00" });
         var jobId = $"answered-{Guid.NewGuid():N}";
-        await harness.SendAsync(new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 3, side: 1024), CachePolicy: CachePolicy.Bypass));
-        await harness.Events.WaitAsync<WorkflowAccepted>(a => a.JobId == jobId, Long);
         var first = new WorkflowCompleted(jobId, null, [new OutputFile("9", "other-run.png", "image/png", 1, new string('a', 64), [1], null, null)], FromCache: false,
             new JobTimings(jobId, 0, 0, [], 0, 0, 0, 0));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisEndpoint);
+        // Long enough (seconds) that the other run's answer is written while this run still renders:
+        // with three blurs it once finished first.
+        await harness.SendAsync(new RunWorkflow(jobId, SlowWorkflow.Create(blurs: 12, side: 1024), CachePolicy: CachePolicy.Bypass));
+        await harness.Events.WaitAsync<WorkflowAccepted>(a => a.JobId == jobId, Long);
         await redis.GetDatabase().StringSetAsync(AnswerKey(harness, jobId), ResultStore.SerializeCompletedJob(first), TimeSpan.FromMinutes(5));
 
         var (answer, _) = await harness.Events.WaitAsync<WorkflowCompleted>(c => c.JobId == jobId, Long);
