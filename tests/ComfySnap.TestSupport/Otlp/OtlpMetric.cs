@@ -11,51 +11,31 @@ public sealed record OtlpMetric(string Name, string Scope, IReadOnlyDictionary<s
     public static List<OtlpMetric> Decode(ReadOnlySpan<byte> request)
     {
         var metrics = new List<OtlpMetric>();
-        ProtoReader.Fields(request, (field, input) =>
+        foreach (var (resource, scope) in ProtoReader.ResourceScopes(request))
         {
-            if (field != 1)
-            {
-                return;
-            }
-
-            IReadOnlyDictionary<string, string?> resource = new Dictionary<string, string?>();
-            var scopes = new List<byte[]>();
-            ProtoReader.Fields(ProtoReader.Bytes(input), (f, i) =>
+            var scopeName = "";
+            IReadOnlyDictionary<string, string?> scopeAttributes = new Dictionary<string, string?>();
+            var names = new List<string>();
+            ProtoReader.Fields(scope, (f, i) =>
             {
                 if (f == 1)
                 {
-                    resource = ProtoReader.Attributes(ProtoReader.Bytes(i), 1);
+                    scopeAttributes = ProtoReader.Attributes(ProtoReader.Bytes(i), 3, name => scopeName = name);
                 }
                 else if (f == 2)
                 {
-                    scopes.Add(ProtoReader.Bytes(i));
+                    ProtoReader.Fields(ProtoReader.Bytes(i), (mf, mi) =>
+                    {
+                        if (mf == 1)
+                        {
+                            names.Add(mi.ReadString());
+                        }
+                    });
                 }
             });
-            foreach (var scope in scopes)
-            {
-                var scopeName = "";
-                IReadOnlyDictionary<string, string?> scopeAttributes = new Dictionary<string, string?>();
-                var names = new List<string>();
-                ProtoReader.Fields(scope, (f, i) =>
-                {
-                    if (f == 1)
-                    {
-                        scopeAttributes = ProtoReader.Attributes(ProtoReader.Bytes(i), 3, name => scopeName = name);
-                    }
-                    else if (f == 2)
-                    {
-                        ProtoReader.Fields(ProtoReader.Bytes(i), (mf, mi) =>
-                        {
-                            if (mf == 1)
-                            {
-                                names.Add(mi.ReadString());
-                            }
-                        });
-                    }
-                });
-                metrics.AddRange(names.Select(n => new OtlpMetric(n, scopeName, scopeAttributes, resource)));
-            }
-        });
+            metrics.AddRange(names.Select(n => new OtlpMetric(n, scopeName, scopeAttributes, resource)));
+        }
+
         return metrics;
     }
 }

@@ -24,42 +24,22 @@ public sealed record OtlpSpan(
     public static List<OtlpSpan> Decode(ReadOnlySpan<byte> request)
     {
         var spans = new List<OtlpSpan>();
-        ProtoReader.Fields(request, (field, input) =>
+        foreach (var (resource, scope) in ProtoReader.ResourceScopes(request))
         {
-            if (field != 1)
-            {
-                return;
-            }
-
-            IReadOnlyDictionary<string, string?> resource = new Dictionary<string, string?>();
-            var scopes = new List<byte[]>();
-            ProtoReader.Fields(ProtoReader.Bytes(input), (f, i) =>
+            var scopeName = "";
+            ProtoReader.Fields(scope, (f, i) =>
             {
                 if (f == 1)
                 {
-                    resource = ProtoReader.Attributes(ProtoReader.Bytes(i), 1);
+                    ProtoReader.Attributes(ProtoReader.Bytes(i), 3, name => scopeName = name);
                 }
                 else if (f == 2)
                 {
-                    scopes.Add(ProtoReader.Bytes(i));
+                    spans.Add(Span(ProtoReader.Bytes(i), resource, scopeName));
                 }
             });
-            foreach (var scope in scopes)
-            {
-                var scopeName = "";
-                ProtoReader.Fields(scope, (f, i) =>
-                {
-                    if (f == 1)
-                    {
-                        ProtoReader.Attributes(ProtoReader.Bytes(i), 3, name => scopeName = name);
-                    }
-                    else if (f == 2)
-                    {
-                        spans.Add(Span(ProtoReader.Bytes(i), resource, scopeName));
-                    }
-                });
-            }
-        });
+        }
+
         return spans;
     }
 

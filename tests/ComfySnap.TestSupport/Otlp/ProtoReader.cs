@@ -23,6 +23,39 @@ internal static class ProtoReader
         }
     }
 
+    /// <summary>
+    /// The scopes of an OTLP export request with their resource: Export*ServiceRequest {repeated
+    /// Resource* = 1}; Resource* {Resource = 1; repeated Scope* = 2}, the same shape for spans and
+    /// metrics. Each scope message comes with the resource's attributes.
+    /// </summary>
+    public static List<(IReadOnlyDictionary<string, string?> Resource, byte[] Scope)> ResourceScopes(ReadOnlySpan<byte> request)
+    {
+        var found = new List<(IReadOnlyDictionary<string, string?>, byte[])>();
+        Fields(request, (field, input) =>
+        {
+            if (field != 1)
+            {
+                return;
+            }
+
+            IReadOnlyDictionary<string, string?> resource = new Dictionary<string, string?>();
+            var scopes = new List<byte[]>();
+            Fields(Bytes(input), (f, i) =>
+            {
+                if (f == 1)
+                {
+                    resource = Attributes(Bytes(i), 1);
+                }
+                else if (f == 2)
+                {
+                    scopes.Add(Bytes(i));
+                }
+            });
+            found.AddRange(scopes.Select(scope => (resource, scope)));
+        });
+        return found;
+    }
+
     public static byte[] Bytes(CodedInputStream input) => input.ReadBytes().ToByteArray();
 
     /// <summary>OTLP KeyValue {key = 1; AnyValue value = 2} as text (AnyValue: string 1, bool 2, int 3, double 4).</summary>

@@ -113,6 +113,16 @@ public sealed class SnapshotFixture : IAsyncLifetime
         return copy;
     }
 
+    /// <summary>A child `serve` worker's settings for this snapshot on top of a bus harness's, with a work folder of its own.</summary>
+    public Dictionary<string, string?> ServeSettings(IReadOnlyDictionary<string, string?> busSettings) => new(busSettings)
+    {
+        ["Snapshot:Directory"] = SnapshotDirectory,
+        ["Snapshot:WorkDirectory"] = Path.Combine(Root, "serve-work-" + Guid.NewGuid().ToString("N")[..6]),
+        ["Snapshot:WorkerDirectory"] = Path.GetDirectoryName(WorkerDll),
+        ["Snapshot:HandshakeTimeout"] = "00:01:30",
+        ["Criu:Path"] = TestEnvironment.Criu,
+    };
+
     public SnapshotRestorer Restorer(
         string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null,
         bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady) => new(

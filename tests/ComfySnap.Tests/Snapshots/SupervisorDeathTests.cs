@@ -19,14 +19,7 @@ public sealed class SupervisorDeathTests(SnapshotFixture fixture)
     {
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         var workerId = bus.Settings["Bus:WorkerId"]!;
-        var settings = new Dictionary<string, string?>(bus.Settings)
-        {
-            ["Snapshot:Directory"] = fixture.SnapshotDirectory,
-            ["Snapshot:WorkDirectory"] = Path.Combine(fixture.Root, "supervisor-work-" + Guid.NewGuid().ToString("N")[..6]),
-            ["Snapshot:WorkerDirectory"] = Path.GetDirectoryName(SnapshotFixture.WorkerDll),
-            ["Snapshot:HandshakeTimeout"] = "00:01:30",
-            ["Criu:Path"] = TestEnvironment.Criu,
-        };
+        var settings = fixture.ServeSettings(bus.Settings);
         await using var worker = await WorkerProcess.StartAsync(settings, workerId, Generous);
         var (booted, _) = await bus.Events.WaitAsync<WorkerBooted>(b => b.WorkerId == workerId, Generous);
         Assert.True(booted.Mode == BootMode.Restored, $"expected a restore, got {booted.Mode}: {booted.FallbackReason?.Kind} {booted.FallbackReason?.Message}");

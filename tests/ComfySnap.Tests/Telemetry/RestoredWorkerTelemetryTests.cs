@@ -30,16 +30,9 @@ public sealed class RestoredWorkerTelemetryTests(SnapshotFixture fixture)
         await using var receiver = OtlpReceiver.Start();
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         var workerId = bus.Settings["Bus:WorkerId"]!;
-        var settings = new Dictionary<string, string?>(bus.Settings)
-        {
-            ["Snapshot:Directory"] = fixture.SnapshotDirectory,
-            ["Snapshot:WorkDirectory"] = Path.Combine(fixture.Root, "telemetry-work-" + Guid.NewGuid().ToString("N")[..6]),
-            ["Snapshot:WorkerDirectory"] = Path.GetDirectoryName(SnapshotFixture.WorkerDll),
-            ["Snapshot:HandshakeTimeout"] = "00:01:30",
-            ["Criu:Path"] = TestEnvironment.Criu,
-            ["Telemetry:Otlp:Protocol"] = "http/protobuf",
-            ["Telemetry:Otlp:MetricInterval"] = "00:00:01",
-        };
+        var settings = fixture.ServeSettings(bus.Settings);
+        settings["Telemetry:Otlp:Protocol"] = "http/protobuf";
+        settings["Telemetry:Otlp:MetricInterval"] = "00:00:01";
 
         // The standard variable, as a container would set it; `serve` hands it to the restored copy.
         await using var worker = await WorkerProcess.StartAsync(settings, workerId, Generous,
