@@ -73,19 +73,7 @@ public static class ProcFs
     }
 
     /// <summary>True while the process exists and is not a zombie.</summary>
-    public static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
-            return state is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    public static bool IsAlive(int pid) => StartTime(pid) is not null;
 
     /// <summary>Waits until a process (not necessarily our child) is gone or a zombie.</summary>
     public static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)

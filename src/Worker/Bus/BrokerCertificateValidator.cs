@@ -43,25 +43,9 @@ public sealed class BrokerCertificateValidator
         return false;
     }
 
-    private string? Check(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
-    {
-        if (certificate is null)
-        {
-            return "the broker sent no certificate";
-        }
-
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            return $"it is not valid for the name {ServerName} (set Bus:RabbitMq:TlsServerName)";
-        }
-
-        if (_authorities.Value is not { } trust)
-        {
-            return errors == SslPolicyErrors.None ? null : $"{errors} (a private CA: set Bus:RabbitMq:TlsCaFile)";
-        }
-
-        return trust.Check(certificate, presented);
-    }
+    private string? Check(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors) =>
+        ServerCertificateCheck.Verdict(certificate, presented, errors, _authorities.Value, "the broker",
+            $"{ServerName} (set Bus:RabbitMq:TlsServerName)", "Bus:RabbitMq:TlsCaFile");
 
     private string? ServerName => string.IsNullOrEmpty(_rabbit.TlsServerName) ? _rabbit.Host : _rabbit.TlsServerName;
 }

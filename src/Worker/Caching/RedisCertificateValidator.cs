@@ -54,10 +54,8 @@ public sealed class RedisCertificateValidator
 
     private bool Validate(object sender, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
-        var reason = certificate is null ? "Redis sent no certificate"
-            : errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) ? $"it is not valid for the name {_serverName ?? _endpoint} (set sslHost=NAME in Cache:Redis)"
-            : _trust is null ? (errors == SslPolicyErrors.None ? null : $"{errors} (a private CA: set {CaFileSetting})")
-            : _trust.Check(certificate, presented);
+        var reason = ServerCertificateCheck.Verdict(certificate, presented, errors, _trust, "Redis",
+            $"{_serverName ?? _endpoint} (set sslHost=NAME in Cache:Redis)", CaFileSetting);
         if (reason is null)
         {
             return true;

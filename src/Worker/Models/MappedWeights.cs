@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace ComfySnap.Worker.Models;
@@ -14,7 +13,6 @@ namespace ComfySnap.Worker.Models;
 public static class MappedWeights
 {
     private const long PageBytes = 4096;
-    private const int MadvisePopulateRead = 22;
 
     /// <summary>Touches every page of every tensor; returns the bytes covered.</summary>
     public static long PageIn(StateDict state, CancellationToken cancellationToken) => PageIn(state.Tensors.Values, cancellationToken);
@@ -51,7 +49,7 @@ public static class MappedWeights
         {
             var start = (long)data & ~(PageBytes - 1);
             var end = ((long)data + length + PageBytes - 1) & ~(PageBytes - 1);
-            return madvise((nint)start, (nuint)(end - start), MadvisePopulateRead) == 0;
+            return PopulateRead.TryRange((nint)start, (nuint)(end - start));
         }
     }
 
@@ -62,7 +60,4 @@ public static class MappedWeights
         var count = tensor.numel();
         tensor.view(-1).slice(0, 0, count, Math.Max(1, PageBytes / MappedSafetensors.ItemSize(tensor.dtype))).to_type(torch.float64).sum();
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int madvise(nint address, nuint length, int advice);
 }

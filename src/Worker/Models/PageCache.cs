@@ -15,7 +15,6 @@ namespace ComfySnap.Worker.Models;
 public static class PageCache
 {
     private const long ChunkBytes = 64L << 20;
-    private const int MadvisePopulateRead = 22;
 
     /// <summary>Reads every existing regular file in turn; completes with the bytes covered.</summary>
     public static Task<long> ReadInAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
@@ -90,7 +89,7 @@ public static class PageCache
         {
             // The view starts on a page boundary (offset 0) and chunks are page multiples.
             var address = start + view.PointerOffset + offset;
-            if (madvise((nint)address, (nuint)length, MadvisePopulateRead) != 0)
+            if (!PopulateRead.TryRange((nint)address, (nuint)length))
             {
                 // Kernels before 5.14: one read per page does the same, slower.
                 var sum = 0;
@@ -107,9 +106,6 @@ public static class PageCache
             view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int madvise(nint address, nuint length, int advice);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int mincore(nint address, nuint length, byte[] vector);
