@@ -83,7 +83,7 @@ cmd_chaos() {
 chaos_dll() { echo "$COMFYSNAP_ROOT/tests/ComfySnap.Chaos/bin/$BUILD_CONFIGURATION/net10.0/ComfySnap.Chaos.dll"; }
 
 cmd_demo() {
-  cmd_run_project Worker demo "$@"
+  cmd_run_project Tools demo "$@"
 }
 
 cmd_bench() {

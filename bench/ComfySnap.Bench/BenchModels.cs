@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Spectre.Console;
 using TorchSharp;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ComfySnap.SnapshotBuilder;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

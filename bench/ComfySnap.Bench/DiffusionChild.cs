@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using ComfySnap.Worker.Engine;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Engine;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.Text;
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

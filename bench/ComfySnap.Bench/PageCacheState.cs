@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 
 namespace ComfySnap.Bench;
 

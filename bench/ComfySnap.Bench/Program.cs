@@ -2,7 +2,7 @@ using System.CommandLine;
 using ComfySnap.Bench.Charts;
 using System.Text.Json;
 using ComfySnap.Bench;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes

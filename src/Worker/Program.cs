@@ -1,8 +1,8 @@
 using System.CommandLine;
 using ComfySnap.Worker.Cli;
 
-// The worker's command line. `run-workflow` runs one graph locally; `demo` and `serve` are the
-// embedded and the queue-driven worker.
+// The worker's command line: `serve` is the queue-driven worker, `run-workflow` runs one graph
+// locally, `prepare` parks a booted worker for the SnapshotBuilder.
 var workflow = new Argument<FileInfo>("workflow") { Description = "Workflow in ComfyUI API format (Save (API))" };
 var output = new Option<DirectoryInfo>("--out") { Description = "Folder for output images", DefaultValueFactory = _ => new DirectoryInfo("output") };
 var input = new Option<DirectoryInfo?>("--input-dir") { Description = "Folder LoadImage reads from (default: input)" };
@@ -41,52 +41,5 @@ prepare.SetAction((_, ct) => PrepareCommand.RunAsync(ct));
 var serve = new Command("serve", "Run the queue worker (configuration: appsettings.json, COMFYSNAP_ environment) until SIGTERM");
 serve.SetAction((_, ct) => ServeCommand.RunAsync(new Dictionary<string, string?>(), ct));
 
-var demoOut = new Option<DirectoryInfo>("--out") { Description = "Folder for output images", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
-var demoCount = new Option<int>("--count") { Description = "Run each workflow this many times (in-memory: the second is a cache hit; snapshot: the second shows warm runs)", DefaultValueFactory = _ => 2 };
-var noSnapshot = new Option<bool>("--no-snapshot") { Description = "Only the embedded in-memory run (no CRIU snapshot, no restored worker)" };
-var fullTxt2Img = new Option<bool>("--full-txt2img") { Description = "Run default-txt2img.json as shipped (512x512, 20 steps) instead of 256x256 with 4 steps" };
-var snapshotCache = new Option<DirectoryInfo?>("--snapshot-cache") { Description = "Folder for demo snapshots, one per worker build (default: TMP/comfysnap-demo-snapshots)" };
-var demo = new Command("demo", "Boot a worker cold and one restored from a snapshot side by side, run the shipped workflows on both, print both boot waterfalls and the jobs")
-{
-    demoOut, demoCount, noSnapshot, fullTxt2Img, snapshotCache,
-};
-demo.SetAction((parse, ct) => parse.GetValue(noSnapshot)
-    ? DemoCommand.RunAsync(parse.GetValue(demoOut)!, parse.GetValue(demoCount), null, Spectre.Console.AnsiConsole.Console, ct)
-    : SnapshotDemoCommand.RunAsync(
-        new ComfySnap.Worker.Cli.Demo.SnapshotDemoSettings(
-            parse.GetValue(snapshotCache)?.FullName ?? Path.Combine(Path.GetTempPath(), "comfysnap-demo-snapshots"),
-            Path.Combine(AppContext.BaseDirectory, "workflows"),
-            Environment.GetEnvironmentVariable("COMFYSNAP_CRIU") ?? "criu",
-            Environment.GetEnvironmentVariable("COMFYSNAP_DOTNET") ?? "dotnet",
-            !parse.GetValue(fullTxt2Img),
-            AppContext.BaseDirectory,
-            parse.GetValue(demoCount)),
-        parse.GetValue(demoOut)!,
-        parse.GetValue(demoCount),
-        Spectre.Console.AnsiConsole.Console,
-        ct));
-
-var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16)" };
-var checkpointOut = new Argument<FileInfo>("out") { Description = "The .safetensors file to write (e.g. models/checkpoints/sd15-random.safetensors)" };
-var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: fp32; fp16 for sd15-full)" };
-var seed = new Option<long>("--seed") { Description = "Generator seed (same preset and seed: same weights)", DefaultValueFactory = _ => 0 };
-var sideFile = new Option<bool>("--side-file") { Description = "Also write NAME.arch.json with the head counts" };
-var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x checkpoint in the real single-file layout (renders noise; for running and measuring)")
-{
-    preset, checkpointOut, dtype, seed, sideFile,
-};
-makeCheckpoint.SetAction(parse => MakeCheckpointCommand.Run(
-    parse.GetValue(preset)!, parse.GetValue(checkpointOut)!, parse.GetValue(dtype), parse.GetValue(seed), parse.GetValue(sideFile), Spectre.Console.AnsiConsole.Console));
-
-var schemaOut = new Argument<DirectoryInfo>("out") { Description = "Folder for TypeName.schema.json files (the committed ones: src/Contracts/schemas)" };
-var schemas = new Command("schemas", "Write the JSON Schemas of every bus message contract") { schemaOut };
-schemas.SetAction(async (parse, ct) =>
-{
-    foreach (var path in await ComfySnap.Worker.Bus.ContractSchemas.WriteAsync(parse.GetValue(schemaOut)!.FullName, ct))
-    {
-        Console.WriteLine(path);
-    }
-});
-
-var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, demo, prepare, makeCheckpoint, schemas };
+var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, prepare };
 return await root.Parse(args).InvokeAsync();

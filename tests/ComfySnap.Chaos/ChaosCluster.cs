@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using ComfySnap.TestSupport;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Spectre.Console;
 
 namespace ComfySnap.Chaos;

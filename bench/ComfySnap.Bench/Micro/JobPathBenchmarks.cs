@@ -2,9 +2,9 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using ComfySnap.Contracts;
 using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Engine;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Validation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfySnap.Bench.Micro;

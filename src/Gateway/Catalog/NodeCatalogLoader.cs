@@ -1,6 +1,6 @@
-using ComfySnap.Worker.Engine.Nodes;
-using ComfySnap.Worker.NodePacks;
-using ComfySnap.Worker.Nodes;
+using ComfySnap.Engine.Nodes;
+using ComfySnap.Engine.NodePacks;
+using ComfySnap.Nodes;
 
 namespace ComfySnap.Gateway.Catalog;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using ComfySnap.NodeSdk;
-using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Engine.Nodes;
 
 namespace ComfySnap.Gateway.Catalog;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ComfySnap.Worker.Cli;
-using ComfySnap.Worker.Engine.Graph;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Graph;
+using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Gateway.Catalog;
 

@@ -1,8 +1,9 @@
+using ComfySnap.NodeSdk;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfySnap.Gateway.State;
 using ComfySnap.Gateway.Uploads;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Validation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,5 @@
+using ComfySnap.ServiceDefaults.Hosting;
+using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Gateway.Endpoints;
 using ComfySnap.Worker.Hosting;
 using ComfySnap.Worker.Telemetry;

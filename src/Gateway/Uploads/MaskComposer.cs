@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using ComfySnap.Worker.Imaging;
+using ComfySnap.Diffusion.Imaging;
 using SkiaSharp;
 
 namespace ComfySnap.Gateway.Uploads;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using ComfySnap.Contracts;
 using ComfySnap.Gateway.State;
 using ComfySnap.NodeSdk;
-using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Engine.Nodes;
 using ComfySnap.Worker.Jobs;
 
 namespace ComfySnap.Gateway.Uploads;

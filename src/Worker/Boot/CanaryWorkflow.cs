@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 
 namespace ComfySnap.Worker.Boot;
 

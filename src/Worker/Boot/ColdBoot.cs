@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 
 namespace ComfySnap.Worker.Boot;
 

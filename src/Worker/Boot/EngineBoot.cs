@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using ComfySnap.Worker.Engine;
-using ComfySnap.Worker.Engine.Nodes;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.NodePacks;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Nodes;
-using ComfySnap.Worker.Nodes.Loaders;
+using ComfySnap.Engine;
+using ComfySnap.Engine.Nodes;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Engine.NodePacks;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Nodes;
+using ComfySnap.Nodes.Loaders;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 

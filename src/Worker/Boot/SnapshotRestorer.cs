@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ComfySnap.Snapshots;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using ComfySnap.Worker.Tls;
+using ComfySnap.ServiceDefaults.Tls;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

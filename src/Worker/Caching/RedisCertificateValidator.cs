@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using ComfySnap.Worker.Tls;
+using ComfySnap.ServiceDefaults.Tls;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

@@ -3,10 +3,10 @@ using System.Reflection;
 using System.Text.Json;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine.Graph;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Graph;
+using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Jobs;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 
 namespace ComfySnap.Worker.Caching;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using ComfySnap.Worker.Engine.Graph;
+using ComfySnap.Engine.Graph;
 
 namespace ComfySnap.Worker.Caching;
 

@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using System.Security.Cryptography;

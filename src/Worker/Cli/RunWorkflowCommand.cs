@@ -1,5 +1,5 @@
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Bus;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Engine.Execution;
 using Spectre.Console;
 
 namespace ComfySnap.Worker.Cli;

@@ -2,7 +2,7 @@ using ComfySnap.Contracts;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 using ComfySnap.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;

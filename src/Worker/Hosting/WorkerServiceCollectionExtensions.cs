@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Jobs;

@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 using ComfySnap.Contracts;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Engine.Nodes;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Nodes;
+using ComfySnap.Engine.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace ComfySnap.Worker.Jobs;

@@ -1,7 +1,7 @@
 using ComfySnap.Contracts;
 using ComfySnap.NodeSdk;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Worker.Jobs;
 

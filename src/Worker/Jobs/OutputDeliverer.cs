@@ -1,6 +1,6 @@
 using ComfySnap.Contracts;
 using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Engine.Execution;
 using Microsoft.Extensions.Logging;
 
 namespace ComfySnap.Worker.Jobs;

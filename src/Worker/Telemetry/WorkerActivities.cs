@@ -4,7 +4,8 @@ namespace ComfySnap.Worker.Telemetry;
 
 /// <summary>
 /// The worker's ActivitySource and span names. Spans nest under MassTransit's consume span (its
-/// own source, "MassTransit"), so one trace runs from the publisher's send to every node.
+/// own source, "MassTransit"), so one trace runs from the publisher's send to every node (the
+/// engine's and the diffusion library's sources add the node and sampler-step spans).
 /// StartActivity returns null while nobody listens: that is the whole cost when telemetry is off.
 /// </summary>
 public static class WorkerActivities
@@ -16,8 +17,6 @@ public static class WorkerActivities
     public const string Validate = "validate";
     public const string CacheLookup = "cache lookup";
     public const string Execute = "execute";
-    public const string Node = "node";
-    public const string SamplerStep = "sampler step";
     public const string CacheStore = "cache store";
     public const string PublishResult = "publish result";
     public const string Boot = "boot";

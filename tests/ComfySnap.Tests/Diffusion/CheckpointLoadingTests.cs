@@ -1,8 +1,8 @@
 using ComfySnap.Tests.Diffusion.Support;
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 

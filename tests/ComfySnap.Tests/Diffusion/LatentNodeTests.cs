@@ -1,10 +1,10 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Diffusion.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Nodes.Latents;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Nodes.Latents;
 using Microsoft.Extensions.DependencyInjection;
-using ComfySnap.Worker.Imaging;
+using ComfySnap.Diffusion.Imaging;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Diffusion;

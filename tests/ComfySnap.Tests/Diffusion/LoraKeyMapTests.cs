@@ -1,6 +1,6 @@
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Generation;
-using ComfySnap.Worker.Models.Diffusion.Lora;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Lora;
 
 namespace ComfySnap.Tests.Diffusion;
 

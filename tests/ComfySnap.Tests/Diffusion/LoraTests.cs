@@ -1,10 +1,10 @@
 using ComfySnap.Tests.Diffusion.Support;
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Nodes;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Lora;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Nodes;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Lora;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ComfySnap.Tests.Diffusion.Support.TinyLora;

@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Diffusion.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using TorchSharp;
 using static TorchSharp.torch;
 

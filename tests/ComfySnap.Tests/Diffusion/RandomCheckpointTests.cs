@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Diffusion.Support;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 namespace ComfySnap.Tests.Diffusion;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ComfySnap.Tests.Diffusion.Support;
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Engine.Execution;
 
 namespace ComfySnap.Tests.Diffusion;
 

@@ -1,7 +1,7 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Diffusion.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Tests.Engine;
 

@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Engine.Support;
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Engine.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfySnap.Tests.Engine;

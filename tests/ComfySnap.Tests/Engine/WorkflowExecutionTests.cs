@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using ComfySnap.Tests.Engine.Support;
 using ComfySnap.Tests.Upscale.Support;
-using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Engine.Execution;
 using SkiaSharp;
 
 namespace ComfySnap.Tests.Engine;

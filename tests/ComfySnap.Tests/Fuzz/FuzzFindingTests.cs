@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Tests.Fuzz;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ComfySnap.Worker.Engine.Execution;
+using ComfySnap.Engine.Execution;
 
 namespace ComfySnap.Tests.Fuzz;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using ComfySnap.Worker.Engine.Nodes;
+using ComfySnap.Engine.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfySnap.Tests.Fuzz;

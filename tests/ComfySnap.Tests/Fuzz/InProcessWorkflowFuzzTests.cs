@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Validation;
 using Xunit.Abstractions;
 
 namespace ComfySnap.Tests.Fuzz;

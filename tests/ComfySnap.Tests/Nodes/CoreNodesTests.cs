@@ -1,5 +1,5 @@
 using ComfySnap.NodeSdk;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Nodes.Core;
 
 namespace ComfySnap.Tests.Nodes;
 

@@ -1,6 +1,6 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Nodes.Support;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Nodes.Core;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Nodes;

@@ -1,5 +1,5 @@
 using ComfySnap.Tests.Nodes.Support;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Nodes.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Nodes.Support;
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Nodes.Core;
 
 namespace ComfySnap.Tests.Nodes;
 

@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Imaging;
+using ComfySnap.Diffusion.Imaging;
 using SkiaSharp;
 
 namespace ComfySnap.Tests.Nodes;

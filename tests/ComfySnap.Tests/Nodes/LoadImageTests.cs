@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Nodes.Support;
-using ComfySnap.Worker.Imaging;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Diffusion.Imaging;
+using ComfySnap.Nodes.Core;
 using SkiaSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using ComfySnap.Tests.Nodes.Support;
-using ComfySnap.Worker.Nodes.Core;
+using ComfySnap.Nodes.Core;
 using TorchSharp;
 
 namespace ComfySnap.Tests.Nodes;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using ComfySnap.Tests.Engine.Support;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Tests.Resources;
 

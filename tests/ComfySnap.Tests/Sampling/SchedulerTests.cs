@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ComfySnap.Tests.Sampling.Support;
-using ComfySnap.Worker.Sampling;
+using ComfySnap.Diffusion.Sampling;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Sampling;

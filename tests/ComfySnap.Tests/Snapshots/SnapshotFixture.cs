@@ -3,7 +3,7 @@ using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Boot;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 namespace ComfySnap.Tests.Snapshots;
 

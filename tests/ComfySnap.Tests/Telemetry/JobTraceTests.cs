@@ -1,3 +1,4 @@
+using ComfySnap.Engine;
 using System.Diagnostics;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Engine.Support;
@@ -61,7 +62,7 @@ public sealed class JobTraceTests
         Assert.Contains(WorkerActivities.CacheStore, children);
         Assert.Contains(WorkerActivities.PublishResult, children);
         var execute = trace.Single(a => a.OperationName == WorkerActivities.Execute);
-        var nodes = trace.Where(a => a.OperationName == WorkerActivities.Node).ToList();
+        var nodes = trace.Where(a => a.OperationName == EngineActivities.Node).ToList();
         Assert.Equal(5, nodes.Count); // image-ops.json's five nodes
         Assert.All(nodes, n => Assert.Equal(execute.SpanId, n.ParentSpanId));
         Assert.All(nodes, n => Assert.True(n.StartTimeUtc >= job.StartTimeUtc && n.StartTimeUtc + n.Duration <= job.StartTimeUtc + job.Duration));

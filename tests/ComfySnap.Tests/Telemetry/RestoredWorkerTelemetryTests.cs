@@ -1,3 +1,5 @@
+using ComfySnap.Engine;
+using ComfySnap.ServiceDefaults.Telemetry;
 using System.Text;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Snapshots;
@@ -94,5 +96,5 @@ public sealed class RestoredWorkerTelemetryTests(SnapshotFixture fixture)
     }
 
     // OTLP carries the display name: "node ID CLASS" (the operation name is "node").
-    private static bool IsNode(OtlpSpan span) => span.Name.StartsWith(WorkerActivities.Node + " ", StringComparison.Ordinal);
+    private static bool IsNode(OtlpSpan span) => span.Name.StartsWith(EngineActivities.Node + " ", StringComparison.Ordinal);
 }

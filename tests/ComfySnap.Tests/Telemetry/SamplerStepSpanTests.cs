@@ -1,7 +1,7 @@
+using ComfySnap.Diffusion;
 using System.Diagnostics;
 using ComfySnap.Tests.Sampling.Support;
-using ComfySnap.Worker.Sampling;
-using ComfySnap.Worker.Telemetry;
+using ComfySnap.Diffusion.Sampling;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Telemetry;
@@ -16,7 +16,7 @@ public sealed class SamplerStepSpanTests
         using var parentSource = new ActivitySource("ComfySnap.Tests.SamplerSteps");
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name is WorkerActivities.SourceName or "ComfySnap.Tests.SamplerSteps",
+            ShouldListenTo = s => s.Name is DiffusionActivities.SourceName or "ComfySnap.Tests.SamplerSteps",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         listener.ActivityStopped = a =>
@@ -37,7 +37,7 @@ public sealed class SamplerStepSpanTests
             lock (steps)
             {
                 // Other tests may sample in parallel: keep the spans of this node only.
-                mine = [.. steps.Where(a => a.OperationName == WorkerActivities.SamplerStep && a.ParentSpanId == node!.SpanId)];
+                mine = [.. steps.Where(a => a.OperationName == DiffusionActivities.SamplerStep && a.ParentSpanId == node!.SpanId)];
             }
 
             Assert.Equal([1, 2, 3, 4], mine.Select(a => (int)a.GetTagItem("comfysnap.step")!));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 using Xunit.Abstractions;
 
 namespace ComfySnap.Tests.Text;

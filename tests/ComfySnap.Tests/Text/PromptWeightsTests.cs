@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 
 namespace ComfySnap.Tests.Text;
 

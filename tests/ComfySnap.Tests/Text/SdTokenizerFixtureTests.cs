@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 
 namespace ComfySnap.Tests.Text;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 using Xunit.Abstractions;
 
 namespace ComfySnap.Tests.Text;

@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 using System.Text.Json;
 
 namespace ComfySnap.Tests.Text;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using ComfySnap.Worker.Text;
+using ComfySnap.Diffusion.Text;
 
 namespace ComfySnap.Tests.Text;
 

@@ -1,9 +1,9 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Upscale.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Esrgan;
-using ComfySnap.Worker.Nodes.Upscale;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.Esrgan;
+using ComfySnap.Nodes.Upscale;
 using TorchSharp;
 using static TorchSharp.torch;
 

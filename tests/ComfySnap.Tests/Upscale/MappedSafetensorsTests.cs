@@ -1,5 +1,5 @@
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 using TorchSharp;
 using TorchSharp.PyBridge;
 

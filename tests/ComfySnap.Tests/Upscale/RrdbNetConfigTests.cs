@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Upscale.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Esrgan;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.Esrgan;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Upscale.Support;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Upscale.Support;
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Nodes.Upscale;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Nodes.Upscale;
 using TorchSharp;
 using static TorchSharp.torch;
 

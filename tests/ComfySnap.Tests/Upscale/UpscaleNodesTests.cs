@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Nodes.Upscale;
+using ComfySnap.Nodes.Upscale;
 
 namespace ComfySnap.Tests.Upscale;
 

@@ -1,3 +1,4 @@
+using ComfySnap.Tools;
 using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Cli;
 

@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.Hosting;
 using System.Text.Json;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Engine.Support;

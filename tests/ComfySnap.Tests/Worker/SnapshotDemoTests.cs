@@ -1,5 +1,5 @@
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Cli.Demo;
+using ComfySnap.Tools.Demo;
 using Spectre.Console;
 
 namespace ComfySnap.Tests.Worker;

@@ -1,5 +1,5 @@
 using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Engine.Graph;
+using ComfySnap.Engine.Graph;
 
 namespace ComfySnap.Tests.Worker;
 

@@ -1,5 +1,5 @@
 using ComfySnap.NodeSdk;
-using ComfySnap.Worker.Models.Diffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using TorchSharp;
 
 namespace ComfySnap.Tests.Diffusion.Support;

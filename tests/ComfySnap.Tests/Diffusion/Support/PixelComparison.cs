@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Imaging;
+using ComfySnap.Diffusion.Imaging;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Diffusion.Support;

@@ -1,5 +1,5 @@
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 namespace ComfySnap.Tests.Diffusion.Support;
 

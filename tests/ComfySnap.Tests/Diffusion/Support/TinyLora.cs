@@ -1,6 +1,6 @@
-using ComfySnap.Worker.Models;
-using ComfySnap.Worker.Models.Diffusion;
-using ComfySnap.Worker.Models.Diffusion.Generation;
+using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Diffusion.Support;

@@ -1,8 +1,8 @@
 using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Boot;
-using ComfySnap.Worker.Engine;
-using ComfySnap.Worker.Engine.Execution;
-using ComfySnap.Worker.Engine.Validation;
+using ComfySnap.Engine;
+using ComfySnap.Engine.Execution;
+using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

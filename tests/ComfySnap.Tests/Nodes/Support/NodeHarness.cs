@@ -1,6 +1,6 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Support;
-using ComfySnap.Worker.Engine;
+using ComfySnap.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

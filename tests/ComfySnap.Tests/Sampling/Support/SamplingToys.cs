@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Sampling;
+using ComfySnap.Diffusion.Sampling;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Sampling.Support;

@@ -1,5 +1,5 @@
 using System.Collections;
-using ComfySnap.Worker.Models;
+using ComfySnap.Diffusion.Models;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ComfySnap.NodeSdk;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Diffusion.Models;
+
+/// <summary>
+/// Model files by kind under their own roots. A name resolves only inside its root; each model is
+/// loaded once (kept on CPU) and shared by every job after that.
+/// </summary>
+public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<IModelLoader> loaders, ILogger<ModelStore> logger)
+    : IModelStore, IDisposable
+{
+    private static readonly string[] ModelExtensions = [".safetensors", ".sft", ".pth", ".pt", ".ckpt", ".bin"];
+    private readonly ModelStoreOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loaded = new(StringComparer.Ordinal);
+    // Models whose weights are file mappings, by file: paged in again after a restore.
+    private readonly ConcurrentDictionary<string, Func<CancellationToken, long>> _mapped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IModelLoader> _loaders = loaders.ToDictionary(l => l.Kind, StringComparer.Ordinal);
+
+    /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
+    public event Action<string, string, double>? Loaded;
+
+    private volatile Task _pageIn = Task.CompletedTask;
+
+    /// <summary>
+    /// Pages in every loaded model whose weights are file mappings. A restored worker needs this: its
+    /// mappings come back empty, and on a host whose page cache is cold the first job would otherwise
+    /// read them from disk page by page. Returns the bytes paged in.
+    /// </summary>
+    public long PageInMappedWeights(CancellationToken cancellationToken) =>
+        _mapped.Values.Sum(pageIn => pageIn(cancellationToken));
+
+    /// <summary>
+    /// <see cref="PageInMappedWeights"/> in the background (Snapshot:PageInWeights=AfterReady): a
+    /// restored worker answers BOOTED without waiting for the disk, and every model lookup waits
+    /// until the page-in is done, so a job that uses weights finds them resident and a job without
+    /// models does not wait. A failure is logged, never thrown: pages then fault in on use.
+    /// </summary>
+    public void StartPageInMappedWeights(CancellationToken cancellationToken)
+    {
+        _pageIn = Task.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                var bytes = PageInMappedWeights(cancellationToken);
+                logger.LogInformation("Paged in {PageInMiB} MiB of mapped weights after ready in {ElapsedMs:0} ms", bytes >> 20, watch.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ExternalException)
+            {
+                logger.LogWarning("Paging in the mapped weights after ready stopped: {Reason}", e.Message);
+            }
+        }, CancellationToken.None);
+    }
+
+    public IReadOnlyList<string> Kinds => [.. _options.Roots.Keys.Union(_loaders.Keys).Order(StringComparer.Ordinal)];
+
+    public string RootOf(string kind) =>
+        Path.GetFullPath(_options.Roots.TryGetValue(kind, out var root) ? root : Path.Combine(_options.BaseDirectory, kind));
+
+    public IReadOnlyList<string> List(string kind)
+    {
+        var root = RootOf(kind);
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => ModelExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Select(f => Path.GetRelativePath(root, f))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    public string? TryResolve(string kind, string name) =>
+        FileNames.Combine(RootOf(kind), name) is { } path && File.Exists(path) ? path : null;
+
+    public async ValueTask<T> GetOrLoadAsync<T>(string kind, string name, Func<string, CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
+        await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var path = TryResolve(kind, name) ?? throw new FileNotFoundException($"Model '{name}' not found in {kind} ({RootOf(kind)})");
+        var entry = _loaded.GetOrAdd($"{kind}/{name}", _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
+        try
+        {
+            return (T)await entry.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed load is not remembered: the next job tries again.
+            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>($"{kind}/{name}", entry));
+            throw;
+        }
+    }
+
+    /// <summary>Loads a model with the loader registered for its kind (used by the boot preload).</summary>
+    public async Task<double> PreloadAsync(string kind, string name, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await LoadAsync<object>(kind, name, cancellationToken).ConfigureAwait(false);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    public async ValueTask<T> LoadAsync<T>(string kind, string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!_loaders.TryGetValue(kind, out var loader))
+        {
+            throw new InvalidOperationException($"No loader for model kind '{kind}' (known: {string.Join(", ", _loaders.Keys)})");
+        }
+
+        var model = await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
+        return model as T ?? throw new InvalidOperationException($"{kind}/{name} loaded as {model.GetType().Name}, not {typeof(T).Name}");
+    }
+
+    public void Dispose()
+    {
+        foreach (var entry in _loaded.Values.Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully))
+        {
+            (entry.Value.Result as IDisposable)?.Dispose();
+        }
+
+        _loaded.Clear();
+    }
+
+    private async Task<object> TimedLoadAsync(string kind, string name, string path, Func<CancellationToken, Task<object>> load, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var model = await load(cancellationToken).ConfigureAwait(false);
+        // Loaded means resident: map, then page in, so the first job never waits on the disk.
+        if (model is IPageableModel pageable)
+        {
+            pageable.PageIn(cancellationToken);
+            _mapped[path] = pageable.PageIn;
+        }
+        else if (model is StateDict state && StateDictLoader.IsSafetensors(path))
+        {
+            MappedWeights.PageIn(state, cancellationToken);
+            _mapped[path] = ct => MappedWeights.PageIn(state, ct);
+        }
+
+        var ms = watch.Elapsed.TotalMilliseconds;
+        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
+        Loaded?.Invoke(kind, name, ms);
+        return model;
+    }
+}

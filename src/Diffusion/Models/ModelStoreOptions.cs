@@ -1,0 +1,25 @@
+namespace ComfySnap.Diffusion.Models;
+
+/// <summary>Model roots and the preload list. Bound from the "Models" configuration section.</summary>
+public sealed class ModelStoreOptions
+{
+    public const string SectionName = "Models";
+
+    /// <summary>Folder holding one sub-folder per model kind (checkpoints, upscale_models, ...).</summary>
+    public string BaseDirectory { get; set; } = "models";
+
+    /// <summary>Explicit roots per kind; a kind not listed lives in BaseDirectory/kind.</summary>
+    public Dictionary<string, string> Roots { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Where weights converted to their compute dtype are written once and then mapped (fp16/bf16
+    /// checkpoints to fp32, CLIP rounded through fp16). Empty: BaseDirectory/.converted. A folder
+    /// that cannot be written means private in-memory copies (logged).
+    /// </summary>
+    public string ConvertedDirectory { get; set; } = "";
+
+    public string ResolvedConvertedDirectory => Path.GetFullPath(ConvertedDirectory is { Length: > 0 } dir ? dir : Path.Combine(BaseDirectory, ".converted"));
+
+    /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
+    public List<string> Preload { get; set; } = [];
+}

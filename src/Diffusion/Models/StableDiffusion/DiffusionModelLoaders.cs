@@ -1,0 +1,43 @@
+using ComfySnap.Diffusion.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComfySnap.Diffusion.Models.StableDiffusion;
+
+/// <summary>Loads "checkpoints" as SD 1.x: UNet, CLIP (with the shared tokenizer) and VAE over mapped compute-ready weights.</summary>
+public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, ClipTokenizerProvider tokenizer, ILogger<CheckpointFileLoader> logger) : IModelLoader
+{
+    public string Kind => ModelKinds.Checkpoints;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory);
+        logger.LogInformation("Checkpoint {Checkpoint} mapped and built in {ElapsedMs:0} ms; {Ignored} unused keys ignored", checkpoint.ToString(), watch.Elapsed.TotalMilliseconds, checkpoint.IgnoredKeys.Count);
+        if (checkpoint.ConversionNote is { } note)
+        {
+            logger.LogWarning("Converted weights of {Checkpoint} are private copies, not shared mappings: {Reason}", Path.GetFileName(path), note);
+        }
+
+        return ValueTask.FromResult<object>(new LoadedCheckpoint(checkpoint, tokenizer.Tokenizer));
+    }
+}
+
+/// <summary>Loads "vae" files for VAELoader.</summary>
+public sealed class VaeFileLoader(IOptions<ModelStoreOptions> options) : IModelLoader
+{
+    public string Kind => ModelKinds.Vae;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(VaeFile.Load(path, options.Value.ResolvedConvertedDirectory));
+}
+
+/// <summary>Loads "loras" files for LoraLoader and LoraLoaderModelOnly: the file's tensors, mapped, shared by every job.</summary>
+public sealed class LoraFileLoader : IModelLoader
+{
+    public string Kind => ModelKinds.Loras;
+
+    public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<object>(Lora.LoraFile.Load(path));
+}

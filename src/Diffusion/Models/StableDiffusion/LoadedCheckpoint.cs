@@ -1,0 +1,21 @@
+using ComfySnap.Diffusion.Models.StableDiffusion.Lora;
+using ComfySnap.Diffusion.Sampling;
+using ComfySnap.Diffusion.Text;
+
+namespace ComfySnap.Diffusion.Models.StableDiffusion;
+
+/// <summary>What the model store keeps for a checkpoint: the models and the node values built on them (MODEL, CLIP; VAE is the checkpoint's).</summary>
+public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokenizer) : IPageableModel, IDisposable
+{
+    public SdCheckpoint Checkpoint { get; } = checkpoint;
+
+    public DiffusionModel Model { get; } = new(checkpoint.Unet, ModelSamplingDiscrete.Sd1, System.IO.Path.GetFileName(checkpoint.Path), PatchedWeights.Of(checkpoint.Weights));
+
+    public ClipEncoder Clip { get; } = new(checkpoint.Clip, tokenizer, PatchedWeights.Of(checkpoint.Weights));
+
+    public IReadOnlyList<string> MappedFiles => Checkpoint.MappedFiles;
+
+    public long PageIn(CancellationToken cancellationToken) => Checkpoint.PageIn(cancellationToken);
+
+    public void Dispose() => Checkpoint.Dispose();
+}

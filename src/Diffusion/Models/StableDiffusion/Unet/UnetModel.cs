@@ -1,0 +1,150 @@
+using ComfySnap.Diffusion.Models.StableDiffusion.Layers;
+using static TorchSharp.torch;
+
+namespace ComfySnap.Diffusion.Models.StableDiffusion.Unet;
+
+/// <summary>
+/// The SD 1.x denoiser (CompVis openaimodel UNetModel, spatial transformer, legacy=false) over
+/// bound weights, keyed exactly as in the checkpoint under <c>model.diffusion_model.</c>:
+/// time_embed, input_blocks, middle_block, output_blocks, out. Predicts the noise (EPS).
+/// </summary>
+public sealed class UnetModel
+{
+    private readonly Linear _time1;
+    private readonly Linear _time2;
+    private readonly IUnetLayer[][] _inputBlocks;
+    private readonly IUnetLayer[] _middle;
+    private readonly IUnetLayer[][] _outputBlocks;
+    private readonly GroupNorm _outNorm;
+    private readonly Conv2d _outConv;
+
+    public UnetModel(WeightScope w, UnetConfig config)
+    {
+        Config = config;
+        var mc = config.ModelChannels;
+        var embed = config.TimeEmbedDim;
+        _time1 = new Linear(w["time_embed"][0], mc, embed);
+        _time2 = new Linear(w["time_embed"][2], embed, embed);
+
+        var inputs = new List<IUnetLayer[]> { new IUnetLayer[] { new InputConv(w["input_blocks"][0][0], config.InChannels, mc) } };
+        var skipChannels = new Stack<long>([mc]);
+        var ch = mc;
+        var ds = 1;
+        for (var level = 0; level < config.ChannelMult.Count; level++)
+        {
+            for (var r = 0; r < config.NumResBlocks; r++)
+            {
+                var block = w["input_blocks"][inputs.Count];
+                var outCh = config.ChannelMult[level] * mc;
+                var layers = new List<IUnetLayer> { new UnetResBlock(block[0], ch, embed, outCh) };
+                ch = outCh;
+                if (config.AttentionResolutions.Contains(ds))
+                {
+                    layers.Add(new SpatialTransformer(block[1], ch, config));
+                }
+
+                inputs.Add([.. layers]);
+                skipChannels.Push(ch);
+            }
+
+            if (level != config.ChannelMult.Count - 1)
+            {
+                inputs.Add([new UnetDownsample(w["input_blocks"][inputs.Count][0], ch)]);
+                skipChannels.Push(ch);
+                ds *= 2;
+            }
+        }
+
+        _inputBlocks = [.. inputs];
+        _middle =
+        [
+            new UnetResBlock(w["middle_block"][0], ch, embed, ch),
+            new SpatialTransformer(w["middle_block"][1], ch, config),
+            new UnetResBlock(w["middle_block"][2], ch, embed, ch),
+        ];
+
+        var outputs = new List<IUnetLayer[]>();
+        for (var level = config.ChannelMult.Count - 1; level >= 0; level--)
+        {
+            for (var i = 0; i <= config.NumResBlocks; i++)
+            {
+                var block = w["output_blocks"][outputs.Count];
+                var outCh = config.ChannelMult[level] * mc;
+                var layers = new List<IUnetLayer> { new UnetResBlock(block[0], ch + skipChannels.Pop(), embed, outCh) };
+                ch = outCh;
+                if (config.AttentionResolutions.Contains(ds))
+                {
+                    layers.Add(new SpatialTransformer(block[layers.Count], ch, config));
+                }
+
+                if (level != 0 && i == config.NumResBlocks)
+                {
+                    layers.Add(new UnetUpsample(block[layers.Count], ch));
+                    ds /= 2;
+                }
+
+                outputs.Add([.. layers]);
+            }
+        }
+
+        _outputBlocks = [.. outputs];
+        _outNorm = new GroupNorm(w["out"][0], ch, 1e-5);
+        _outConv = new Conv2d(w["out"][2], mc, config.OutChannels, 3);
+    }
+
+    public UnetConfig Config { get; }
+
+    /// <summary>Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context [B,T,C].</summary>
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context)
+    {
+        using var scope = NewDisposeScope();
+        var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels))));
+        var skips = new Stack<Tensor>();
+        var h = x;
+        foreach (var block in _inputBlocks)
+        {
+            h = RunBlock(block, h, emb, context, null);
+            skips.Push(h);
+        }
+
+        h = RunBlock(_middle, h, emb, context, null);
+        foreach (var block in _outputBlocks)
+        {
+            var skip = skips.Pop();
+            var joined = cat([h, skip], 1);
+            h.Dispose();
+            skip.Dispose();
+            var upsampleTo = skips.Count > 0 ? new[] { skips.Peek().shape[2], skips.Peek().shape[3] } : null;
+            h = RunBlock(block, joined, emb, context, upsampleTo);
+            joined.Dispose();
+        }
+
+        return _outConv.Forward(nn.functional.silu(_outNorm.Forward(h))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs a block's layers, freeing each intermediate as soon as the next layer has used it.</summary>
+    private static Tensor RunBlock(IUnetLayer[] layers, Tensor input, Tensor emb, Tensor context, long[]? upsampleTo)
+    {
+        var h = input;
+        foreach (var layer in layers)
+        {
+            var next = layer.Forward(h, emb, context, upsampleTo);
+            if (!ReferenceEquals(h, input))
+            {
+                h.Dispose();
+            }
+
+            h = next;
+        }
+
+        return h;
+    }
+
+    /// <summary>input_blocks.0.0: the plain 3x3 convolution from latent channels.</summary>
+    private sealed class InputConv(WeightScope w, long inChannels, long channels) : IUnetLayer
+    {
+        private readonly Conv2d _conv = new(w, inChannels, channels, 3);
+
+        public Tensor Forward(Tensor h, Tensor emb, Tensor context, long[]? upsampleTo) => _conv.Forward(h);
+    }
+}

@@ -1,0 +1,13 @@
+using ComfySnap.NodeSdk;
+using ComfySnap.Engine.Graph;
+
+namespace ComfySnap.Engine.Validation;
+
+/// <summary>A workflow that passed validation: node definitions, converted literals, run order.</summary>
+public sealed record ValidatedWorkflow(
+    Workflow Workflow,
+    IReadOnlyDictionary<string, ComfyNode> Definitions,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Literals,
+    IReadOnlyList<string> ExecutionOrder,
+    IReadOnlyList<string> OutputNodeIds,
+    IReadOnlyList<string> Warnings);

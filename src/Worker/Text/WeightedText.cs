@@ -1,4 +1,0 @@
-namespace ComfySnap.Worker.Text;
-
-/// <summary>A piece of a prompt and the emphasis weight its parentheses give it.</summary>
-public readonly record struct WeightedText(string Text, double Weight);
