@@ -31,7 +31,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "small_pages", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];
@@ -73,17 +73,25 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         AnsiConsole.MarkupLineInterpolated($"  profile {profile}: {checkpoint} ({new FileInfo(model).Length / 1048576.0:F0} MiB), building the snapshot ...");
         var builder = new SnapshotBuilderService(context.Criu, NullLogger<SnapshotBuilderService>.Instance);
         var manifest = await builder.BuildAsync(request, ct);
+        // small_pages: serve's default mode from a snapshot built without the huge-page mark, side by side.
+        var smallPages = modes.Contains("small_pages")
+            ? await builder.BuildAsync(request with
+            {
+                OutputDirectory = Path.Combine(work, "snapshot-small-pages"),
+                WorkerSettings = new Dictionary<string, string> { ["Snapshot:HugePages"] = "false" },
+            }, ct)
+            : null;
         var unknown = modes.Except(AllModes).ToList();
         if (unknown.Count > 0 || modes.Count == 0)
         {
             throw new ArgumentException($"unknown boot mode(s) '{string.Join(',', unknown)}' ({string.Join(',', AllModes)})");
         }
 
-        SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages, bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady) =>
-            new(criu, Options.Create(Settings(lazyPages, prefetch, pageIn)), NullLogger<SnapshotRestorer>.Instance);
-        SnapshotOptions Settings(bool lazyPages, bool prefetch, WeightsPageIn pageIn) => new()
+        SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages, bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady, string? directory = null) =>
+            new(criu, Options.Create(Settings(lazyPages, prefetch, pageIn, directory ?? request.OutputDirectory)), NullLogger<SnapshotRestorer>.Instance);
+        SnapshotOptions Settings(bool lazyPages, bool prefetch, WeightsPageIn pageIn, string directory) => new()
         {
-            Directory = request.OutputDirectory,
+            Directory = directory,
             WorkDirectory = Path.Combine(work, "restore-work"),
             WorkerDirectory = Path.GetDirectoryName(context.WorkerDll)!,
             HandshakeTimeout = TimeSpan.FromMinutes(5), // a restored SD 1.5 worker pages in 4.3 GB of weights first
@@ -102,6 +110,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             ["lazy"] = Restorer(context.Criu, lazyPages: true),
             ["after_ready"] = Restorer(context.Criu, lazyPages: false, pageIn: WeightsPageIn.AfterReady),
             ["after_ready_no_prefetch"] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady),
+            ["small_pages"] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady, Path.Combine(work, "snapshot-small-pages")),
         };
         restorers["standby"] = restorer;
         restorers["standby_after_ready"] = restorers["after_ready"];
@@ -173,18 +182,28 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                         weightsAnswers.Add((mode, sample.WeightsAnswer));
                     }
 
+                    var faults = RestoreFaults.Of(sample.Phases);
                     perRun.Add(new()
                     {
                         ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
                         ["weights_job_ms"] = weightsJob is null ? null : Math.Round(sample.WeightsJob, 1), ["page_cache_before"] = state,
+                        ["restore_ms"] = sample.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds is { } r ? Math.Round(r, 1) : null,
+                        ["restore_minor_faults"] = faults?.Minor, ["restore_major_faults"] = faults?.Major,
                     });
                     var weights = weightsJob is null ? "" : $", weights job {sample.WeightsJob,5:0} ms";
+                    weights += faults is { } f ? $", restore {perRun[^1]["restore_ms"]:0} ms ({f.Minor} minor faults)" : "";
                     AnsiConsole.MarkupLineInterpolated($"  {cache,-7} {mode,-19} run {i + 1}: ready {sample.Ready,5:0} ms, first job {sample.FirstJob,5:0} ms{weights}  (resident MiB: model {state["model_mib"]:0}, images {state["images_mib"]:0}, libtorch {state["libtorch_mib"]:0}; load {state["load_avg"]:0.00})");
                 }
             }
         }
 
         var result = new Dictionary<string, object?> { ["image_bytes"] = manifest.ImageBytes, ["model_bytes"] = new FileInfo(model).Length, ["runs_per_mode"] = runs };
+        result["thp"] = RestoreFaults.TransparentHugePages();
+        if (smallPages is not null)
+        {
+            result["small_pages_image_bytes"] = smallPages.ImageBytes;
+        }
+
         result["profile"] = profile;
         result["model"] = checkpoint;
         result["modes"] = modes;
@@ -256,6 +275,20 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                 if (weightsJob is not null)
                 {
                     result["after_ready_weights_job_delta_ms" + suffix] = Of(afterReady, s => s.WeightsJob).Median - Of("restore", s => s.WeightsJob).Median;
+                }
+            }
+
+            if (modes.Contains("small_pages") && afterReady is not null)
+            {
+                // The huge-page mark judged on what it changes: criu's restore phase and ready.
+                double RestorePhase(string mode) => Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
+                    .Select(s => s.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds ?? double.NaN)]).Median;
+                result["huge_pages_restore_speedup" + suffix] = RestorePhase("small_pages") / RestorePhase(afterReady);
+                result["huge_pages_ready_speedup" + suffix] = Of("small_pages", s => s.Ready).Median / Of(afterReady, s => s.Ready).Median;
+                foreach (var mode in new[] { afterReady, "small_pages" })
+                {
+                    result[$"{mode}_restore_minor_faults{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
+                        .Select(s => (double)(RestoreFaults.Of(s.Phases)?.Minor ?? 0))]).Median;
                 }
             }
 

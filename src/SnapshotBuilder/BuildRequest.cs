@@ -11,7 +11,8 @@ public sealed record BuildRequest(
     IReadOnlyList<string> SecretNames,
     TimeSpan PrepareTimeout,
     byte[]? SigningKey = null,
-    string? WorkDirectory = null)
+    string? WorkDirectory = null,
+    IReadOnlyDictionary<string, string>? WorkerSettings = null)
 {
     /// <summary>
     /// The prepared worker's working directory, restored as is: it must exist wherever the snapshot

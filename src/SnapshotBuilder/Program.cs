@@ -18,9 +18,14 @@ var workDir = new Option<DirectoryInfo>("--work-dir")
     Description = "Working directory of the prepared worker (default OUT/prepare-cwd). It must exist where the snapshot is restored, " +
         "and restored workers write their outputs under it: in containers with a read-only snapshot volume use a path of the image (e.g. /data)",
 };
+var settings = new Option<string[]>("--setting")
+{
+    Description = "Worker setting for the prepared worker, as Section:Key=Value (repeatable; e.g. Snapshot:HugePages=false)",
+    AllowMultipleArgumentsPerToken = true,
+};
 var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to wait for the worker to park", DefaultValueFactory = _ => 600 };
 
-var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey, workDir };
+var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey, workDir, settings };
 build.SetAction(async (parse, ct) =>
 {
     Log.Logger = BuilderLogging.Create(Environment.GetEnvironmentVariable(BuilderLogging.FormatVariable));
@@ -42,7 +47,8 @@ build.SetAction(async (parse, ct) =>
             parse.GetValue(secrets) ?? [],
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
             SnapshotSigningKey.Load(parse.GetValue(signingKey)?.FullName, Environment.GetEnvironmentVariable(SnapshotSigningKey.EnvironmentVariable)),
-            parse.GetValue(workDir)?.FullName);
+            parse.GetValue(workDir)?.FullName,
+            WorkerSettings.Parse(parse.GetValue(settings) ?? []));
         var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(request, ct);
         Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {request.OutputDirectory}");
         foreach (var phase in manifest.PreparePhases)
@@ -51,6 +57,11 @@ build.SetAction(async (parse, ct) =>
         }
 
         return 0;
+    }
+    catch (FormatException e)
+    {
+        Log.Error("{Message}", e.Message);
+        return 2;
     }
     catch (SnapshotRefusedException e)
     {

@@ -72,6 +72,26 @@ public static class ProcFs
         }
     }
 
+    /// <summary>
+    /// Page faults the process has taken (/proc/PID/stat fields 10 and 12): minor (a fresh page
+    /// mapped in) and major (read from disk). For a restored process they count criu's writing of
+    /// its memory, which is where a restore's time goes on hosts where a first touch is slow.
+    /// Null when it is gone.
+    /// </summary>
+    public static (long Minor, long Major)? PageFaults(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[9], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>True while the process exists and is not a zombie.</summary>
     public static bool IsAlive(int pid) => StartTime(pid) is not null;
 

@@ -47,6 +47,13 @@ public sealed class SnapshotOptions
     /// </summary>
     public WeightsPageIn PageInWeights { get; set; } = WeightsPageIn.AfterReady;
 
+    /// <summary>
+    /// Mark the prepared worker's private anonymous memory MADV_HUGEPAGE before the dump (read by
+    /// `prepare`, so it is a snapshot build setting), so criu restores it as transparent huge pages.
+    /// On by default: it only asks, and the kernel falls back to 4 KiB pages where THP is off.
+    /// </summary>
+    public bool HugePages { get; set; } = true;
+
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 
 namespace ComfySnap.Worker.Cli;
@@ -40,6 +41,12 @@ public static class PrepareCommand
         await timer.RunAsync("warm-up canary", () => CanaryWorkflow.RunAsync(engine, cancellationToken), sha => sha[..12]);
         timer.Run("resume rehearsal", () => RehearseResume(logger));
         timer.Run("heap compaction", () => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+        if (services.GetRequiredService<IOptions<SnapshotOptions>>().Value.HugePages)
+        {
+            // Last before the dump: the compaction above settles the GC heap's regions.
+            await timer.RunAsync("huge pages", () => Task.FromResult(HugePageAdvice.MarkAnonymousRegions()), r => $"{r.Regions} regions, {r.Bytes / (1024 * 1024)} MiB");
+        }
+
 
         Console.Out.WriteLine(PrepareProtocol.Ready([.. timer.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))]));
         Console.Out.Flush();
