@@ -15,7 +15,8 @@ public sealed class SnapshotDemoTests
         File.Copy(Path.Combine(TestEnvironment.RepoRoot, "workflows", "image-ops.json"), Path.Combine(workflows, "image-ops.json"));
         File.Copy(Path.Combine(TestEnvironment.RepoRoot, "workflows", "upscale.json"), Path.Combine(workflows, "upscale.json"));
         var settings = new SnapshotDemoSettings(Path.Combine(root, "cache"), workflows, TestEnvironment.Criu, TestEnvironment.Dotnet, QuickTxt2Img: true,
-            WorkerDirectory: Path.GetDirectoryName(TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"))!);
+            // The tools build holds the worker and the builder side by side, as `./comfysnap demo` runs them.
+            WorkerDirectory: Path.GetDirectoryName(TestEnvironment.ProjectDll("src/Tools", "ComfySnap.Tools"))!);
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
         console.Profile.Width = 80;
