@@ -31,7 +31,14 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "small_pages", "standby", "standby_after_ready"];
+    /// <summary>Modes that restore serve's default mode from a snapshot built with one setting changed.</summary>
+    public static readonly Dictionary<string, KeyValuePair<string, string>> SnapshotVariants = new()
+    {
+        ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
+        ["huge_pages"] = new("Snapshot:HugePages", "true"),
+    };
+
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_pages", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];
@@ -73,14 +80,19 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         AnsiConsole.MarkupLineInterpolated($"  profile {profile}: {checkpoint} ({new FileInfo(model).Length / 1048576.0:F0} MiB), building the snapshot ...");
         var builder = new SnapshotBuilderService(context.Criu, NullLogger<SnapshotBuilderService>.Instance);
         var manifest = await builder.BuildAsync(request, ct);
-        // small_pages: serve's default mode from a snapshot built without the huge-page mark, side by side.
-        var smallPages = modes.Contains("small_pages")
-            ? await builder.BuildAsync(request with
+        // Snapshot build levers, each judged by serve's default mode restored from a snapshot built
+        // with that one setting changed, side by side with the default snapshot.
+        var variantImageBytes = new Dictionary<string, long>();
+        foreach (var (mode, setting) in SnapshotVariants.Where(v => modes.Contains(v.Key)))
+        {
+            var built = await builder.BuildAsync(request with
             {
-                OutputDirectory = Path.Combine(work, "snapshot-small-pages"),
-                WorkerSettings = new Dictionary<string, string> { ["Snapshot:HugePages"] = "false" },
-            }, ct)
-            : null;
+                OutputDirectory = Path.Combine(work, "snapshot-" + mode),
+                WorkerSettings = new Dictionary<string, string> { [setting.Key] = setting.Value },
+            }, ct);
+            variantImageBytes[mode] = built.ImageBytes;
+        }
+
         var unknown = modes.Except(AllModes).ToList();
         if (unknown.Count > 0 || modes.Count == 0)
         {
@@ -110,8 +122,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             ["lazy"] = Restorer(context.Criu, lazyPages: true),
             ["after_ready"] = Restorer(context.Criu, lazyPages: false, pageIn: WeightsPageIn.AfterReady),
             ["after_ready_no_prefetch"] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady),
-            ["small_pages"] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady, Path.Combine(work, "snapshot-small-pages")),
         };
+        foreach (var mode in SnapshotVariants.Keys)
+        {
+            restorers[mode] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady, Path.Combine(work, "snapshot-" + mode));
+        }
+
         restorers["standby"] = restorer;
         restorers["standby_after_ready"] = restorers["after_ready"];
         static bool IsStandby(string mode) => mode.StartsWith("standby", StringComparison.Ordinal);
@@ -199,9 +215,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         var result = new Dictionary<string, object?> { ["image_bytes"] = manifest.ImageBytes, ["model_bytes"] = new FileInfo(model).Length, ["runs_per_mode"] = runs };
         result["thp"] = RestoreFaults.TransparentHugePages();
-        if (smallPages is not null)
+        foreach (var (mode, bytes) in variantImageBytes)
         {
-            result["small_pages_image_bytes"] = smallPages.ImageBytes;
+            result[$"{mode}_image_bytes"] = bytes;
         }
 
         result["profile"] = profile;
@@ -278,18 +294,13 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                 }
             }
 
-            if (modes.Contains("small_pages") && afterReady is not null)
+            foreach (var mode in modes.Where(m => !IsStandby(m) && m != "cold"))
             {
-                // The huge-page mark judged on what it changes: criu's restore phase and ready.
-                double RestorePhase(string mode) => Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
-                    .Select(s => s.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds ?? double.NaN)]).Median;
-                result["huge_pages_restore_speedup" + suffix] = RestorePhase("small_pages") / RestorePhase(afterReady);
-                result["huge_pages_ready_speedup" + suffix] = Of("small_pages", s => s.Ready).Median / Of(afterReady, s => s.Ready).Median;
-                foreach (var mode in new[] { afterReady, "small_pages" })
-                {
-                    result[$"{mode}_restore_minor_faults{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
-                        .Select(s => (double)(RestoreFaults.Of(s.Phases)?.Minor ?? 0))]).Median;
-                }
+                // criu's own phase and the faults it took: what the snapshot levers change.
+                result[$"{mode}_restore_phase_ms{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
+                    .Select(s => s.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds ?? double.NaN)]);
+                result[$"{mode}_restore_minor_faults{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
+                    .Select(s => (double)(RestoreFaults.Of(s.Phases)?.Minor ?? 0))]);
             }
 
             if (modes.Contains("cold") && afterReady is not null)

@@ -41,7 +41,13 @@ public static class PrepareCommand
         await timer.RunAsync("warm-up canary", () => CanaryWorkflow.RunAsync(engine, cancellationToken), sha => sha[..12]);
         timer.Run("resume rehearsal", () => RehearseResume(logger));
         timer.Run("heap compaction", () => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true));
-        if (services.GetRequiredService<IOptions<SnapshotOptions>>().Value.HugePages)
+        var snapshotOptions = services.GetRequiredService<IOptions<SnapshotOptions>>().Value;
+        if (snapshotOptions.TrimNativeHeap)
+        {
+            await timer.RunAsync("native heap trim", () => Task.FromResult(NativeHeapTrim.Run()), r => $"anonymous RSS {r.Before / (1024 * 1024)} -> {r.After / (1024 * 1024)} MiB");
+        }
+
+        if (snapshotOptions.HugePages)
         {
             // Last before the dump: the compaction above settles the GC heap's regions.
             await timer.RunAsync("huge pages", () => Task.FromResult(HugePageAdvice.MarkAnonymousRegions()), r => $"{r.Regions} regions, {r.Bytes / (1024 * 1024)} MiB");
