@@ -53,7 +53,9 @@ cmd_test() {
   step "build bench" dotnet build "$COMFYSNAP_ROOT/bench/ComfySnap.Bench" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly
   # One folder per run: worktrees share .comfysnap, and a second run must not delete this one's reports.
   local results="$COMFYSNAP_STATE/test-results/$(date +%Y%m%d-%H%M%S)-$$"
-  dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo \
+  # Both categories: a plain `dotnet test` leaves out the integration tests (the test project's
+  # default filter), these services are what they need. A --filter given here replaces it.
+  dotnet test "$COMFYSNAP_ROOT/ComfySnap.sln" -c "$BUILD_CONFIGURATION" --no-build -nologo -p:IncludeIntegrationTests=true \
     --logger "console;verbosity=normal" --logger trx --results-directory "$results" "$@" || rc=$?
   # The chaos run's short variant, after the suite rather than as an xunit test: it restarts a
   # broker of its own and wants the machine's CPUs for ~2.5 min, and its table belongs in the log.

@@ -13,6 +13,8 @@ public sealed class UpscaleModelFileLoader : IModelLoader
 {
     public string Kind => ModelKinds.UpscaleModels;
 
+#pragma warning disable CA2000 // the model store owns what a loader returns and disposes it
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
         ValueTask.FromResult<object>(Esrgan.EsrganLoader.Load(path));
+#pragma warning restore CA2000
 }

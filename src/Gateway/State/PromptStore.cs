@@ -50,9 +50,6 @@ public sealed class PromptStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     public Task<long> RemainingAsync() => Db.SortedSetLengthAsync(keys.Queue);
 
-    public async Task<IReadOnlyList<string>> RunningIdsAsync() =>
-        [.. (await Db.SetMembersAsync(keys.Running).ConfigureAwait(false)).Select(v => v.ToString())];
-
     /// <summary>Queued and running prompts in number order (prompts whose record expired are dropped).</summary>
     public async Task<(IReadOnlyList<PromptRecord> Running, IReadOnlyList<PromptRecord> Pending)> QueueAsync()
     {

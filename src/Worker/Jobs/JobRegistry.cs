@@ -45,8 +45,6 @@ public sealed class JobRegistry(TimeProvider time)
     /// <summary>True (once) when a cancel arrived before the job.</summary>
     public bool TakePendingCancel(string jobId) => _pendingCancels.TryRemove(jobId, out _);
 
-    public bool IsRunning(string jobId) => _running.ContainsKey(jobId);
-
     /// <summary>A running job's registration.</summary>
     public sealed class Lease(JobRegistry registry, string jobId, CancellationTokenSource source) : IDisposable
     {

@@ -14,6 +14,7 @@ namespace ComfySnap.Tests.Credentials;
 /// line or any event it published. The snapshot images are searched in SnapshotRestoreTests, and a
 /// restored worker's exported telemetry (span attributes, resources, OTLP bodies) in RestoredWorkerTelemetryTests.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SecretLeakTests(ITestOutputHelper output)
 {
     private const string Valid = """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""";

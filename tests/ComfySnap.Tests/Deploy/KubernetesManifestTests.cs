@@ -28,6 +28,7 @@ public sealed class KubernetesManifestTests : IDisposable
         Assert.Superset(new HashSet<string> { "Deployment", "Job", "Secret", "ScaledObject", "TriggerAuthentication" }, kinds);
     }
 
+    [Trait("Category", "Integration")]
     [Theory]
     [MemberData(nameof(Manifests))]
     public async Task Manifest_is_valid_against_its_schema(string file)
@@ -37,6 +38,7 @@ public sealed class KubernetesManifestTests : IDisposable
         Assert.DoesNotContain("0 valid", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Integration")]
     [Theory]
     // A number where the schema wants an integer (replicas: "two").
     [InlineData("worker.yaml", "  replicas: 1\n", "  replicas: two\n", "/spec/replicas must be integer")]

@@ -10,6 +10,7 @@ namespace ComfySnap.Tests.Engine;
 /// worker process of its own (`run-workflow --repeat`), since RSS is process-wide and the test
 /// host runs other tests at the same time.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NativeMemoryTests(ITestOutputHelper output)
 {
     private const string Workflow = """

@@ -13,6 +13,7 @@ namespace ComfySnap.Tests.Examples;
 /// npm driving the gateway unchanged. Their packages come from `./comfysnap test`
 /// (install_example_packages: python3-pika, npm ci in examples/node).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ExampleClientTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>, IDisposable
 {
     private const string Python = "/usr/bin/python3";

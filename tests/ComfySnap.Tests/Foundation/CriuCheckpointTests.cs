@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ComfySnap.Tests.Foundation;
 
 /// <summary>Real CRIU: dump a process in its own PID namespace, restore it twice side by side.</summary>
+[Trait("Category", "Integration")]
 public sealed class CriuCheckpointTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using StackExchange.Redis;
 namespace ComfySnap.Tests.Foundation;
 
 /// <summary>The RabbitMQ and Redis that `./comfysnap services start` runs answer on their ports.</summary>
+[Trait("Category", "Integration")]
 public sealed class ServicesTests
 {
     [Fact]

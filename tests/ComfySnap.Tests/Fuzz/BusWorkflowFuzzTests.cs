@@ -13,6 +13,7 @@ namespace ComfySnap.Tests.Fuzz;
 /// Replay with COMFYSNAP_FUZZ_SEED=&lt;the printed seed&gt;.
 /// </summary>
 [Collection(nameof(FuzzCollection))]
+[Trait("Category", "Integration")]
 public sealed class BusWorkflowFuzzTests(ITestOutputHelper output)
 {
     private const int Count = 500;

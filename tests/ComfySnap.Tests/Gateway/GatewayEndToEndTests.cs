@@ -10,6 +10,7 @@ using static ComfySnap.Tests.Gateway.Support.ComfyWebSocketClient;
 namespace ComfySnap.Tests.Gateway;
 
 /// <summary>The gateway as a ComfyUI client sees it, over the real RabbitMQ, Redis and a `serve` worker.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class GatewayEndToEndTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

@@ -7,6 +7,7 @@ using ComfySnap.Tests.Support;
 namespace ComfySnap.Tests.Operator;
 
 /// <summary>`submit`, `tail` and `status` against a `serve` child worker on the real RabbitMQ and Redis.</summary>
+[Trait("Category", "Integration")]
 public sealed class OperatorCliTests(OperatorWorkerFixture fixture) : IClassFixture<OperatorWorkerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

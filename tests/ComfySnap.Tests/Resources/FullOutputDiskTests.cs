@@ -11,6 +11,7 @@ namespace ComfySnap.Tests.Resources;
 /// fails the job with FailureKind.StorageFull, on the bus and in the log; no half-written file is left
 /// in the folder, nothing is cached, and the worker goes on.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class FullOutputDiskTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using ComfySnap.Tests.Support;
 namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>The builder's pre-dump inspection finds what a snapshot must never contain.</summary>
+[Trait("Category", "Integration")]
 public sealed class BuilderRefusalTests
 {
     private static readonly string ProbeDll = TestEnvironment.ProjectDll("tests/CriuProbe", "ComfySnap.CriuProbe");

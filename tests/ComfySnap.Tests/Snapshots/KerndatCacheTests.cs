@@ -7,6 +7,7 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>Real criu: its kernel-feature cache is made once and then loaded by every criu run.</summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class KerndatCacheTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>`serve` with a snapshot it cannot use cold-boots, says why in WorkerBooted, and still serves jobs.</summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ServeFallbackTests(SnapshotFixture fixture)
 {
     [Theory]

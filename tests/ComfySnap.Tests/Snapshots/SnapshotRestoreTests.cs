@@ -10,6 +10,7 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>Real CRIU: a prepared worker is dumped, restored twice side by side, and falls back with reasons.</summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
 {
     private const string Workflow = """

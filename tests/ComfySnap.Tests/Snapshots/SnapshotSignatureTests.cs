@@ -9,6 +9,7 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>Snapshots are code: with a key configured, only a snapshot signed with it is restored.</summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SnapshotSignatureTests(SnapshotFixture fixture)
 {
     [Fact]

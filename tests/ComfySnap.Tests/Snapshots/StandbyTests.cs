@@ -12,6 +12,7 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>Real CRIU: restored copies parked before their handshake (Snapshot:Standby).</summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class StandbyTests(SnapshotFixture fixture)
 {
     private const string Workflow = """

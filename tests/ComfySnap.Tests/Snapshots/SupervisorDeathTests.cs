@@ -9,6 +9,7 @@ namespace ComfySnap.Tests.Snapshots;
 /// stops as on SIGTERM.
 /// </summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SupervisorDeathTests(SnapshotFixture fixture)
 {
     // Waits that are not the claim: a restore on a loaded 2-vCPU machine.

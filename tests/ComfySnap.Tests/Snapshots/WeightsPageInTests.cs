@@ -11,6 +11,7 @@ namespace ComfySnap.Tests.Snapshots;
 /// Either way every job must answer what a cold engine answers.
 /// </summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WeightsPageInTests(SnapshotFixture fixture)
 {
     private const string BlurWorkflow = """

@@ -15,6 +15,7 @@ namespace ComfySnap.Tests.Telemetry;
 /// exporters: the trace runs from the client's send through MassTransit's consume to the job and
 /// every node, and the job is counted in the worker's metrics.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class JobTraceTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

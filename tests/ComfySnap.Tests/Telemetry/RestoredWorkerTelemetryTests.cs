@@ -15,6 +15,7 @@ namespace ComfySnap.Tests.Telemetry;
 /// worker id, with no service password in any of it.
 /// </summary>
 [Collection(SnapshotCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class RestoredWorkerTelemetryTests(SnapshotFixture fixture)
 {
     // Waits that are not the claim: a restore and a job on a loaded 2-vCPU machine.

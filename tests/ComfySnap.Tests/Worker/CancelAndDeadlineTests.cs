@@ -4,6 +4,7 @@ using ComfySnap.Tests.Worker.Support;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>CancelWorkflow and deadlines over RabbitMQ.</summary>
+[Trait("Category", "Integration")]
 public sealed class CancelAndDeadlineTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);

@@ -8,6 +8,7 @@ namespace ComfySnap.Tests.Worker;
 /// job finishes if it can within Bus:ConsumerStopTimeout, else it goes back to the queue for the
 /// next worker; either way it completes exactly once and the worker exits cleanly.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class GracefulStopTests
 {
     // Unique per run: events reach every listener on the shared broker, other suites' too.

@@ -5,6 +5,7 @@ using ComfySnap.Tests.Worker.Support;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>WorkerHeartbeat over the real RabbitMQ: periodic, with boot mode, job counts and uptime.</summary>
+[Trait("Category", "Integration")]
 public sealed class HeartbeatTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

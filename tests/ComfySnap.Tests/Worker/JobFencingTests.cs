@@ -13,6 +13,7 @@ namespace ComfySnap.Tests.Worker;
 /// Fencing: a run whose lease another run took over (this worker stalled past Jobs:LeaseTtl)
 /// stores and publishes no answer of its own and stops; a stall nobody took over still answers.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class JobFencingTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(240); // child workers on a loaded machine (not the claim under test)

@@ -30,6 +30,7 @@ public sealed class JobInputFileTests
         Assert.Null(job.InputFiles);
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Inline_input_file_runs_through_load_image_is_cached_by_content_and_a_bad_one_fails_the_job()
     {

@@ -10,6 +10,7 @@ using StackExchange.Redis;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>One JobId, one run: the Redis lease makes a duplicate wait for the first run's answer.</summary>
+[Trait("Category", "Integration")]
 public sealed class JobLeaseTests
 {
     [Fact]

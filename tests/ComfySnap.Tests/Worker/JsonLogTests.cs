@@ -12,6 +12,7 @@ public sealed class JsonLogTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task A_serve_worker_with_json_format_writes_one_json_object_per_line_with_the_job_id()
     {

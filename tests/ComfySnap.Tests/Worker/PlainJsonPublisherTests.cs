@@ -9,6 +9,7 @@ using RabbitMQ.Client;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>Publishers without MassTransit: a plain JSON RunWorkflow over AMQP, events read by a plain AMQP consumer.</summary>
+[Trait("Category", "Integration")]
 public sealed class PlainJsonPublisherTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

@@ -15,6 +15,7 @@ namespace ComfySnap.Tests.Worker;
 /// <c>&lt;queue&gt;_skipped</c> with MassTransit's reason headers, are delivered a bounded number of
 /// times, and the worker goes on answering valid jobs.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PoisonMessageTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

@@ -7,6 +7,7 @@ using ComfySnap.Tests.Worker.Support;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>The queue worker end to end over the real RabbitMQ and Redis.</summary>
+[Trait("Category", "Integration")]
 public sealed class RabbitMqEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

@@ -4,6 +4,7 @@ using ComfySnap.Tests.Worker.Support;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>A worker killed mid-job: the job is redelivered to another worker and completes exactly once.</summary>
+[Trait("Category", "Integration")]
 public sealed class RedeliveryTests
 {
     // Unique per run: events reach every listener on the shared broker, other suites' too.

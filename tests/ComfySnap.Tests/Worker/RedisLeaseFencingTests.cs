@@ -9,6 +9,7 @@ using StackExchange.Redis;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>The Lua fencing of a job's answer and of its lease renewal, against the real Redis (a key prefix of its own).</summary>
+[Trait("Category", "Integration")]
 public sealed class RedisLeaseFencingTests
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);

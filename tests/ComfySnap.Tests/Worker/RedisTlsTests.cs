@@ -10,6 +10,7 @@ namespace ComfySnap.Tests.Worker;
 /// ssl=true in Cache:Redis against a real Redis: a private redis-server with a tls-port whose
 /// certificate a CA made here signed (the shared Redis has no TLS port and is left alone).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RedisTlsTests
 {
     // Waits that are not the claim: a cold boot and jobs on a loaded 2-vCPU machine.

@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace ComfySnap.Tests.Worker;
 
 /// <summary>`demo` with a snapshot: built with the real SnapshotBuilder, a cold and a restored worker side by side.</summary>
+[Trait("Category", "Integration")]
 public sealed class SnapshotDemoTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace ComfySnap.Tests.Worker;
 /// Bus:RabbitMq:UseTls against a real broker: a private RabbitMQ with an amqps listener whose
 /// certificate comes from a CA made here. The shared broker has no TLS listener and is left alone.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class TlsTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

@@ -13,14 +13,27 @@ public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, Cl
     {
         cancellationToken.ThrowIfCancellationRequested();
         var watch = System.Diagnostics.Stopwatch.StartNew();
+#pragma warning disable CA2000 // the LoadedCheckpoint below takes it over; disposed here if that fails
         var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory);
-        logger.LogInformation("Checkpoint {Checkpoint} mapped and built in {ElapsedMs:0} ms; {Ignored} unused keys ignored", checkpoint.ToString(), watch.Elapsed.TotalMilliseconds, checkpoint.IgnoredKeys.Count);
-        if (checkpoint.ConversionNote is { } note)
+#pragma warning restore CA2000
+        try
         {
-            logger.LogWarning("Converted weights of {Checkpoint} are private copies, not shared mappings: {Reason}", Path.GetFileName(path), note);
-        }
+            logger.LogInformation("Checkpoint {Checkpoint} mapped and built in {ElapsedMs:0} ms; {Ignored} unused keys ignored", checkpoint.ToString(), watch.Elapsed.TotalMilliseconds, checkpoint.IgnoredKeys.Count);
+            if (checkpoint.ConversionNote is { } note)
+            {
+                logger.LogWarning("Converted weights of {Checkpoint} are private copies, not shared mappings: {Reason}", Path.GetFileName(path), note);
+            }
 
-        return ValueTask.FromResult<object>(new LoadedCheckpoint(checkpoint, tokenizer.Tokenizer));
+#pragma warning disable CA2000 // the model store owns what a loader returns and disposes it
+            return ValueTask.FromResult<object>(new LoadedCheckpoint(checkpoint, tokenizer.Tokenizer));
+#pragma warning restore CA2000
+        }
+        catch
+        {
+            // Building the UNet and CLIP wrappers failed: the mapped weights would outlive the failed load.
+            checkpoint.Dispose();
+            throw;
+        }
     }
 }
 
@@ -29,8 +42,10 @@ public sealed class VaeFileLoader(IOptions<ModelStoreOptions> options) : IModelL
 {
     public string Kind => ModelKinds.Vae;
 
+#pragma warning disable CA2000 // the model store owns what a loader returns and disposes it
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
         ValueTask.FromResult<object>(VaeFile.Load(path, options.Value.ResolvedConvertedDirectory));
+#pragma warning restore CA2000
 }
 
 /// <summary>Loads "loras" files for LoraLoader and LoraLoaderModelOnly: the file's tensors, mapped, shared by every job.</summary>
@@ -38,6 +53,8 @@ public sealed class LoraFileLoader : IModelLoader
 {
     public string Kind => ModelKinds.Loras;
 
+#pragma warning disable CA2000 // the model store owns what a loader returns and disposes it
     public ValueTask<object> LoadAsync(string path, CancellationToken cancellationToken) =>
         ValueTask.FromResult<object>(Lora.LoraFile.Load(path));
+#pragma warning restore CA2000
 }

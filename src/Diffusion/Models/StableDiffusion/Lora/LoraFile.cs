@@ -44,7 +44,9 @@ public sealed class LoraFile : IPageableModel, IDisposable
             }
         }
 
+#pragma warning disable CA2000 // the tensors are all a StateDict holds, and the LoraFile takes them over
         return new LoraFile(name, StateDictLoader.Load(path).Tensors, []);
+#pragma warning restore CA2000
     }
 
     public long PageIn(CancellationToken cancellationToken) =>
