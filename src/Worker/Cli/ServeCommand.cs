@@ -55,10 +55,11 @@ public static class ServeCommand
     }
 
     // A failed boot stops the host; the exit code says so, and a configuration problem (first
-    // contact, invalid settings) goes up to ProgramExit as the program's one line.
+    // contact, invalid settings) goes up to ProgramExit as the program's one line. A stop asked
+    // for during the boot (SIGTERM) is no failure.
     private static int BootOutcome(Task<WorkerBooted> boot)
     {
-        if (boot.IsFaulted && boot.Exception.InnerException is { } failure)
+        if (boot.IsFaulted && boot.Exception.InnerException is { } failure and not OperationCanceledException)
         {
             if (ProgramExit.OneLine(failure) is not null)
             {
