@@ -34,6 +34,9 @@ cmd_run_project() {
   local name="$1"; shift
   ensure_bootstrapped; dotnet_env; project_env
   dotnet build "$COMFYSNAP_ROOT/src/$name" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >&2 || die "build of $name failed"
+  # First contact: the worker and the gateway use these services (exported above) when no bus or
+  # cache settings are given, and log that they do (ProjectServices).
+  case "$name" in Worker|Gateway) export COMFYSNAP_PROJECT_SERVICES=1 ;; esac
   # Not exec: the worker times "runtime start" from its process start, which must not include the build.
   dotnet "$(project_dll "$name")" "$@"
 }

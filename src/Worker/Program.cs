@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ComfySnap.ServiceDefaults.FirstContact;
 using ComfySnap.Worker.Cli;
 
 // The worker's command line: `serve` is the queue-driven worker, `run-workflow` runs one graph
@@ -39,7 +40,9 @@ var prepare = new Command("prepare", "Boot with the GPU masked and no bus, then 
 prepare.SetAction((_, ct) => PrepareCommand.RunAsync(ct));
 
 var serve = new Command("serve", "Run the queue worker (configuration: appsettings.json, COMFYSNAP_ environment) until SIGTERM");
-serve.SetAction((_, ct) => ServeCommand.RunAsync(new Dictionary<string, string?>(), ct));
+// A configuration problem (a refused login, no broker or Redis, a rejected certificate, invalid
+// settings) ends serve with one line and exit code 1, not System.CommandLine's stack trace.
+serve.SetAction((_, ct) => ProgramExit.RunAsync(() => ServeCommand.RunAsync(new Dictionary<string, string?>(), ct)));
 
 var root = new RootCommand("ComfySnap worker: runs ComfyUI API-format workflows on TorchSharp") { runWorkflow, serve, prepare };
 return await root.Parse(args).InvokeAsync();

@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.TestSupport;
 using MassTransit;
 
@@ -22,15 +23,11 @@ public sealed class ChaosClient : IAsyncDisposable
 
     public static async Task<ChaosClient> StartAsync(PrivateServices services, string runId, string workerQueue, Ledger ledger, CancellationToken ct)
     {
-        var broker = services.RabbitMqSettings();
+        var broker = services.Broker();
+        broker.Heartbeat = ChaosSettings.Heartbeat;
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)services.RabbitMqPort, "/", h =>
-            {
-                h.Username(broker["Bus:RabbitMq:Username"]!);
-                h.Password(broker["Bus:RabbitMq:Password"]!);
-                h.Heartbeat(ChaosSettings.Heartbeat);
-            });
+            cfg.Host(broker);
             cfg.ReceiveEndpoint($"chaos-events-{runId}", e =>
             {
                 e.PrefetchCount = 256;

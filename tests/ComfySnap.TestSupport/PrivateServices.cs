@@ -1,4 +1,5 @@
 using System.Globalization;
+using ComfySnap.ServiceDefaults.RabbitMq;
 
 namespace ComfySnap.TestSupport;
 
@@ -67,6 +68,15 @@ public sealed class PrivateServices
         ["Bus:RabbitMq:Port"] = Invariant(RabbitMqPort),
         ["Bus:RabbitMq:Username"] = Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest",
         ["Bus:RabbitMq:Password"] = Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest",
+    };
+
+    /// <summary>This pair's plain listener as the programs' shared RabbitMQ set-up takes it (for client buses).</summary>
+    public RabbitMqOptions Broker() => new()
+    {
+        Host = "127.0.0.1",
+        Port = RabbitMqPort,
+        Username = Credential("COMFYSNAP_RABBITMQ_USER") ?? "guest",
+        Password = Credential("COMFYSNAP_RABBITMQ_PASSWORD") ?? "guest",
     };
 
     private string? Credential(string name)

@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.Worker.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,12 +55,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         var client = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             // The client always speaks plain AMQP: to the shared broker, or to a private one's plain listener.
-            var rabbit = broker?.RabbitMqSettings();
-            cfg.Host("127.0.0.1", (ushort)(broker?.RabbitMqPort ?? TestEnvironment.RabbitMqPort), "/", h =>
-            {
-                h.Username(rabbit?["Bus:RabbitMq:Username"] ?? TestEnvironment.RabbitMqUser);
-                h.Password(rabbit?["Bus:RabbitMq:Password"] ?? TestEnvironment.RabbitMqPassword);
-            });
+            cfg.Host(broker?.Broker() ?? TestEnvironment.Broker());
             cfg.ReceiveEndpoint($"comfysnap-test-events-{id}", e =>
             {
                 e.AutoDelete = true;

@@ -1,3 +1,5 @@
+using ComfySnap.ServiceDefaults.RabbitMq;
+
 namespace ComfySnap.TestSupport;
 
 /// <summary>What `./comfysnap test` set up for the suite: service ports, criu, the repo, dotnet.</summary>
@@ -28,6 +30,9 @@ public static class TestEnvironment
         ["Bus:RabbitMq:Username"] = RabbitMqUser,
         ["Bus:RabbitMq:Password"] = RabbitMqPassword,
     };
+
+    /// <summary>The test broker as the programs' shared RabbitMQ set-up takes it (for client buses).</summary>
+    public static RabbitMqOptions Broker() => new() { Host = "127.0.0.1", Port = RabbitMqPort, Username = RabbitMqUser, Password = RabbitMqPassword };
 
     /// <summary>Every secret of the test services, to search logs, events and snapshot images for.</summary>
     public static IReadOnlyList<string> ServiceSecrets =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using MassTransit;
 using Spectre.Console;
 using ComfySnap.TestSupport;
@@ -52,11 +53,7 @@ public sealed class BusBench : IAsyncDisposable
         var booted = new ConcurrentDictionary<string, WorkerBooted>(StringComparer.Ordinal);
         var client = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)RabbitMqPort, "/", h =>
-            {
-                h.Username(TestEnvironment.RabbitMqUser);
-                h.Password(TestEnvironment.RabbitMqPassword);
-            });
+            cfg.Host(TestEnvironment.Broker());
             cfg.ReceiveEndpoint($"comfysnap-bench-events-{id}", e =>
             {
                 e.AutoDelete = true;

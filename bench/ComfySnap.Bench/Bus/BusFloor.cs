@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.TestSupport;
 using MassTransit;
 
@@ -19,11 +20,7 @@ public static class BusFloor
         var pending = new ConcurrentDictionary<Guid, TaskCompletionSource<long>>();
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)BusBench.RabbitMqPort, "/", h =>
-            {
-                h.Username(TestEnvironment.RabbitMqUser);
-                h.Password(TestEnvironment.RabbitMqPassword);
-            });
+            cfg.Host(TestEnvironment.Broker());
             cfg.ReceiveEndpoint(queue, e =>
             {
                 e.PrefetchCount = 1;

@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.Worker.Bus;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -5,18 +6,19 @@ using Microsoft.Extensions.Options;
 namespace ComfySnap.Gateway.Bus;
 
 /// <summary>
-/// MassTransit on the workers' RabbitMQ (the "Bus" section): jobs go to Bus:QueueName; the job events
-/// come in on a temporary queue of this gateway (auto-deleted), one at a time so a prompt's events
-/// keep their order. The bus starts with the host and the gateway serves only once it is connected.
+/// MassTransit on the workers' RabbitMQ (the "Bus" section; the connection is the one every program
+/// shares, with TLS, a private CA and the heartbeat): jobs go to Bus:QueueName; the job events come
+/// in on a temporary queue of this gateway (auto-deleted), one at a time so a prompt's events keep
+/// their order. The bus starts with the host (first contact in one line) and the gateway serves only
+/// once it is connected.
 /// </summary>
 public static class GatewayBusExtensions
 {
     public static IServiceCollection AddGatewayBus(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BusOptions>().Bind(configuration.GetSection(BusOptions.SectionName))
-            .ValidateDataAnnotations()
-            .Validate(o => !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Bus:RabbitMq:Host is required: the gateway talks to workers over RabbitMQ")
-            .ValidateOnStart();
+        services.AddOptions<BusOptions>().Bind(configuration.GetSection(BusOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRabbitMqConnection(configuration)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Host), "Bus:RabbitMq:Host is required: the gateway talks to workers over RabbitMQ");
         services.AddSingleton<JobSender>();
         services.AddMassTransit(x =>
         {
@@ -24,17 +26,8 @@ public static class GatewayBusExtensions
             x.AddConsumer<GatewayEventConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                var rabbit = context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMq;
                 var gateway = context.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
-                {
-                    h.Username(rabbit.Username);
-                    h.Password(rabbit.Password);
-                    if (rabbit.UseTls)
-                    {
-                        h.UseSsl(ssl => ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName);
-                    }
-                });
+                cfg.Host(context);
                 cfg.ReceiveEndpoint($"comfysnap-gateway-{gateway.EffectiveInstanceId}", e =>
                 {
                     e.AutoDelete = true;
@@ -45,7 +38,7 @@ public static class GatewayBusExtensions
                 });
             });
         });
-        services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
+        services.AddRabbitMqBusHostedService();
         return services;
     }
 }

@@ -1,4 +1,6 @@
+using ComfySnap.ServiceDefaults.FirstContact;
 using ComfySnap.ServiceDefaults.Hosting;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Gateway.Endpoints;
 using ComfySnap.Worker.Hosting;
@@ -24,10 +26,12 @@ public static class GatewayHostFactory
             .AddSecretFiles("COMFYSNAP_")
             .AddCommandLine(args)
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
-        builder.Services.AddSerilog((_, logger) =>
+        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable);
+        builder.Services.AddSerilog((services, logger) =>
         {
             logger.ReadFrom.Configuration(builder.Configuration)
                 .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+                .Filter.FirstContact(services.GetService<BrokerConnectionState>())
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .WriteTo.ConsoleFromConfiguration(builder.Configuration, "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}");
@@ -41,6 +45,7 @@ public static class GatewayHostFactory
         builder.Services.AddComfySnapTelemetry(builder.Configuration, "comfysnap-gateway", ["Microsoft.AspNetCore"], ["Microsoft.AspNetCore.Hosting"]);
 
         var app = builder.Build();
+        projectServices?.Log(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHostFactory)));
         app.UseWebSockets();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapComfyApi();

@@ -4,11 +4,9 @@ using ComfySnap.Gateway.Relay;
 using ComfySnap.Gateway.State;
 using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
+using ComfySnap.ServiceDefaults.Redis;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace ComfySnap.Gateway.Hosting;
 
@@ -18,9 +16,7 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddComfyGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations()
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Redis), "Cache:Redis is required: the gateway keeps history and the prompt-to-client map in Redis")
-            .ValidateOnStart();
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
         // The worker's registrations; the gateway resolves only the registry, node packs, model
@@ -30,14 +26,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ObjectInfoBuilder>();
         services.AddHostedService<NodeCatalogLoader>();
 
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
-        {
-            var cache = sp.GetRequiredService<IOptions<CacheOptions>>().Value;
-            var config = ConfigurationOptions.Parse(cache.Redis!);
-            config.AbortOnConnectFail = false;
-            RedisCertificateValidator.Attach(config, cache.RedisTlsCaFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>());
-            return ConnectionMultiplexer.Connect(config);
-        });
+        services.AddRedisConnection(configuration, "the gateway keeps history and the prompt-to-client map in Redis");
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<PromptStore>();
         services.AddSingleton<HistoryStore>();

@@ -1,6 +1,8 @@
 using ComfySnap.Contracts;
 using ComfySnap.Operator.Cli;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using MassTransit;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ComfySnap.Operator.Bus;
 
@@ -22,17 +24,12 @@ public sealed class EventListener : IAsyncDisposable
 
     public static async Task<EventListener> StartAsync(Connection connection, string purpose, Func<object, Task> onEvent, CancellationToken cancellationToken, bool heartbeats = false)
     {
+        var rabbit = connection.Broker;
+        var state = new BrokerConnectionState();
+        var certificates = new BrokerCertificateValidator(rabbit, state, NullLogger.Instance);
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(connection.Host, connection.Port, connection.VirtualHost, h =>
-            {
-                h.Username(connection.Username);
-                h.Password(connection.Password);
-                if (connection.UseTls)
-                {
-                    h.UseSsl(ssl => ssl.ServerName = connection.Host);
-                }
-            });
+            cfg.Host(rabbit, certificates);
             cfg.ReceiveEndpoint($"comfysnap-operator-{purpose}-{Guid.NewGuid():N}"[..48], e =>
             {
                 e.AutoDelete = true;
@@ -50,9 +47,8 @@ public sealed class EventListener : IAsyncDisposable
                 }
             });
         });
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await bus.StartAsync(timeout.Token);
+        // A refused login, a rejected certificate or no broker within 30 s: one line (the CLI's "error: ...").
+        await RabbitMqBusStart.StartAsync(bus, rabbit, certificates, state, cancellationToken);
         return new EventListener(bus, connection);
     }
 

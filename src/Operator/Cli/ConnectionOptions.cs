@@ -8,6 +8,7 @@ namespace ComfySnap.Operator.Cli;
 /// variables, else the ports and credentials `./comfysnap services` uses (COMFYSNAP_RABBITMQ_USER,
 /// COMFYSNAP_RABBITMQ_PASSWORD, COMFYSNAP_REDIS_PASSWORD). Every variable may instead be given as
 /// NAME_FILE, the path of a file holding the value (a mounted secret), so no secret needs a command line.
+/// A private CA comes from the programs' own COMFYSNAP_Bus__RabbitMq__TlsCaFile and COMFYSNAP_Cache__RedisTlsCaFile.
 /// </summary>
 public sealed class ConnectionOptions
 {
@@ -46,7 +47,8 @@ public sealed class ConnectionOptions
         }
 
         var redis = parse.GetValue(Redis);
-        return new Connection(rabbit, parse.GetValue(Queue)!, string.IsNullOrWhiteSpace(redis) ? null : redis);
+        return new Connection(rabbit, parse.GetValue(Queue)!, string.IsNullOrWhiteSpace(redis) ? null : redis,
+            Env("COMFYSNAP_Bus__RabbitMq__TlsCaFile"), Env("COMFYSNAP_Cache__RedisTlsCaFile"));
     }
 
     private static string DefaultRabbitMq()

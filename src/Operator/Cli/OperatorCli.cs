@@ -105,7 +105,8 @@ public static class OperatorCli
             return await action();
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
-            or RabbitMQ.Client.Exceptions.BrokerUnreachableException or MassTransit.RabbitMqConnectionException or TimeoutException)
+            or RabbitMQ.Client.Exceptions.BrokerUnreachableException or MassTransit.RabbitMqConnectionException or TimeoutException
+            or ServiceDefaults.FirstContact.FirstContactException)
         {
             await io.Error.WriteLineAsync($"error: {e.Message}");
             return ExitUsage;

@@ -1,4 +1,6 @@
 using ComfySnap.Operator.Cli;
+using ComfySnap.ServiceDefaults.RabbitMq;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -12,16 +14,8 @@ public static class QueueProbe
 {
     public static async Task<IReadOnlyList<QueueDepth>> ProbeAsync(Connection connection, IEnumerable<string> queues, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = connection.Host,
-            Port = connection.Port,
-            VirtualHost = connection.VirtualHost,
-            UserName = connection.Username,
-            Password = connection.Password,
-            ClientProvidedName = "comfysnap-operator-status",
-            Ssl = new SslOption(connection.Host, enabled: connection.UseTls),
-        };
+        var rabbit = connection.Broker;
+        var factory = rabbit.CreateConnectionFactory(new BrokerCertificateValidator(rabbit, new BrokerConnectionState(), NullLogger.Instance), "comfysnap-operator-status");
         await using var amqp = await factory.CreateConnectionAsync(cancellationToken);
         var result = new List<QueueDepth>();
         foreach (var queue in queues)

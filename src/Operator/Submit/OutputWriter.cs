@@ -1,4 +1,6 @@
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.Redis;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace ComfySnap.Operator.Submit;
@@ -7,7 +9,7 @@ namespace ComfySnap.Operator.Submit;
 /// Writes a completed job's files to the output folder as NAME_FILENAME: inline bytes as they came,
 /// claim-checked ones fetched from Redis by their key (connected on first need).
 /// </summary>
-public sealed class OutputWriter(string directory, string? redis) : IAsyncDisposable
+public sealed class OutputWriter(string directory, RedisConnectionOptions? redis) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connect = new(1, 1);
     private ConnectionMultiplexer? _redis;
@@ -47,7 +49,7 @@ public sealed class OutputWriter(string directory, string? redis) : IAsyncDispos
         await _connect.WaitAsync();
         try
         {
-            _redis ??= await ConnectionMultiplexer.ConnectAsync(redis);
+            _redis ??= await RedisConnector.ConnectAsync(redis, NullLogger.Instance, tune: null, CancellationToken.None);
         }
         finally
         {

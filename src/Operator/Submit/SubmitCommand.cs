@@ -38,7 +38,7 @@ public static class SubmitCommand
         };
         io.Console.MarkupLine($"batch [bold]{Markup.Escape(journal.BatchId)}[/]: {all.Count} job(s), {progress.Earlier} answered earlier, {toSend.Count} to send to {Markup.Escape(connection.Display)}");
 
-        await using var writer = new OutputWriter(output, connection.Redis);
+        await using var writer = new OutputWriter(output, connection.RedisOptions);
         await using var listener = await EventListener.StartAsync(connection, "submit", m => OnEventAsync(m, progress, journal, writer, cancellationToken), cancellationToken);
         foreach (var job in toSend)
         {

@@ -20,13 +20,14 @@ public sealed class EngineBoot(
     NodePackLoader packs,
     ModelStore models,
     IOptions<ModelStoreOptions> modelOptions,
-    IOptions<EngineOptions> engineOptions)
+    IOptions<EngineOptions> engineOptions,
+    BootClock clock)
 {
     public IReadOnlyList<NodePackLoadResult> Packs { get; private set; } = [];
 
     public async Task RunAsync(PhaseTimer timer, CancellationToken cancellationToken)
     {
-        timer.Record("runtime start", (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds);
+        timer.Record("runtime start", clock.Elapsed.TotalMilliseconds);
         timer.Run("torch load", LoadTorch);
         timer.Run("built-in nodes", () =>
         {

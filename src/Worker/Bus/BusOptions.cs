@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ComfySnap.ServiceDefaults.RabbitMq;
 
 namespace ComfySnap.Worker.Bus;
 
@@ -35,6 +36,7 @@ public sealed class BusOptions
     /// <summary>How often a ready worker publishes WorkerHeartbeat; zero turns heartbeats off.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The broker ("Bus:RabbitMq", shared with every program); its Host also picks the transport.</summary>
     public RabbitMqOptions RabbitMq { get; set; } = new();
 
     public string EffectiveTransport => string.IsNullOrWhiteSpace(Transport)
@@ -42,33 +44,4 @@ public sealed class BusOptions
         : Transport;
 
     public string EffectiveWorkerId => string.IsNullOrWhiteSpace(WorkerId) ? $"{Environment.MachineName}-{Environment.ProcessId}" : WorkerId;
-}
-
-/// <summary>RabbitMQ connection ("Bus:RabbitMq"). The password is never logged.</summary>
-public sealed class RabbitMqOptions
-{
-    public string? Host { get; set; }
-
-    [Range(1, 65535)]
-    public int Port { get; set; } = 5672;
-
-    public string VirtualHost { get; set; } = "/";
-
-    public string Username { get; set; } = "guest";
-
-    public string Password { get; set; } = "guest";
-
-    /// <summary>AMQP heartbeat; null: the client's default. Shorter finds a dead or frozen peer sooner (the broker requeues its unacked job).</summary>
-    public TimeSpan? Heartbeat { get; set; }
-
-    /// <summary>AMQP over TLS (amqps, usually port 5671): the broker's certificate must be valid for <see cref="TlsServerName"/>.</summary>
-    public bool UseTls { get; set; }
-
-    /// <summary>The name the broker's certificate is checked against; default <see cref="Host"/>.</summary>
-    public string? TlsServerName { get; set; }
-
-    /// <summary>A PEM file of CA certificates the broker's certificate must chain to, instead of the system's trust store (a private CA); empty: the system's.</summary>
-    public string? TlsCaFile { get; set; }
-
-    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
 }

@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.Worker.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -15,11 +16,10 @@ public static class BusServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.EffectiveTransport is "InMemory" or "RabbitMq", "Bus:Transport must be InMemory or RabbitMq")
             .Validate(o => o.EffectiveTransport != "RabbitMq" || !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Bus:RabbitMq:Host is required for the RabbitMq transport")
-            .Validate(o => string.IsNullOrEmpty(o.RabbitMq.TlsCaFile) || File.Exists(o.RabbitMq.TlsCaFile), "Bus:RabbitMq:TlsCaFile does not exist")
             .Validate(o => o.ConsumerStopTimeout <= o.StopTimeout, "Bus:ConsumerStopTimeout must not exceed Bus:StopTimeout")
             .ValidateOnStart();
         var options = configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
-        services.AddSingleton<BrokerCertificateValidator>();
+        services.AddRabbitMqConnection(configuration);
 
         services.AddMassTransit(x =>
         {
@@ -43,25 +43,7 @@ public static class BusServiceCollectionExtensions
             {
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    var rabbit = context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMq;
-                    cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
-                    {
-                        h.Username(rabbit.Username);
-                        h.Password(rabbit.Password);
-                        if (rabbit.UseTls)
-                        {
-                            h.UseSsl(ssl =>
-                            {
-                                ssl.ServerName = string.IsNullOrEmpty(rabbit.TlsServerName) ? rabbit.Host : rabbit.TlsServerName;
-                                ssl.CertificateValidationCallback = context.GetRequiredService<BrokerCertificateValidator>().Validate;
-                            });
-                        }
-
-                        if (rabbit.Heartbeat is { } heartbeat)
-                        {
-                            h.Heartbeat(heartbeat);
-                        }
-                    });
+                    cfg.Host(context);
                     cfg.ConfigureEndpoints(context);
                 });
             }

@@ -2,19 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ComfySnap.Worker.Caching;
 
-/// <summary>The output cache. Bound from the "Cache" configuration section.</summary>
+/// <summary>
+/// The output cache. Bound from the "Cache" configuration section, whose Redis connection settings
+/// (Cache:Redis; empty: the in-process cache) are <see cref="ServiceDefaults.Redis.RedisConnectionOptions"/>.
+/// </summary>
 public sealed class CacheOptions
 {
     public const string SectionName = "Cache";
-
-    /// <summary>Redis configuration string (e.g. "127.0.0.1:6379"); empty: the in-process cache.</summary>
-    public string? Redis { get; set; }
-
-    /// <summary>
-    /// PEM file of the CA certificate(s) Redis's TLS certificate must chain to (with ssl=true in
-    /// <see cref="Redis"/>); empty: the system's trust store.
-    /// </summary>
-    public string? RedisTlsCaFile { get; set; }
 
     /// <summary>Prefix of every key this worker writes.</summary>
     [Required]

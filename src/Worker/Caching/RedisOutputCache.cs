@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.Redis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -5,10 +6,11 @@ using StackExchange.Redis;
 namespace ComfySnap.Worker.Caching;
 
 /// <summary>
-/// The shared output cache on Redis. Connects only when the worker starts serving, never blocks a
-/// job during an outage (FailFast backlog): errors are misses, logged once per outage.
+/// The shared output cache on Redis. Connects only when the worker starts serving (first contact:
+/// a Redis that refuses the worker or never answers ends the boot in one line), never blocks a job
+/// during a later outage (FailFast backlog): errors are misses, logged once per outage.
 /// </summary>
-public sealed class RedisOutputCache(IOptions<CacheOptions> options, ILogger<RedisOutputCache> logger) : IOutputCache, IAsyncDisposable
+public sealed class RedisOutputCache(IOptions<RedisConnectionOptions> options, ILogger<RedisOutputCache> logger) : IOutputCache, IAsyncDisposable
 {
     private ConnectionMultiplexer? _redis;
     private int _down;
@@ -25,24 +27,11 @@ public sealed class RedisOutputCache(IOptions<CacheOptions> options, ILogger<Red
             return;
         }
 
-        var config = ConfigurationOptions.Parse(options.Value.Redis!);
-        config.AbortOnConnectFail = false;
-        config.BacklogPolicy = BacklogPolicy.FailFast;
-        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 2000);
-        var certificates = RedisCertificateValidator.Attach(config, options.Value.RedisTlsCaFile, logger);
-        var redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (certificates is not null && !redis.IsConnected)
+        var redis = await RedisConnector.ConnectAsync(options.Value, logger, config =>
         {
-            // A certificate Redis will always present is a configuration error, not an outage: the boot
-            // fails with the reason (a Redis that is merely down still gives uncached jobs and a warning).
-            var rejected = certificates.Rejected;
-            if (await Task.WhenAny(rejected, Task.Delay(config.ConnectTimeout, cancellationToken)).ConfigureAwait(false) == rejected)
-            {
-                await redis.DisposeAsync().ConfigureAwait(false);
-                throw await rejected.ConfigureAwait(false);
-            }
-        }
-
+            config.BacklogPolicy = BacklogPolicy.FailFast;
+            config.ConnectTimeout = Math.Min(config.ConnectTimeout, 2000);
+        }, cancellationToken).ConfigureAwait(false);
         _redis = redis;
         _redis.ConnectionFailed += (_, e) => MarkDown(e.Exception);
         _redis.ConnectionRestored += (_, _) =>
@@ -52,10 +41,6 @@ public sealed class RedisOutputCache(IOptions<CacheOptions> options, ILogger<Red
                 logger.LogInformation("Redis output cache is back at {Endpoint}", EndpointText);
             }
         };
-        if (!_redis.IsConnected)
-        {
-            MarkDown(null);
-        }
     }
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ public static class PrepareCommand
     public static async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, string?>();
-        var builder = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true);
+        var builder = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true, processIsWorker: true);
         // Registered, not started: the bus and Redis connect only after a restore, with the
         // endpoints and credentials handed in then (Bus:Transport=RabbitMq comes from the builder).
         builder.Services.AddQueueWorker(builder.Configuration);

@@ -19,7 +19,7 @@ public static class RunWorkflowCommand
         }
 
         overrides["Workspace:OutputDirectory"] = output.FullName;
-        using var host = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true).Build();
+        using var host = WorkerHostFactory.CreateBuilder(overrides, logToStandardError: true, processIsWorker: true).Build();
         var services = host.Services;
         var timer = new PhaseTimer(services.GetRequiredService<ILoggerFactory>().CreateLogger("Boot"));
         await services.GetRequiredService<ColdBoot>().RunAsync(timer, cancellationToken);

@@ -1,3 +1,7 @@
+using System.Runtime.ExceptionServices;
+using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.FirstContact;
+using ComfySnap.ServiceDefaults.Hosting;
 using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
@@ -24,10 +28,12 @@ public static class ServeCommand
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
-        var builder = WorkerHostFactory.CreateBuilder(overrides);
+        var builder = WorkerHostFactory.CreateBuilder(overrides, processIsWorker: true);
+        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable);
         builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
         var services = host.Services;
+        projectServices?.Log(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServeCommand)));
         if (!string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<SnapshotOptions>>().Value.Directory))
         {
             var workerId = services.GetRequiredService<IOptions<BusOptions>>().Value.EffectiveWorkerId;
@@ -43,7 +49,25 @@ public static class ServeCommand
             services.GetRequiredService<BootContext>().MarkColdBoot(outcome.Fallback, outcome.SnapshotId, outcome.Phases);
         }
 
+        var booted = services.GetRequiredService<WorkerReadiness>().Booted;
         await host.RunAsync(cancellationToken);
+        return BootOutcome(booted);
+    }
+
+    // A failed boot stops the host; the exit code says so, and a configuration problem (first
+    // contact, invalid settings) goes up to ProgramExit as the program's one line.
+    private static int BootOutcome(Task<WorkerBooted> boot)
+    {
+        if (boot.IsFaulted && boot.Exception.InnerException is { } failure)
+        {
+            if (ProgramExit.OneLine(failure) is not null)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+            }
+
+            return ProgramExit.Failed;
+        }
+
         return 0;
     }
 

@@ -1,4 +1,7 @@
+using ComfySnap.ServiceDefaults.FirstContact;
 using ComfySnap.ServiceDefaults.Hosting;
+using ComfySnap.ServiceDefaults.RabbitMq;
+using ComfySnap.Worker.Boot;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,8 +17,13 @@ namespace ComfySnap.Worker.Hosting;
 /// </summary>
 public static class WorkerHostFactory
 {
-    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, bool logToStandardError = false, Action<LoggerConfiguration>? configureLogging = null)
+    /// <param name="overrides">Settings above every other source.</param>
+    /// <param name="logToStandardError">Every log line to stderr (stdout carries a command's own output).</param>
+    /// <param name="configureLogging">More sinks or levels (tests collect the log).</param>
+    /// <param name="processIsWorker">This process was started to be this worker: its boot counts from the process start, else from now.</param>
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, bool logToStandardError = false, Action<LoggerConfiguration>? configureLogging = null, bool processIsWorker = false)
     {
+        var clock = processIsWorker ? BootClock.FromProcessStart() : BootClock.StartingNow();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -24,15 +32,17 @@ public static class WorkerHostFactory
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         // preserveStaticLogger: each host logs through its own logger, never the process-wide
         // Log.Logger, so two hosts in one process (tests, the benchmark) cannot steal each other's logs.
-        builder.Services.AddSerilog((_, logger) => ConfigureLogging(logger, builder.Configuration, logToStandardError, configureLogging), preserveStaticLogger: true);
+        builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger, builder.Configuration, services, logToStandardError, configureLogging), preserveStaticLogger: true);
+        builder.Services.AddSingleton(clock);
         builder.Services.AddWorkflowEngine(builder.Configuration);
         return builder;
     }
 
-    private static void ConfigureLogging(LoggerConfiguration logger, IConfiguration configuration, bool logToStandardError, Action<LoggerConfiguration>? configure)
+    private static void ConfigureLogging(LoggerConfiguration logger, IConfiguration configuration, IServiceProvider services, bool logToStandardError, Action<LoggerConfiguration>? configure)
     {
         logger.ReadFrom.Configuration(configuration)
             .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+            .Filter.FirstContact(services.GetService<BrokerConnectionState>())
             .Enrich.FromLogContext()
             .WriteTo.ConsoleFromConfiguration(
                 configuration,

@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
@@ -22,6 +23,8 @@ public sealed class WorkerService(
     IBusControl bus,
     WorkerReadiness readiness,
     BrokerCertificateValidator certificates,
+    BrokerConnectionState brokerState,
+    IOptions<RabbitMqOptions> rabbit,
     BootContext bootContext,
     IOptions<BusOptions> options,
     WorkerMetrics metrics,
@@ -62,17 +65,10 @@ public sealed class WorkerService(
         }
     }
 
-    // A rejected broker certificate ends the boot: the bus would retry it forever.
-    private async Task StartBusAsync(CancellationToken stoppingToken)
-    {
-        var started = bus.StartAsync(stoppingToken);
-        if (await Task.WhenAny(started, certificates.Rejected).ConfigureAwait(false) == certificates.Rejected)
-        {
-            throw await certificates.Rejected.ConfigureAwait(false);
-        }
-
-        await started.ConfigureAwait(false);
-    }
+    // On RabbitMQ, first contact: a refused login, a rejected certificate or no broker in time ends the boot in one line.
+    private Task StartBusAsync(CancellationToken stoppingToken) => options.Value.EffectiveTransport == "RabbitMq"
+        ? RabbitMqBusStart.StartAsync(bus, rabbit.Value, certificates, brokerState, stoppingToken)
+        : bus.StartAsync(stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

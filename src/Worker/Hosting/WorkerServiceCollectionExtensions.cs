@@ -1,3 +1,4 @@
+using ComfySnap.ServiceDefaults.Redis;
 using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
@@ -16,10 +17,11 @@ public static class WorkerServiceCollectionExtensions
     public static IServiceCollection AddQueueWorker(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRedisConnectionOptions(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RedisOutputCache>();
         services.AddSingleton<InProcessOutputCache>();
-        services.AddSingleton<IOutputCache>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<CacheOptions>>().Value.Redis)
+        services.AddSingleton<IOutputCache>(sp => !sp.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.IsConfigured
             ? sp.GetRequiredService<InProcessOutputCache>()
             : sp.GetRequiredService<RedisOutputCache>());
         services.AddSingleton<ResultStore>();
@@ -30,7 +32,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RedisJobLeases>();
         services.AddSingleton<InProcessJobLeases>();
-        services.AddSingleton<IJobLeases>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<CacheOptions>>().Value.Redis)
+        services.AddSingleton<IJobLeases>(sp => !sp.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.IsConfigured
             ? sp.GetRequiredService<InProcessJobLeases>()
             : sp.GetRequiredService<RedisJobLeases>());
         services.AddSingleton<JobLeaseGate>();

@@ -110,14 +110,28 @@ public sealed class JobLeaseTests
     [Fact]
     public async Task While_Redis_is_down_jobs_run_without_a_lease_and_say_so_once()
     {
-        await using var harness = await RabbitWorkerHarness.StartAsync(redis: "127.0.0.1:6398");
-        foreach (var id in new[] { $"unleased-{Guid.NewGuid():N}", $"unleased-{Guid.NewGuid():N}" })
+        // A private Redis that goes away after the boot (one that is unreachable at the boot stops it).
+        var root = TestEnvironment.NewTempDirectory("lease-outage");
+        var ports = FreePorts.Take(4);
+        var services = new PrivateServices(Path.Combine(root, "services"), $"lo-{Guid.NewGuid():N}"[..13] + "@localhost", ports[0], ports[1], ports[2], ports[3]);
+        try
         {
-            await harness.SendAsync(new RunWorkflow(id, SlowWorkflow.Create(blurs: 1, side: 64), CachePolicy: CachePolicy.Bypass));
-            Assert.IsType<WorkflowCompleted>(await harness.Events.ResultAsync(id, TimeSpan.FromSeconds(60)));
-        }
+            await services.StartRedisAsync(CancellationToken.None);
+            await using var harness = await RabbitWorkerHarness.StartAsync(redis: services.RedisEndpoint);
+            await services.StopRedisAsync(CancellationToken.None);
+            foreach (var id in new[] { $"unleased-{Guid.NewGuid():N}", $"unleased-{Guid.NewGuid():N}" })
+            {
+                await harness.SendAsync(new RunWorkflow(id, SlowWorkflow.Create(blurs: 1, side: 64), CachePolicy: CachePolicy.Bypass));
+                Assert.IsType<WorkflowCompleted>(await harness.Events.ResultAsync(id, TimeSpan.FromSeconds(60)));
+            }
 
-        Assert.Single(harness.Logs.From("ComfySnap.Worker.Caching.RedisJobLeases", LogEventLevel.Warning));
+            Assert.Single(harness.Logs.From("ComfySnap.Worker.Caching.RedisJobLeases", LogEventLevel.Warning));
+        }
+        finally
+        {
+            await services.StopRedisAsync(CancellationToken.None);
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     // `serve` in this process until the action is done, then a graceful stop.

@@ -1,4 +1,5 @@
 using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.Redis;
 using ComfySnap.TestSupport;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Jobs.Leases;
@@ -114,7 +115,8 @@ public sealed class RedisLeaseFencingTests
     [Fact]
     public async Task While_Redis_is_unreachable_commit_and_renewal_say_so()
     {
-        await using var store = await OpenAsync("127.0.0.1:6398"); // nothing listens there
+        // A worker that lost Redis after its boot (one that cannot reach it at boot stops there).
+        await using var store = await Store.OpenAsync("127.0.0.1:6398", _prefix, connect: false);
         var leases = store.Leases;
 
         Assert.Equal(AnswerCommitKind.Unavailable, (await leases.CommitAnswerAsync(_jobId, "a/1", Ttl, Answer("x"), CancellationToken.None)).Kind);
@@ -152,11 +154,15 @@ public sealed class RedisLeaseFencingTests
 
         public IDatabase Db => _client!.GetDatabase();
 
-        public static async Task<Store> OpenAsync(string redis, string prefix)
+        public static async Task<Store> OpenAsync(string redis, string prefix, bool connect = true)
         {
-            var options = Options.Create(new CacheOptions { Redis = redis, KeyPrefix = prefix });
-            var cache = new RedisOutputCache(options, NullLogger<RedisOutputCache>.Instance);
-            await cache.StartAsync(CancellationToken.None);
+            var options = Options.Create(new CacheOptions { KeyPrefix = prefix });
+            var cache = new RedisOutputCache(Options.Create(new RedisConnectionOptions { Redis = redis }), NullLogger<RedisOutputCache>.Instance);
+            if (connect)
+            {
+                await cache.StartAsync(CancellationToken.None);
+            }
+
             var client = redis == TestEnvironment.RedisEndpoint ? await ConnectionMultiplexer.ConnectAsync(redis) : null;
             return new Store(cache, client, prefix, options);
         }

@@ -1,17 +1,17 @@
-using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using ComfySnap.ServiceDefaults.FirstContact;
 using ComfySnap.ServiceDefaults.Tls;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace ComfySnap.Worker.Caching;
+namespace ComfySnap.ServiceDefaults.Redis;
 
 /// <summary>
 /// Checks Redis's TLS certificate (ssl=true in Cache:Redis): against the system's trust store, or,
-/// with Cache:RedisTlsCaFile, against that file's CA certificates only. A rejection is logged once
-/// with its reason and kept in <see cref="Rejected"/>: the client would otherwise retry a handshake
-/// that can never succeed, and the worker would run every job uncached and without a job lease.
+/// with Cache:RedisTlsCaFile, against that file's CA certificates only. A rejection at the first
+/// connection completes <see cref="Rejected"/> (the program ends with it: the client would retry a
+/// handshake that can never succeed); one after it is logged once per connection, as an outage.
 /// </summary>
 public sealed class RedisCertificateValidator
 {
@@ -21,18 +21,20 @@ public sealed class RedisCertificateValidator
     private readonly string _endpoint;
     private readonly string? _serverName;
     private readonly ILogger _logger;
-    private readonly TaskCompletionSource<Exception> _rejected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FirstContactException> _rejected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _connected;
+    private int _logged;
 
     private RedisCertificateValidator(ConfigurationOptions config, string? caFile, ILogger logger)
     {
         _trust = PrivateCaTrust.Load(CaFileSetting, caFile);
-        _endpoint = string.Join(",", config.EndPoints.Select(e => e is DnsEndPoint d ? $"{d.Host}:{d.Port}" : e.ToString()));
+        _endpoint = RedisEndpoints.Describe(config);
         _serverName = config.SslHost;
         _logger = logger;
     }
 
-    /// <summary>Completes with the reason once Redis's certificate was rejected.</summary>
-    public Task<Exception> Rejected => _rejected.Task;
+    /// <summary>Completes with the program's last line once Redis's certificate was rejected at the first connection.</summary>
+    public Task<FirstContactException> Rejected => _rejected.Task;
 
     /// <summary>
     /// Hooks the check into <paramref name="config"/> when it asks for TLS; null when it does not (a
@@ -44,13 +46,16 @@ public sealed class RedisCertificateValidator
         {
             return string.IsNullOrEmpty(caFile)
                 ? null
-                : throw new InvalidOperationException($"{CaFileSetting} is set but Cache:Redis does not ask for TLS: add ssl=true to it");
+                : throw new FirstContactException($"{CaFileSetting} is set but Cache:Redis does not ask for TLS: add ssl=true to Cache:Redis");
         }
 
         var validator = new RedisCertificateValidator(config, caFile, logger);
         config.CertificateValidation += validator.Validate;
         return validator;
     }
+
+    /// <summary>From now on a rejection is an outage to log, not the end of the program.</summary>
+    public void MarkConnected() => _connected = true;
 
     private bool Validate(object sender, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
@@ -61,9 +66,13 @@ public sealed class RedisCertificateValidator
             return true;
         }
 
-        // The client retries every few seconds: one error line, not one per attempt.
-        if (_rejected.TrySetResult(new InvalidOperationException($"Cache:Redis: the TLS certificate {certificate?.Subject} of Redis at {_endpoint} was rejected: {reason}")))
+        if (!_connected)
         {
+            _rejected.TrySetResult(new FirstContactException(FirstContactMessages.CertificateRejected("Redis", _endpoint, certificate?.Subject, reason)));
+        }
+        else if (Interlocked.Exchange(ref _logged, 1) == 0)
+        {
+            // The client retries every few seconds: one error line, not one per attempt.
             _logger.LogError("Redis's TLS certificate {Subject} at {Endpoint} was rejected: {Reason}", certificate?.Subject, _endpoint, reason);
         }
 
