@@ -1,17 +1,17 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using ComfySnap.Contracts;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ComfySnap.Tools.Demo;
 using Spectre.Console;
 
 namespace ComfySnap.Tools;
 
-/// <summary>One demo job's outcome.</summary>
-public sealed record DemoJob(string JobId, string Workflow, WorkflowCompleted? Completed, WorkflowFailed? Failed, double RoundTripMs);
+/// <summary>One demo job's outcome; <paramref name="Run"/> counts the runs of its workflow from 1.</summary>
+public sealed record DemoJob(string JobId, string Workflow, int Run, WorkflowCompleted? Completed, WorkflowFailed? Failed, double RoundTripMs);
 
 /// <summary>
 /// `demo`: an embedded worker (in-memory bus, in-process cache) in this process; publishes each
@@ -22,7 +22,7 @@ public static class DemoCommand
     public static async Task<int> RunAsync(DirectoryInfo output, int count, string? workflowsDirectory, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var (jobs, booted) = await RunJobsAsync(output, count, workflowsDirectory, cancellationToken);
-        Write(console, jobs, booted);
+        EmbeddedDemoReport.Write(console, jobs, booted);
         return jobs.All(j => j.Completed is not null) ? 0 : 1;
     }
 
@@ -94,7 +94,7 @@ public static class DemoCommand
                     await bus.Publish(new RunWorkflow(jobId, workflow), cancellationToken);
                     var answer = await done.Task.WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
                     var completed = answer as WorkflowCompleted;
-                    jobs.Add(new DemoJob(jobId, name, completed, answer as WorkflowFailed, watch.Elapsed.TotalMilliseconds));
+                    jobs.Add(new DemoJob(jobId, name, run, completed, answer as WorkflowFailed, watch.Elapsed.TotalMilliseconds));
                     if (completed is not null)
                     {
                         await WriteOutputsAsync(completed, cache, output.FullName, run, cancellationToken);
@@ -132,36 +132,6 @@ public static class DemoCommand
             }
         }
     }
-
-    private static void Write(IAnsiConsole console, IReadOnlyList<DemoJob> jobs, WorkerBooted booted)
-    {
-        var boot = new Table().Title($"worker {Markup.Escape(booted.WorkerId)} booted ({booted.Mode})").AddColumns("phase", "ms", "detail");
-        foreach (var p in booted.Phases)
-        {
-            boot.AddRow(Markup.Escape(p.Name), Ms(p.Ms), Markup.Escape(p.Detail ?? ""));
-        }
-
-        console.Write(boot);
-        var table = new Table().Title("jobs").AddColumns("job", "workflow", "from cache", "queue wait ms", "exec ms", "total ms", "round trip ms", "outputs");
-        foreach (var j in jobs)
-        {
-            var t = j.Completed?.Timings;
-            table.AddRow(
-                Markup.Escape(j.JobId[..Math.Min(20, j.JobId.Length)]),
-                Markup.Escape(j.Workflow),
-                j.Completed is null ? $"[red]{Markup.Escape(j.Failed?.Kind.ToString() ?? "?")}[/]" : j.Completed.FromCache ? "yes" : "no",
-                t is null ? "" : Ms(t.QueueWaitMs),
-                t is null ? "" : Ms(t.ExecuteMs),
-                t is null ? "" : Ms(t.TotalMs),
-                Ms(j.RoundTripMs),
-                Markup.Escape(j.Completed is null ? j.Failed?.Message ?? "" : $"{j.Completed.Outputs.Count} file(s), {j.Completed.Outputs.Sum(o => o.Size)} B"));
-        }
-
-        console.Write(table);
-        console.MarkupLine($"[grey]default-txt2img.json ran on a random-weight stand-in for {DemoAssets.CheckpointName} (make-checkpoint tiny): its image is noise. With a real SD 1.x checkpoint, ./comfysnap worker run-workflow workflows/default-txt2img.json --models-dir DIR renders pictures.[/]");
-    }
-
-    private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static void TryDelete(string directory)
     {
