@@ -105,8 +105,12 @@ public sealed class PrivateServices
 
     public Task StopRedisAsync(CancellationToken ct) => RunAsync("stop_redis", ct);
 
+    /// <summary>rabbitmqctl against this pair's broker (e.g. list_connections timeout): what it printed.</summary>
+    public async Task<string> RabbitMqCtlAsync(IEnumerable<string> arguments, CancellationToken ct) =>
+        (await RunAsync("rabbitmq_ctl", ct, arguments)).Stdout;
+
     // services.sh is a library of functions (sourced by ./comfysnap): source it and call one.
-    private async Task RunAsync(string function, CancellationToken ct)
+    private async Task<ProgramResult> RunAsync(string function, CancellationToken ct, IEnumerable<string>? arguments = null)
     {
         ct.ThrowIfCancellationRequested();
         var script = Path.Combine(TestEnvironment.RepoRoot, "scripts", "services.sh");
@@ -129,11 +133,13 @@ public sealed class PrivateServices
             environment["COMFYSNAP_REDIS_EXTRA_CONF"] = ExtraRedisConf;
         }
 
-        var result = await ExternalProgram.RunAsync("bash", ["-c", "source \"$0\" && \"$1\"", script, function], ScriptTimeout, environment: environment);
+        var result = await ExternalProgram.RunAsync("bash", ["-c", "source \"$0\" && fn=\"$1\" && shift && \"$fn\" \"$@\"", script, function, .. arguments ?? []], ScriptTimeout, environment: environment);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"services.sh {function} failed for the private pair on {RabbitMqPort}/{RedisPort}: {result}");
         }
+
+        return result;
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

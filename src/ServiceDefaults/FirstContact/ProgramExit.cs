@@ -5,11 +5,15 @@ namespace ComfySnap.ServiceDefaults.FirstContact;
 /// <summary>
 /// How the worker and the gateway end on a configuration problem: one line on stderr that names the
 /// setting to change and exit code 1, no stack trace. Anything else that escapes is a bug: it is
-/// printed whole, still with exit code 1 (an exception escaping Main would abort the process).
+/// printed whole, still with exit code 1 (an exception escaping Main would abort the process with
+/// SIGABRT: what the gateway did when its host failed to start).
 /// </summary>
 public static class ProgramExit
 {
     public const int Failed = 1;
+
+    /// <summary>Stopped (Ctrl+C, SIGTERM) before it was up: the shell's code for an interrupted program.</summary>
+    public const int Interrupted = 130;
 
     public static async Task<int> RunAsync(Func<Task<int>> program, TextWriter? error = null)
     {
@@ -23,7 +27,11 @@ public static class ProgramExit
             await error.WriteLineAsync(line).ConfigureAwait(false);
             return Failed;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            return Interrupted;
+        }
+        catch (Exception e)
         {
             await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return Failed;

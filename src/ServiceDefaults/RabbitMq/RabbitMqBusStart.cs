@@ -23,7 +23,9 @@ public static class RabbitMqBusStart
         {
             if (await Task.WhenAny(started, certificates.Rejected).ConfigureAwait(false) != started)
             {
+                // Stop the client's retries; the abandoned start's fault is the rejection, already reported.
                 await limit.CancelAsync().ConfigureAwait(false);
+                _ = started.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 throw await certificates.Rejected.ConfigureAwait(false);
             }
 

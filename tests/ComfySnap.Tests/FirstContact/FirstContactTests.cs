@@ -94,6 +94,10 @@ public sealed class FirstContactTests(FirstContactTests.Broker broker) : IClassF
         await using var gateway = await GatewayInstance.StartAsync(settings);
         var queue = await gateway.GetJsonAsync("/queue");
         Assert.NotNull(queue["queue_running"]);
+
+        // The gateway is this broker's only client: its connection negotiated the configured heartbeat.
+        var timeouts = await tls.Services.RabbitMqCtlAsync(["list_connections", "--no-table-headers", "timeout"], CancellationToken.None);
+        Assert.Equal(["5"], timeouts.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct());
     }
 
     private static Task<ProgramResult> RunAsync(string program, Dictionary<string, string?> settings) => program switch
