@@ -66,9 +66,18 @@ public sealed class WorkerService(
     }
 
     // On RabbitMQ, first contact: a refused login, a rejected certificate or no broker in time ends the boot in one line.
-    private Task StartBusAsync(CancellationToken stoppingToken) => options.Value.EffectiveTransport == "RabbitMq"
-        ? RabbitMqBusStart.StartAsync(bus, rabbit.Value, certificates, brokerState, stoppingToken)
-        : bus.StartAsync(stoppingToken);
+    private async Task StartBusAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.EffectiveTransport == "RabbitMq")
+        {
+            await RabbitMqBusStart.StartAsync(bus, rabbit.Value, certificates, brokerState, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
+        await bus.StartAsync(stoppingToken).ConfigureAwait(false);
+        // In memory there is no first contact to keep quiet: MassTransit's own log lines stay.
+        brokerState.MarkConnected();
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
