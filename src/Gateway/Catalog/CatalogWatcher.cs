@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using ComfySnap.Engine.Catalog;
+using ComfySnap.Gateway.State;
 using ComfySnap.ServiceDefaults.Redis;
-using ComfySnap.Worker.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -18,7 +18,7 @@ namespace ComfySnap.Gateway.Catalog;
 public sealed class CatalogWatcher(
     GatewayCatalog catalog,
     RedisConnection connection,
-    IOptions<CacheOptions> cache,
+    IOptions<RedisStateOptions> cache,
     IOptions<GatewayOptions> options,
     ILogger<CatalogWatcher> logger) : BackgroundService
 {

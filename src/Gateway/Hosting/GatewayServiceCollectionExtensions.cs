@@ -5,7 +5,6 @@ using ComfySnap.Gateway.State;
 using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
 using ComfySnap.ServiceDefaults.Redis;
-using ComfySnap.Worker.Caching;
 
 namespace ComfySnap.Gateway.Hosting;
 
@@ -15,7 +14,7 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddComfyGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisStateOptions>().Bind(configuration.GetSection(RedisStateOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
         // No node code: the node catalog comes from the workers through Redis.
