@@ -19,6 +19,7 @@ public static class CatalogDocument
 
     public static JsonObject Build(INodeCatalog nodes, IFileCatalog files, EngineLimits limits, IEnumerable<CatalogPack> packs)
     {
+        files = new ListedFiles(files, nodes.Nodes.SelectMany(n => n.Inputs).Select(i => i.ModelKind).OfType<string>());
         var extras = new JsonObject();
         foreach (var node in nodes.Nodes)
         {

@@ -3,6 +3,7 @@ using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Graph;
 using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
+using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Engine.Support;
 using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Catalog;
@@ -38,6 +39,8 @@ public sealed class CatalogParityTests : IAsyncLifetime
         { "value_not_in_list", """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"2":{"class_type":"ImageScale","inputs":{"image":["1",0],"upscale_method":"bislerp","width":16,"height":16,"crop":"disabled"}},"3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}""" },
         { "size_over_limits", """{"1":{"class_type":"EmptyLatentImage","inputs":{"width":16384,"height":16384,"batch_size":65}},"2":{"class_type":"LatentUpscale","inputs":{"samples":["1",0],"upscale_method":"area","width":16384,"height":8192,"crop":"disabled"}},"3":{"class_type":"SaveLatentStub","inputs":{}}}""" },
         { "steps_over_limit", """{"1":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"none.safetensors"}},"2":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},"3":{"class_type":"CLIPTextEncode","inputs":{"clip":["1",1],"text":"x"}},"4":{"class_type":"KSampler","inputs":{"model":["1",0],"positive":["3",0],"negative":["3",0],"latent_image":["2",0],"seed":1,"steps":999,"cfg":7,"sampler_name":"euler","scheduler":"normal","denoise":1}},"5":{"class_type":"VAEDecode","inputs":{"samples":["4",0],"vae":["1",2]}},"6":{"class_type":"SaveImage","inputs":{"images":["5",0],"filename_prefix":"x"}}}""" },
+        { "custom_model_kind_present", """{"1":{"class_type":"CustomModelProbe","inputs":{"weights":"custom.pth"}}}""" },
+        { "custom_model_kind_missing", """{"1":{"class_type":"CustomModelProbe","inputs":{"weights":"other.pth"}}}""" },
         { "node_pack_node", """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"2":{"class_type":"ImageGrayscale","inputs":{"image":["1",0]}},"3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}""" },
         { "misspelled_node", """{"1":{"class_type":"EmptyImag","inputs":{}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""" },
         { "undeclared_input_warning", """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0,"is_changed":"x"}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""" },
@@ -55,7 +58,10 @@ public sealed class CatalogParityTests : IAsyncLifetime
             TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"));
             File.WriteAllBytes(Path.Combine(root, "models/upscale_models", PresentModel), [1]);
             File.WriteAllBytes(Path.Combine(root, "input", PresentInput), TestImages.Png(2, 2, (_, _) => (1, 2, 3, 255)));
+            Directory.CreateDirectory(Path.Combine(root, "models", CustomModelProbe.Kind));
+            File.WriteAllBytes(Path.Combine(root, "models", CustomModelProbe.Kind, "custom.pth"), [3]);
         });
+        _harness.Services.GetRequiredService<NodeRegistry>().Register(new CustomModelProbe(), "tests");
         var (id, json, _) = _harness.Services.GetRequiredService<WorkerCatalog>().Build();
         _published = PublishedCatalog.Parse(id, json);
     }
@@ -81,7 +87,8 @@ public sealed class CatalogParityTests : IAsyncLifetime
             Assert.Equal(node.Inputs.Select(i => (i.Name, i.Type, i.Required, i.FileSource, i.ModelKind)), read.Inputs.Select(i => (i.Name, i.Type, i.Required, i.FileSource, i.ModelKind)));
         }
 
-        Assert.Equal(files.ModelKinds, _published.ModelKinds);
+        Assert.Equal([.. files.ModelKinds, CustomModelProbe.Kind], _published.ModelKinds);
+        Assert.Equal(["custom.pth"], _published.Models(CustomModelProbe.Kind));
         Assert.Equal([PresentModel], _published.Models("upscale_models"));
         Assert.Equal([PresentInput], _published.InputFiles);
         Assert.Equal(files.InputDirectory, _published.InputDirectory);
@@ -136,6 +143,25 @@ public sealed class CatalogParityTests : IAsyncLifetime
     {
         var error = Assert.Throws<System.Text.Json.JsonException>(() => PublishedCatalog.Parse("x", """{"schema": 2, "object_info": {}}"""));
         Assert.Contains("schema", error.Message);
+    }
+
+    /// <summary>A node with a model folder of its own, as a node pack may declare.</summary>
+    private sealed class CustomModelProbe : ComfyNode
+    {
+        public const string Kind = "custom_kind";
+
+        public override string ClassType => nameof(CustomModelProbe);
+
+        public override string Category => "tests";
+
+        public override IReadOnlyList<InputSpec> Inputs { get; } = [InputSpec.ModelFile("weights", Kind)];
+
+        public override IReadOnlyList<string> Outputs { get; } = [];
+
+        public override bool IsOutputNode => true;
+
+        public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("validation only");
     }
 
     private void AssertSameAnswer(string prompt)
