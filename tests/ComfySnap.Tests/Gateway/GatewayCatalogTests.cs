@@ -12,6 +12,7 @@ namespace ComfySnap.Tests.Gateway;
 /// gateway waits for one (503, not ready), validates with the one the fleet runs, and picks up a
 /// node pack the fleet gains without a restart. The workers' /health and /ready, for real.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class GatewayCatalogTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
