@@ -37,20 +37,32 @@ public sealed class CatalogWatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            await SubscribeAsync().ConfigureAwait(false);
-            await LoadAsync(stoppingToken).ConfigureAwait(false);
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            poll.CancelAfter(options.Value.CatalogPollInterval);
-            try
+            while (true)
             {
-                await _announced.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
+                await SubscribeAsync().ConfigureAwait(false);
+                await LoadAsync(stoppingToken).ConfigureAwait(false);
+                await WaitForAnnouncementAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // poll interval over
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (also when the host's start failed): not a fault of this service.
+        }
+    }
+
+    private async Task WaitForAnnouncementAsync(CancellationToken stoppingToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        poll.CancelAfter(options.Value.CatalogPollInterval);
+        try
+        {
+            await _announced.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // poll interval over
         }
     }
 
@@ -67,7 +79,8 @@ public sealed class CatalogWatcher(
                 if (catalog.Current is null && !_toldMissing)
                 {
                     _toldMissing = true;
-                    logger.LogWarning("No node catalog in Redis at {Key} yet: /prompt answers 503 and /ready is not ready until a worker publishes one", _keys.Latest);
+                    // Expected when the gateway starts before any worker: not a warning.
+                    logger.LogInformation("No node catalog in Redis at {Key} yet: /prompt answers 503 and /ready is not ready until a worker publishes one", _keys.Latest);
                 }
 
                 return;

@@ -46,17 +46,24 @@ public sealed class CatalogPublisher(
         {
             await readiness.Booted.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception) when (!readiness.Booted.IsCompletedSuccessfully)
         {
-            return; // a worker that failed to boot runs nothing; WorkerService logged it
+            return; // stopping before the boot ended, or a failed boot (WorkerService logged it)
         }
 
         using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
-        do
+        try
         {
-            await PublishAsync(stoppingToken).ConfigureAwait(false);
+            do
+            {
+                await PublishAsync(stoppingToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: not a fault of this service.
+        }
     }
 
     /// <summary>One round: publish or refresh. Never throws for Redis trouble: the next round tries again.</summary>
