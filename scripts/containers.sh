@@ -112,7 +112,9 @@ compose_env() {
     printf 'REDIS_PASSWORD=%s\n' "$CHECK_REDIS_PASSWORD" > "$secrets/redis.env"
     printf 'COMFYSNAP_Bus__RabbitMq__Username=%s\nCOMFYSNAP_Bus__RabbitMq__Password=%s\nCOMFYSNAP_Cache__Redis=redis:6379,password=%s\nCOMFYSNAP_SNAPSHOT_SIGNING_KEY=%s\n' \
       "$CHECK_RABBITMQ_USER" "$CHECK_RABBITMQ_PASSWORD" "$CHECK_REDIS_PASSWORD" "$key" > "$secrets/worker.env"
-    printf 'COMFYSNAP_SNAPSHOT_SIGNING_KEY=%s\n' "$key" > "$secrets/builder.env" )
+    printf 'COMFYSNAP_SNAPSHOT_SIGNING_KEY=%s\n' "$key" > "$secrets/builder.env"
+    printf 'COMFYSNAP_Bus__RabbitMq__Username=%s\nCOMFYSNAP_Bus__RabbitMq__Password=%s\nCOMFYSNAP_Cache__Redis=redis:6379,password=%s\n' \
+      "$CHECK_RABBITMQ_USER" "$CHECK_RABBITMQ_PASSWORD" "$CHECK_REDIS_PASSWORD" > "$secrets/gateway.env" )
 }
 
 random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using ComfySnap.Bench.Bus;
 using ComfySnap.Contracts;
 using ComfySnap.Gateway.Hosting;
+using ComfySnap.TestSupport;
 
 namespace ComfySnap.Bench;
 
@@ -27,6 +28,8 @@ public sealed class GatewaySuite(BenchContext context, int samples)
         try
         {
             var address = new Uri(app.Urls.First());
+            // Ready once the worker's node catalog arrived (it publishes it right after WorkerBooted).
+            await HttpProbe.WaitForOkAsync(new Uri(address, "/ready"), Timeout, ct);
             using var http = new HttpClient { BaseAddress = address, Timeout = Timeout };
             await using var socket = await ExecutedListener.ConnectAsync(address, ct);
             var workflowJson = TinyWorkflows.Render(4242);

@@ -29,6 +29,10 @@ public sealed class GatewayOptions
     [Range(1, 1L << 30)]
     public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
 
+    /// <summary>How often the gateway checks Redis for a newer node catalog (workers also announce one at once on pub/sub; this catches what was missed).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan CatalogPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     private readonly string _randomSuffix = Guid.NewGuid().ToString("N")[..8];
 
     public string EffectiveInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}-{Environment.ProcessId}-{_randomSuffix}" : InstanceId;

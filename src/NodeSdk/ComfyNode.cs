@@ -22,8 +22,18 @@ public abstract class ComfyNode
     /// <summary>False for nodes whose result may change with the same inputs: never cached.</summary>
     public virtual bool IsIdempotent => true;
 
-    /// <summary>Extra checks on the literal inputs, run during validation (e.g. total pixels).</summary>
-    public virtual IEnumerable<NodeValidationError> Validate(NodeInputs literals, NodeValidationContext context) => [];
+    /// <summary>
+    /// Inputs that size an image, checked against the engine's limits during validation. Declared
+    /// checks are published with the node catalog, so the gateway runs them too.
+    /// </summary>
+    public virtual ImageSizeInputs? ImageSize => null;
+
+    /// <summary>
+    /// Checks on the literal inputs, run during validation on workers: by default the declared
+    /// <see cref="ImageSize"/>. Code here is not published: the gateway cannot run an override.
+    /// </summary>
+    public virtual IEnumerable<NodeValidationError> Validate(NodeInputs literals, NodeValidationContext context) =>
+        ImageSize?.Check(literals, context.Limits) ?? [];
 
     /// <summary>Runs the node. Tensors it returns are owned by the engine from then on.</summary>
     public abstract ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken);

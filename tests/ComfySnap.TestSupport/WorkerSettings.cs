@@ -27,6 +27,8 @@ public static class WorkerSettings
             ["Bus:RabbitMq:Password"] = TestEnvironment.RabbitMqPassword,
             ["Cache:Redis"] = redis,
             ["Cache:KeyPrefix"] = keyPrefix,
+            // Test catalogs need not outlive the run by a week (the default) in the shared Redis.
+            ["Catalog:Ttl"] = "00:10:00",
         };
     }
 }

@@ -2,6 +2,7 @@ using ComfySnap.Engine;
 using System.Diagnostics;
 using ComfySnap.NodeSdk;
 using ComfySnap.Engine.Graph;
+using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ namespace ComfySnap.Engine.Execution;
 /// </summary>
 public sealed class WorkflowExecutor(
     NodeOutputCache cache,
+    NodeRegistry registry,
     IModelStore models,
     IWorkspace workspace,
     IDeviceService device,
@@ -59,7 +61,9 @@ public sealed class WorkflowExecutor(
 
                 var id = order[index];
                 var node = workflow.Workflow.Nodes[id];
-                var definition = workflow.Definitions[id];
+                var definition = registry.TryGet(node.ClassType, out var code)
+                    ? code
+                    : throw new InvalidOperationException($"node {id}: no code for {node.ClassType} in this worker (validated against another catalog?)");
                 var literals = workflow.Literals[id];
                 var signature = NodeSignature.Compute(node, literals, signatures, definition.IsIdempotent);
                 signatures[id] = signature;

@@ -1,16 +1,18 @@
 using System.Diagnostics.CodeAnalysis;
+using ComfySnap.Engine.Catalog;
 using ComfySnap.NodeSdk;
 using Microsoft.Extensions.Logging;
 
 namespace ComfySnap.Engine.Nodes;
 
 /// <summary>
-/// All known node types by class_type. Built-in nodes register first, then node packs in name
-/// order; on a duplicate class_type the first registration wins and a warning names both.
+/// All known node types by class_type: their code and their specs. Built-in nodes register first,
+/// then node packs in name order; on a duplicate class_type the first registration wins and a
+/// warning names both.
 /// </summary>
-public sealed class NodeRegistry(ILogger<NodeRegistry> logger)
+public sealed class NodeRegistry(ILogger<NodeRegistry> logger) : INodeCatalog
 {
-    private readonly Dictionary<string, (ComfyNode Node, string Source)> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ComfyNode Node, NodeSpec Spec, string Source)> _nodes = new(StringComparer.Ordinal);
 
     public void Register(ComfyNode node, string source)
     {
@@ -20,7 +22,7 @@ public sealed class NodeRegistry(ILogger<NodeRegistry> logger)
             return;
         }
 
-        _nodes[node.ClassType] = (node, source);
+        _nodes[node.ClassType] = (node, NodeSpec.Of(node), source);
     }
 
     public bool TryGet(string classType, [NotNullWhen(true)] out ComfyNode? node)
@@ -32,32 +34,9 @@ public sealed class NodeRegistry(ILogger<NodeRegistry> logger)
     /// <summary>Every registered node, in registration order (built-in first, then packs).</summary>
     public IReadOnlyList<ComfyNode> All => [.. _nodes.Values.Select(e => e.Node)];
 
+    public IReadOnlyList<NodeSpec> Nodes => [.. _nodes.Values.Select(e => e.Spec)];
+
+    public NodeSpec? Find(string classType) => _nodes.TryGetValue(classType, out var entry) ? entry.Spec : null;
+
     public string SourceOf(string classType) => _nodes.TryGetValue(classType, out var entry) ? entry.Source : "unknown";
-
-    /// <summary>A few registered names close to <paramref name="classType"/>, for error messages.</summary>
-    public string Suggest(string classType)
-    {
-        var close = _nodes.Keys
-            .OrderBy(k => Distance(k.ToUpperInvariant(), classType.ToUpperInvariant()))
-            .Take(3);
-        return string.Join(", ", close);
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            previous = current;
-        }
-
-        return previous[b.Length];
-    }
 }

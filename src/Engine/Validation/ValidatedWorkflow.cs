@@ -1,12 +1,12 @@
-using ComfySnap.NodeSdk;
+using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Graph;
 
 namespace ComfySnap.Engine.Validation;
 
-/// <summary>A workflow that passed validation: node definitions, converted literals, run order.</summary>
+/// <summary>A workflow that passed validation: node specs, converted literals, run order.</summary>
 public sealed record ValidatedWorkflow(
     Workflow Workflow,
-    IReadOnlyDictionary<string, ComfyNode> Definitions,
+    IReadOnlyDictionary<string, NodeSpec> Definitions,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Literals,
     IReadOnlyList<string> ExecutionOrder,
     IReadOnlyList<string> OutputNodeIds,

@@ -1,18 +1,19 @@
 using ComfySnap.NodeSdk;
+using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Graph;
-using ComfySnap.Engine.Nodes;
-using Microsoft.Extensions.Options;
 using static ComfySnap.Engine.Validation.ValidationErrorTypes;
 
 namespace ComfySnap.Engine.Validation;
 
 /// <summary>
 /// Checks a whole workflow before anything runs and reports every problem at once, shaped like
-/// ComfyUI's answer (a top-level error plus node_errors per node id).
+/// ComfyUI's answer (a top-level error plus node_errors per node id). Works on node specs, so a
+/// worker (its registry, folders and node code checks) and the gateway (the published catalog and
+/// the declared checks) run this one validator.
 /// </summary>
-public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models, IWorkspace workspace, IOptions<EngineOptions> options)
+public sealed class WorkflowValidator(INodeCatalog nodes, IFileCatalog files, INodeChecks checks, EngineLimits limits)
 {
-    private readonly EngineLimits _limits = options.Value.Limits;
+    private readonly EngineLimits _limits = limits;
 
     /// <param name="workflow">The parsed workflow.</param>
     /// <param name="validated">The validated workflow, when valid.</param>
@@ -27,15 +28,13 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
         }
 
         var errors = new Dictionary<string, NodeErrorReport>(StringComparer.Ordinal);
-        var definitions = new Dictionary<string, ComfyNode>(StringComparer.Ordinal);
+        var definitions = new Dictionary<string, NodeSpec>(StringComparer.Ordinal);
         var literals = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
-        var context = new NodeValidationContext(_limits, models, workspace);
-
         foreach (var node in workflow.Nodes.Values)
         {
-            if (!registry.TryGet(node.ClassType, out var definition))
+            if (nodes.Find(node.ClassType) is not { } definition)
             {
-                errors[node.Id] = new NodeErrorReport(node.ClassType, [new(MissingNodeType, $"Node type '{node.ClassType}' does not exist", $"Node ID '#{node.Id}'; known types include: {registry.Suggest(node.ClassType)}", null)]);
+                errors[node.Id] = new NodeErrorReport(node.ClassType, [new(MissingNodeType, $"Node type '{node.ClassType}' does not exist", $"Node ID '#{node.Id}'; known types include: {ClassTypeSuggestions.Near(nodes, node.ClassType)}", null)]);
                 continue;
             }
 
@@ -56,7 +55,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
             // alone do not stop them, so a huge image reports limit_exceeded too.
             if (nodeErrors.All(e => e.Type is not (InvalidInputType or RequiredInputMissing)))
             {
-                nodeErrors.AddRange(definition.Validate(new NodeInputs(values), context));
+                nodeErrors.AddRange(checks.Check(definition, values));
                 nodeErrors.AddRange(CheckStepLimit(values));
             }
 
@@ -127,7 +126,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
             return;
         }
 
-        if (!registry.TryGet(source.ClassType, out var sourceDefinition))
+        if (nodes.Find(source.ClassType) is not { } sourceDefinition)
         {
             return; // The source node reports its own unknown type.
         }
@@ -179,14 +178,15 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
                 {
                     errors.Add(new(PathEscapesFolder, "File name escapes the input folder", $"{spec.Name}: '{text}'", spec.Name));
                 }
-                else if (providedInputs?.Contains(text) != true && workspace.TryResolveInput(text) is null)
+                else if (providedInputs?.Contains(text) != true && !files.HasInput(text))
                 {
-                    errors.Add(new(ValueNotInList, $"Input file '{text}' not found in the input folder", $"{spec.Name}: '{text}' not in {workspace.InputDirectory}", spec.Name));
+                    errors.Add(new(ValueNotInList, $"Input file '{text}' not found in the input folder", $"{spec.Name}: '{text}' not in {files.InputDirectory}", spec.Name));
                 }
 
                 break;
             case FileSource.OutputPrefix:
-                if (!workspace.IsSafeOutputPrefix(text))
+                // Inside the output folder whatever the folder is (as IWorkspace.IsSafeOutputPrefix), so the gateway checks it too.
+                if (!FileNames.IsInside(text + "_x"))
                 {
                     errors.Add(new(PathEscapesFolder, "Filename prefix escapes the output folder", $"{spec.Name}: '{Shorten(text)}'", spec.Name));
                 }
@@ -213,9 +213,9 @@ public sealed class WorkflowValidator(NodeRegistry registry, IModelStore models,
         {
             errors.Add(new(PathEscapesFolder, $"Model name escapes the {kind} folder", $"{spec.Name}: '{name}'", spec.Name));
         }
-        else if (models.TryResolve(kind, name) is null)
+        else if (!files.HasModel(kind, name))
         {
-            var available = models.List(kind);
+            var available = files.Models(kind);
             errors.Add(new(ModelNotFound, $"Model '{name}' not found in {kind}", $"{spec.Name}: available: [{string.Join(", ", available)}]", spec.Name));
         }
     }

@@ -1,5 +1,4 @@
 using ComfySnap.ServiceDefaults.RabbitMq;
-using ComfySnap.Worker.Bus;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,7 @@ public static class GatewayBusExtensions
 {
     public static IServiceCollection AddGatewayBus(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BusOptions>().Bind(configuration.GetSection(BusOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobQueueOptions>().Bind(configuration.GetSection(JobQueueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddRabbitMqConnection(configuration)
             .Validate(o => !string.IsNullOrWhiteSpace(o.Host), "Bus:RabbitMq:Host is required: the gateway talks to workers over RabbitMQ");
         services.AddSingleton<JobSender>();

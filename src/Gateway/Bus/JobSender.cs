@@ -1,12 +1,11 @@
 using ComfySnap.Contracts;
-using ComfySnap.Worker.Bus;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Gateway.Bus;
 
 /// <summary>Sends jobs to the worker queue and publishes cancels to every worker.</summary>
-public sealed class JobSender(IBus bus, IOptions<BusOptions> options)
+public sealed class JobSender(IBus bus, IOptions<JobQueueOptions> options)
 {
     // exchange:, not queue: - a queue: address would declare the workers' quorum queue as a classic one.
     private readonly Uri _queue = new($"exchange:{options.Value.QueueName}");

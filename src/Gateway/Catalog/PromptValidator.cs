@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ComfySnap.Worker.Cli;
 using ComfySnap.Engine.Graph;
 using ComfySnap.Engine.Validation;
 
@@ -11,18 +10,26 @@ namespace ComfySnap.Gateway.Catalog;
 /// <param name="Order">The order the worker will run the nodes in.</param>
 public sealed record PromptValidation(JsonObject? Error, IReadOnlyList<string> Outputs, IReadOnlyList<string> Order);
 
-/// <summary>Validates a prompt with the worker's own parser and validator and shapes a rejection as ComfyUI's /prompt does.</summary>
-public sealed class PromptValidator(WorkflowValidator validator)
+/// <summary>
+/// Validates a prompt with the workers' validator over the catalog they published and shapes a
+/// rejection as ComfyUI's /prompt does. Null while there is no catalog.
+/// </summary>
+public sealed class PromptValidator(GatewayCatalog catalog)
 {
     /// <param name="promptJson">The prompt (API format).</param>
     /// <param name="uploadedInputs">Input file names that are uploads in Redis (they travel with the job).</param>
-    public PromptValidation Validate(string promptJson, IReadOnlySet<string>? uploadedInputs = null)
+    public PromptValidation? Validate(string promptJson, IReadOnlySet<string>? uploadedInputs = null)
     {
+        if (catalog.Current is not { } current)
+        {
+            return null;
+        }
+
         ValidationReport report;
         ValidatedWorkflow? validated = null;
         try
         {
-            report = validator.Validate(WorkflowParser.Parse(promptJson), out validated, uploadedInputs);
+            report = current.Validator.Validate(WorkflowParser.Parse(promptJson), out validated, uploadedInputs);
         }
         catch (WorkflowParseException e)
         {

@@ -4,14 +4,17 @@ using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Gateway.Endpoints;
 
-/// <summary>When Gateway:ApiKey is set, every request must carry it (Bearer token, X-API-Key header, or ?token= for WebSocket clients); else 401.</summary>
+/// <summary>
+/// When Gateway:ApiKey is set, every request must carry it (Bearer token, X-API-Key header, or ?token=
+/// for WebSocket clients); else 401. The health probes are exempt: they say nothing a client could use.
+/// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<GatewayOptions> options)
 {
     private readonly byte[]? _key = string.IsNullOrEmpty(options.Value.ApiKey) ? null : Encoding.UTF8.GetBytes(options.Value.ApiKey);
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_key is null || Matches(Presented(context.Request)))
+        if (_key is null || IsProbe(context.Request.Path) || Matches(Presented(context.Request)))
         {
             return next(context);
         }
@@ -19,6 +22,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<GatewayOptio
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         return Task.CompletedTask;
     }
+
+    private static bool IsProbe(PathString path) => path == HealthEndpoints.HealthPath || path == HealthEndpoints.ReadyPath;
 
     private static string? Presented(HttpRequest request)
     {

@@ -28,7 +28,11 @@ public static class PromptEndpoints
 
         var promptJson = prompt.ToJsonString();
         var inputs = await uploads.ResolveAsync(prompt);
-        var validation = validator.Validate(promptJson, inputs.Names);
+        if (validator.Validate(promptJson, inputs.Names) is not { } validation)
+        {
+            return Error("no_node_catalog", GatewayCatalog.MissingMessage, StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (validation.Error is { } error)
         {
             loggers.CreateLogger(typeof(PromptEndpoints)).LogWarning("Invalid prompt: {Error}", error["error"]?["message"]?.ToString());
@@ -64,9 +68,9 @@ public static class PromptEndpoints
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
     }
 
-    private static IResult Error(string type, string message) => ComfyJson.Status(new JsonObject
+    private static IResult Error(string type, string message, int status = StatusCodes.Status400BadRequest) => ComfyJson.Status(new JsonObject
     {
         ["error"] = new JsonObject { ["type"] = type, ["message"] = message, ["details"] = message, ["extra_info"] = new JsonObject() },
         ["node_errors"] = new JsonObject(),
-    }, StatusCodes.Status400BadRequest);
+    }, status);
 }

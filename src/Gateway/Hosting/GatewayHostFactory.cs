@@ -3,15 +3,13 @@ using ComfySnap.ServiceDefaults.Hosting;
 using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Gateway.Endpoints;
-using ComfySnap.Worker.Hosting;
-using ComfySnap.Worker.Telemetry;
 using Serilog;
 using Serilog.Events;
 
 namespace ComfySnap.Gateway.Hosting;
 
 /// <summary>
-/// Builds the gateway: configuration as the worker reads it (appsettings.json beside the binary,
+/// Builds the gateway: configuration as the worker reads it (an optional appsettings.json beside the binary,
 /// COMFYSNAP_ environment variables, overrides), Serilog console logging, Kestrel on Gateway:Listen.
 /// </summary>
 public static class GatewayHostFactory

@@ -5,28 +5,26 @@ using ComfySnap.Gateway.State;
 using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
 using ComfySnap.ServiceDefaults.Redis;
-using ComfySnap.Worker.Caching;
-using ComfySnap.Worker.Hosting;
 
 namespace ComfySnap.Gateway.Hosting;
 
-/// <summary>Registers the gateway: options, the worker's engine (validation and node registry only), Redis state, bus, relay, WebSocket hub.</summary>
+/// <summary>Registers the gateway: options, the published node catalog and its validator, Redis state, bus, relay, WebSocket hub, readiness.</summary>
 public static class GatewayServiceCollectionExtensions
 {
     public static IServiceCollection AddComfyGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisStateOptions>().Bind(configuration.GetSection(RedisStateOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
-        // The worker's registrations; the gateway resolves only the registry, node packs, model
-        // store (file lists), workspace and validator from them: nothing that loads torch or models.
-        services.AddWorkflowEngine(configuration);
+        // No node code: the node catalog comes from the workers through Redis.
+        services.AddSingleton<GatewayCatalog>();
         services.AddSingleton<PromptValidator>();
-        services.AddSingleton<ObjectInfoBuilder>();
-        services.AddHostedService<NodeCatalogLoader>();
+        services.AddSingleton<GatewayReadiness>();
 
         services.AddRedisConnection(configuration, "the gateway keeps history and the prompt-to-client map in Redis");
+        // After the connection: it loads the catalog before the gateway serves.
+        services.AddHostedService<CatalogWatcher>();
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<PromptStore>();
         services.AddSingleton<HistoryStore>();

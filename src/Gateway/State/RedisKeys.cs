@@ -1,10 +1,9 @@
-using ComfySnap.Worker.Caching;
 using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Gateway.State;
 
-/// <summary>Every Redis key the gateway uses, under the worker's Cache:KeyPrefix + "gateway:", so gateways sharing a prefix share state.</summary>
-public sealed class RedisKeys(IOptions<CacheOptions> options)
+/// <summary>Every Redis key the gateway uses, under the fleet's Cache:KeyPrefix + "gateway:", so gateways sharing a prefix share state.</summary>
+public sealed class RedisKeys(IOptions<RedisStateOptions> options)
 {
     private readonly string _prefix = options.Value.KeyPrefix + "gateway:";
 

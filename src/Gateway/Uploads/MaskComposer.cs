@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using ComfySnap.Diffusion.Imaging;
 using SkiaSharp;
 
 namespace ComfySnap.Gateway.Uploads;
@@ -7,6 +6,9 @@ namespace ComfySnap.Gateway.Uploads;
 /// <summary>ComfyUI's /upload/mask: the original image with the mask image's alpha channel as its alpha, saved as PNG.</summary>
 public static class MaskComposer
 {
+    /// <summary>The largest side decoded, as the workers' PNG decoder bounds it (a test keeps the two equal).</summary>
+    public const int MaxDecodeSide = 16_384;
+
     /// <summary>The composed PNG; null when either image cannot be decoded or their sizes differ.</summary>
     public static byte[]? ApplyAlpha(byte[] original, byte[] mask)
     {
@@ -30,7 +32,7 @@ public static class MaskComposer
     {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);
-        if (codec is null || codec.Info.Width > PngCodec.MaxDecodeSide || codec.Info.Height > PngCodec.MaxDecodeSide)
+        if (codec is null || codec.Info.Width > MaxDecodeSide || codec.Info.Height > MaxDecodeSide)
         {
             return null;
         }

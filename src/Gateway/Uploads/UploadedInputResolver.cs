@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
 using ComfySnap.Contracts;
+using ComfySnap.Engine.Catalog;
+using ComfySnap.Gateway.Catalog;
 using ComfySnap.Gateway.State;
-using ComfySnap.NodeSdk;
-using ComfySnap.Engine.Nodes;
-using ComfySnap.Worker.Jobs;
 
 namespace ComfySnap.Gateway.Uploads;
 
@@ -13,12 +12,17 @@ namespace ComfySnap.Gateway.Uploads;
 public sealed record UploadedInputs(IReadOnlySet<string> Names, IReadOnlyList<JobInputFile> Files);
 
 /// <summary>Finds the uploaded files a prompt names, so they travel with its RunWorkflow.</summary>
-public sealed class UploadedInputResolver(NodeRegistry registry, OutputFileStore files)
+public sealed class UploadedInputResolver(GatewayCatalog catalog, OutputFileStore files)
 {
     public async Task<UploadedInputs> ResolveAsync(JsonObject prompt)
     {
         var found = new Dictionary<string, JobInputFile>(StringComparer.Ordinal);
-        foreach (var (_, _, name) in InputFolderReferences.In(prompt, registry))
+        if (catalog.Current is not { } nodes)
+        {
+            return new UploadedInputs(found.Keys.ToHashSet(StringComparer.Ordinal), []);
+        }
+
+        foreach (var (_, _, name) in InputFolderReferences.In(prompt, nodes))
         {
             if (found.ContainsKey(name))
             {

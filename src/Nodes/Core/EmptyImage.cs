@@ -21,8 +21,7 @@ public sealed class EmptyImage : ComfyNode
 
     public override IReadOnlyList<string> Outputs { get; } = [ComfyTypes.Image];
 
-    public override IEnumerable<NodeValidationError> Validate(NodeInputs literals, NodeValidationContext context) =>
-        SizeLimits.Check(literals, context.Limits, "width", "height", "batch_size");
+    public override ImageSizeInputs ImageSize { get; } = new("width", "height", "batch_size");
 
     public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {

@@ -21,8 +21,7 @@ public sealed class ImageScale : ComfyNode
 
     public override IReadOnlyList<string> Outputs { get; } = [ComfyTypes.Image];
 
-    public override IEnumerable<NodeValidationError> Validate(NodeInputs literals, NodeValidationContext context) =>
-        SizeLimits.Check(literals, context.Limits, "width", "height");
+    public override ImageSizeInputs ImageSize { get; } = new("width", "height");
 
     public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {

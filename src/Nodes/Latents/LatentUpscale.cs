@@ -25,8 +25,7 @@ public sealed class LatentUpscale : ComfyNode
 
     public override IReadOnlyList<string> Outputs { get; } = [ComfyTypes.Latent];
 
-    public override IEnumerable<NodeValidationError> Validate(NodeInputs literals, NodeValidationContext context) =>
-        SizeLimits.Check(literals, context.Limits, "width", "height");
+    public override ImageSizeInputs ImageSize { get; } = new("width", "height");
 
     public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {

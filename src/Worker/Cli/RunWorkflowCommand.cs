@@ -1,5 +1,6 @@
 using ComfySnap.Worker.Boot;
 using ComfySnap.Engine;
+using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -24,7 +24,7 @@ namespace ComfySnap.Worker.Cli;
 public static class ServeCommand
 {
     // Configuration a restored worker needs at run time; never part of the snapshot.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry"];
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {

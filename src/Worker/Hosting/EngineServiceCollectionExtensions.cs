@@ -1,6 +1,8 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Boot;
+using ComfySnap.Worker.Catalog;
 using ComfySnap.Engine;
+using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Execution;
 using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
@@ -11,10 +13,11 @@ using ComfySnap.Engine.NodePacks;
 using ComfySnap.Snapshots;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Hosting;
 
-/// <summary>Registers the workflow engine: nodes, packs, models, workspace, device, validator, executor.</summary>
+/// <summary>Registers the workflow engine: nodes, packs, models, workspace, device, validator, executor, the catalog document.</summary>
 public static class EngineServiceCollectionExtensions
 {
     public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, IConfiguration configuration)
@@ -41,9 +44,17 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<DeviceService>();
         services.AddSingleton<IDeviceService>(sp => sp.GetRequiredService<DeviceService>());
         services.AddSingleton<NodeOutputCache>();
-        services.AddSingleton<WorkflowValidator>();
+        services.AddSingleton<IFileCatalog, LocalFileCatalog>();
+        services.AddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<IOptions<EngineOptions>>().Value.Limits;
+            var registry = sp.GetRequiredService<NodeRegistry>();
+            var checks = new NodeCodeChecks(registry, sp.GetRequiredService<IModelStore>(), sp.GetRequiredService<IWorkspace>(), limits);
+            return new WorkflowValidator(registry, sp.GetRequiredService<IFileCatalog>(), checks, limits);
+        });
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<WorkflowEngine>();
+        services.AddSingleton<WorkerCatalog>();
         services.AddSingleton<EngineBoot>();
         services.AddSingleton<ColdBoot>();
 

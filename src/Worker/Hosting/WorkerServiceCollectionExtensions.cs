@@ -2,6 +2,8 @@ using ComfySnap.ServiceDefaults.Redis;
 using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Catalog;
+using ComfySnap.Worker.Health;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Telemetry;
@@ -11,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Hosting;
 
-/// <summary>Registers the queue worker on top of the engine: output cache, job runner, bus, boot service.</summary>
+/// <summary>Registers the queue worker on top of the engine: output cache, job runner, bus, boot service, heartbeat, catalog publisher, health endpoints.</summary>
 public static class WorkerServiceCollectionExtensions
 {
     public static IServiceCollection AddQueueWorker(this IServiceCollection services, IConfiguration configuration)
@@ -44,6 +46,13 @@ public static class WorkerServiceCollectionExtensions
         services.AddWorkerBus(configuration);
         services.AddHostedService<WorkerService>();
         services.AddHostedService<HeartbeatService>();
+        services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CatalogPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<CatalogPublisher>());
+        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WorkerReadinessCheck>();
+        services.AddSingleton<HealthServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthServer>());
         return services;
     }
 }

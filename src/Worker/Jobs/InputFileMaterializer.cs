@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using ComfySnap.Contracts;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Caching;
+using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
 using Microsoft.Extensions.Logging;

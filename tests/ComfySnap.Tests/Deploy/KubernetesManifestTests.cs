@@ -25,7 +25,17 @@ public sealed class KubernetesManifestTests : IDisposable
             .Where(line => line.StartsWith("kind: ", StringComparison.Ordinal))
             .Select(line => line["kind: ".Length..].Trim())
             .ToHashSet();
-        Assert.Superset(new HashSet<string> { "Deployment", "Job", "Secret", "ScaledObject", "TriggerAuthentication" }, kinds);
+        Assert.Superset(new HashSet<string> { "Deployment", "Service", "Job", "Secret", "ScaledObject", "TriggerAuthentication" }, kinds);
+    }
+
+    [Theory]
+    [InlineData("gateway.yaml")]
+    [InlineData("worker.yaml")]
+    public void Deployment_probes_ready_for_readiness_and_health_for_liveness(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(ManifestDirectory, file));
+        Assert.Matches(@"readinessProbe:\s*\n\s*httpGet: \{ path: /ready,", text);
+        Assert.Matches(@"livenessProbe:\s*\n\s*httpGet: \{ path: /health,", text);
     }
 
     [Trait("Category", "Integration")]

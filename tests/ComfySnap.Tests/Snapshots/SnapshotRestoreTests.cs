@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -86,11 +87,12 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
         // serve's default: BOOTED before the weights are resident; the queue's SD render below waits for them.
         var restorer = fixture.Restorer(prefetch: false, pageIn: WeightsPageIn.AfterReady);
-        var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
+        var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal) || kv.Key.StartsWith("Catalog:", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
+        var healthPort = FreePorts.Take(1)[0];
         var restores = await Task.WhenAll(
-            restorer.RestoreAsync(new ResumeConfig("restored-a", new Dictionary<string, string?>(settings) { ["Bus:WorkerId"] = "restored-a" }), CancellationToken.None),
+            restorer.RestoreAsync(new ResumeConfig("restored-a", new Dictionary<string, string?>(settings) { ["Bus:WorkerId"] = "restored-a", ["Health:Port"] = $"{healthPort}" }), CancellationToken.None),
             restorer.RestoreAsync(new ResumeConfig("restored-b", new Dictionary<string, string?>(settings) { ["Bus:WorkerId"] = "restored-b" }), CancellationToken.None));
         await using var a = restores[0].Process!;
         await using var b = restores[1].Process!;
@@ -104,6 +106,10 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
             Assert.Contains(booted.Phases, p => p.Name == "restore");
             Assert.Contains(booted.Phases, p => p.Name == "bus connect");
         }
+
+        // On resume: the health listener opens (never in the snapshot) and the node catalog is published.
+        await HttpProbe.WaitForOkAsync(new Uri($"http://127.0.0.1:{healthPort}/ready"), TimeSpan.FromSeconds(30));
+        await AssertCatalogPublishedAsync(settings["Cache:Redis"]!, settings["Cache:KeyPrefix"]!, "restored-a", "restored-b");
 
         string cold;
         await using (var harness = await EngineHarness.StartAsync(root => TestEnvironment.InstallExamplePack(Path.Combine(root, "node_packs"))))
@@ -133,6 +139,31 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         await bus.SendAsync(new ComfySnap.Contracts.RunWorkflow("restored-sd-job", sd, CachePolicy: ComfySnap.Contracts.CachePolicy.Bypass));
         var (render, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.WorkflowCompleted>(c => c.JobId == "restored-sd-job", TimeSpan.FromSeconds(120));
         Assert.Equal(coldSd, render.Outputs.Single().Sha256, ignoreCase: true);
+    }
+
+    // Each restored worker's record names the catalog gateways use: the snapshot's node pack and preloaded checkpoint in it.
+    private static async Task AssertCatalogPublishedAsync(string redisConfiguration, string keyPrefix, params string[] workerIds)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConfiguration);
+        var db = redis.GetDatabase();
+        var keys = new ComfySnap.Engine.Catalog.CatalogKeys(keyPrefix);
+        var watch = Stopwatch.StartNew();
+        while (!workerIds.All(id => db.KeyExists(keys.Worker(id))) && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
+        var latest = (await db.StringGetAsync(keys.Latest)).ToString();
+        foreach (var id in workerIds)
+        {
+            var record = System.Text.Json.Nodes.JsonNode.Parse((await db.StringGetAsync(keys.Worker(id))).ToString())!;
+            Assert.Equal("restored", record["mode"]!.GetValue<string>());
+            Assert.Equal(latest, record["catalog"]!.GetValue<string>());
+        }
+
+        var catalog = ComfySnap.Engine.Catalog.PublishedCatalog.Parse(latest, (await db.StringGetAsync(keys.Document(latest))).ToString());
+        Assert.NotNull(catalog.Find("ImageGrayscale"));
+        Assert.Contains(SnapshotFixture.CheckpointName, catalog.Models("checkpoints"));
     }
 
     [Fact]

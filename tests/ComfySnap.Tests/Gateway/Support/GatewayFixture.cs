@@ -24,6 +24,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         Worker = await WorkerProcess.StartAsync(Bus.Settings, Bus.Settings["Bus:WorkerId"]!);
         var started = await gateways;
         (A, B) = (started[0], started[1]);
+        // The worker publishes its node catalog once ready; the gateways validate against it.
+        await Task.WhenAll(A.WaitReadyAsync(), B.WaitReadyAsync());
     }
 
     /// <summary>Another gateway on the same bus and Redis (e.g. a restarted one, or one with other settings).</summary>

@@ -34,6 +34,9 @@ public sealed class GatewayInstance : IAsyncDisposable
         return new GatewayInstance(app, new Uri(app.Urls.First()));
     }
 
+    /// <summary>Waits for /ready: Redis, the bus and the workers' node catalog.</summary>
+    public Task WaitReadyAsync(TimeSpan? timeout = null) => HttpProbe.WaitForOkAsync(new Uri(Address, "/ready"), timeout ?? TimeSpan.FromSeconds(30));
+
     public async Task<JsonNode> GetJsonAsync(string path) => JsonNode.Parse(await Http.GetStringAsync(path))!;
 
     public async Task<(int Status, JsonNode? Body)> PostJsonAsync(string path, JsonNode body)

@@ -1,40 +1,35 @@
 using System.Text.Json.Nodes;
 using ComfySnap.NodeSdk;
-using ComfySnap.Engine.Nodes;
 
-namespace ComfySnap.Gateway.Catalog;
+namespace ComfySnap.Engine.Catalog;
 
 /// <summary>
-/// Describes the registered nodes as ComfyUI's <c>/object_info</c> does: inputs by required and
-/// optional with their options (default, min, max, step, choices; model file lists for model
-/// inputs, the input folder for file inputs), outputs, category and output_node.
+/// Describes node types as ComfyUI's <c>/object_info</c> does: inputs by required and optional with
+/// their options (default, min, max, step, choices; model file lists for model inputs, the input
+/// folder for file inputs), outputs, category and output_node.
 /// The node SDK declares no step, display name or description: INT steps are 1, FLOAT 0.01,
 /// display_name is the class_type and description is empty.
 /// </summary>
-public sealed class ObjectInfoBuilder(NodeRegistry registry, IModelStore models, IWorkspace workspace)
+public static class ObjectInfoWriter
 {
-    public JsonObject All()
+    public static JsonObject All(INodeCatalog nodes, IFileCatalog files)
     {
         var info = new JsonObject();
-        foreach (var node in registry.All)
+        foreach (var node in nodes.Nodes)
         {
-            info[node.ClassType] = Describe(node);
+            info[node.ClassType] = Describe(node, files);
         }
 
         return info;
     }
 
-    /// <summary>One node (<c>{class: info}</c>), or an empty object for an unknown class, as ComfyUI answers.</summary>
-    public JsonObject One(string classType) =>
-        registry.TryGet(classType, out var node) ? new JsonObject { [node.ClassType] = Describe(node) } : [];
-
-    private JsonObject Describe(ComfyNode node)
+    public static JsonObject Describe(NodeSpec node, IFileCatalog files)
     {
         var required = new JsonObject();
         var optional = new JsonObject();
         foreach (var spec in node.Inputs)
         {
-            (spec.Required ? required : optional)[spec.Name] = Input(spec);
+            (spec.Required ? required : optional)[spec.Name] = Input(spec, files);
         }
 
         var input = new JsonObject { ["required"] = required };
@@ -61,18 +56,18 @@ public sealed class ObjectInfoBuilder(NodeRegistry registry, IModelStore models,
         };
     }
 
-    private JsonArray Input(InputSpec spec)
+    private static JsonArray Input(InputSpec spec, IFileCatalog files)
     {
         var options = new JsonObject();
         if (spec.FileSource == FileSource.Model && spec.ModelKind is { } kind)
         {
-            return [Strings(models.List(kind)), options];
+            return [Strings(files.Models(kind)), options];
         }
 
         if (spec.FileSource == FileSource.InputFolder)
         {
             options["image_upload"] = true;
-            return [Strings(InputFiles()), options];
+            return [Strings(files.InputFiles), options];
         }
 
         if (spec.Default is { } value)
@@ -111,14 +106,6 @@ public sealed class ObjectInfoBuilder(NodeRegistry registry, IModelStore models,
         {
             options["max"] = spec.Type == ComfyTypes.Int ? (long)max : max;
         }
-    }
-
-    private IReadOnlyList<string> InputFiles()
-    {
-        var root = workspace.InputDirectory;
-        return Directory.Exists(root)
-            ? [.. Directory.EnumerateFiles(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
-            : [];
     }
 
     private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ComfySnap.Engine.Validation;
 
-namespace ComfySnap.Worker.Cli;
+namespace ComfySnap.Engine.Validation;
 
 /// <summary>Writes a validation report in the shape of ComfyUI's /prompt error answer.</summary>
 public static class ComfyErrorJson
