@@ -6,6 +6,7 @@ using ComfySnap.Worker.NodePacks;
 using ComfySnap.Worker.Models.Diffusion;
 using ComfySnap.Worker.Nodes;
 using ComfySnap.Worker.Nodes.Loaders;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -20,7 +21,8 @@ public sealed class EngineBoot(
     NodePackLoader packs,
     ModelStore models,
     IOptions<ModelStoreOptions> modelOptions,
-    IOptions<EngineOptions> engineOptions)
+    IOptions<EngineOptions> engineOptions,
+    ILogger<EngineBoot> logger)
 {
     public IReadOnlyList<NodePackLoadResult> Packs { get; private set; } = [];
 
@@ -63,6 +65,12 @@ public sealed class EngineBoot(
     // Touch the native runtime once so its load time is a phase of its own, not the first job's.
     private void LoadTorch()
     {
+        // First, before any tensor exists: see ZeroFilledAllocations for the NaN it prevents.
+        if (!ZeroFilledAllocations.TryEnable())
+        {
+            logger.LogWarning("libtorch CPU allocations are not zero-filled ({Library} flags not found): convolutions may read uninitialised padding", "libc10");
+        }
+
         if (engineOptions.Value.TorchThreads > 0)
         {
             torch.set_num_threads(engineOptions.Value.TorchThreads);
