@@ -135,12 +135,14 @@ public sealed class WorkflowExecutor(
         }
 
         var context = new NodeContext(node.Id, models, workspace, device, report, logger) { Limits = options.Value.Limits };
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        NodeResult result;
+        // Outputs outlive the node's scope. A node that passes an input through unchanged gets
+        // an alias, so that the cache and the run never free the same tensor twice.
+        var inputTensors = inputs.Values.SelectMany(TensorOwnership.TensorsOf).Select(t => t.Handle).ToHashSet();
         try
         {
-            result = await definition.ExecuteAsync(new NodeInputs(inputs), context, cancellationToken).ConfigureAwait(false);
+            return await NodeScope.RunAsync(
+                () => definition.ExecuteAsync(new NodeInputs(inputs), context, cancellationToken),
+                result => result with { Values = [.. result.Values.Select(v => Keep(v, inputTensors))] }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -150,12 +152,6 @@ public sealed class WorkflowExecutor(
         {
             throw new NodeExecutionException(node.Id, node.ClassType, completed, e);
         }
-
-        // Outputs outlive the node's scope. A node that passes an input through unchanged gets
-        // an alias, so that the cache and the run never free the same tensor twice.
-        var inputTensors = inputs.Values.SelectMany(TensorOwnership.TensorsOf).Select(t => t.Handle).ToHashSet();
-        var kept = result.Values.Select(v => Keep(v, inputTensors)).ToList();
-        return result with { Values = kept };
     }
 
     private static object? Keep(object? value, HashSet<IntPtr> inputTensors) => value switch
