@@ -85,6 +85,15 @@ public sealed class WorkflowExecutor(
                     void Report(int step, int of) => progress?.Invoke(new ExecutionProgress(id, node.ClassType, nodeIndex, order.Count, step, of));
                     Report(0, 1);
                     var result = await ExecuteNodeAsync(node, definition, literals, values, Report, completed, cancellationToken).ConfigureAwait(false);
+                    if (NonFiniteOutputs.Find(definition.Outputs, result.Values) is { } nonFinite)
+                    {
+                        // Freed with the run, never cached; downstream nodes (savers) never see it.
+                        runOwned.AddRange(result.Values);
+                        logger.LogWarning("Node {NodeId} ({ClassType}) output {OutputIndex} ({OutputType}) holds {NonFiniteCount} NaN or Inf value(s): the run fails",
+                            id, node.ClassType, nonFinite.OutputIndex, nonFinite.OutputType, nonFinite.NonFinite);
+                        throw new NodeExecutionException(id, node.ClassType, completed, nonFinite);
+                    }
+
                     values[id] = result.Values;
                     if (cache.Enabled && definition.IsIdempotent && result.Artifacts.Count == 0)
                     {
