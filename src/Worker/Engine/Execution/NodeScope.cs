@@ -8,7 +8,9 @@ namespace ComfySnap.Worker.Engine.Execution;
 /// opens them, so both are closed on that thread before the node's first await returns: left open,
 /// the scope would collect tensors of whatever that thread ran next and free them when the node
 /// finished on another thread, and no_grad would stay on there. Tensors the node made before it
-/// awaited live until it completes; after an await a node opens its own scope (as LoadImage does).
+/// awaited live until it completes and are then freed unless returned (one that must outlive the
+/// run, like a model's weights, is detached before the await, as every loader does); after an
+/// await a node opens its own scope and no_grad (as LoadImage and ImageUpscaleWithModel do).
 /// </summary>
 internal static class NodeScope
 {
