@@ -26,4 +26,7 @@ public enum FailureKind
 
     /// <summary>The worker's output folder had no space left (ENOSPC, quota): nothing was written; another worker may succeed.</summary>
     StorageFull = 7,
+
+    /// <summary>A node's IMAGE, LATENT or MASK output held NaN or Inf; nothing was written or cached. See node errors for the node.</summary>
+    NonFiniteOutput = 8,
 }

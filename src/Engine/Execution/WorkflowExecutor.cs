@@ -89,6 +89,15 @@ public sealed class WorkflowExecutor(
                     void Report(int step, int of) => progress?.Invoke(new ExecutionProgress(id, node.ClassType, nodeIndex, order.Count, step, of));
                     Report(0, 1);
                     var result = await ExecuteNodeAsync(node, definition, literals, values, Report, completed, cancellationToken).ConfigureAwait(false);
+                    if (NonFiniteOutputs.Find(definition.Outputs, result.Values) is { } nonFinite)
+                    {
+                        // Freed with the run, never cached; downstream nodes (savers) never see it.
+                        runOwned.AddRange(result.Values);
+                        logger.LogWarning("Node {NodeId} ({ClassType}) output {OutputIndex} ({OutputType}) holds {NonFiniteCount} NaN or Inf value(s): the run fails",
+                            id, node.ClassType, nonFinite.OutputIndex, nonFinite.OutputType, nonFinite.NonFinite);
+                        throw new NodeExecutionException(id, node.ClassType, completed, nonFinite);
+                    }
+
                     values[id] = result.Values;
                     if (cache.Enabled && definition.IsIdempotent && result.Artifacts.Count == 0)
                     {
@@ -139,12 +148,14 @@ public sealed class WorkflowExecutor(
         }
 
         var context = new NodeContext(node.Id, models, workspace, device, report, logger) { Limits = options.Value.Limits };
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        NodeResult result;
+        // Outputs outlive the node's scope. A node that passes an input through unchanged gets
+        // an alias, so that the cache and the run never free the same tensor twice.
+        var inputTensors = inputs.Values.SelectMany(TensorOwnership.TensorsOf).Select(t => t.Handle).ToHashSet();
         try
         {
-            result = await definition.ExecuteAsync(new NodeInputs(inputs), context, cancellationToken).ConfigureAwait(false);
+            return await NodeScope.RunAsync(
+                () => definition.ExecuteAsync(new NodeInputs(inputs), context, cancellationToken),
+                result => result with { Values = [.. result.Values.Select(v => Keep(v, inputTensors))] }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -154,12 +165,6 @@ public sealed class WorkflowExecutor(
         {
             throw new NodeExecutionException(node.Id, node.ClassType, completed, e);
         }
-
-        // Outputs outlive the node's scope. A node that passes an input through unchanged gets
-        // an alias, so that the cache and the run never free the same tensor twice.
-        var inputTensors = inputs.Values.SelectMany(TensorOwnership.TensorsOf).Select(t => t.Handle).ToHashSet();
-        var kept = result.Values.Select(v => Keep(v, inputTensors)).ToList();
-        return result with { Values = kept };
     }
 
     private static object? Keep(object? value, HashSet<IntPtr> inputTensors) => value switch

@@ -6,6 +6,7 @@ using ComfySnap.Engine.NodePacks;
 using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Nodes;
 using ComfySnap.Nodes.Loaders;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -21,7 +22,8 @@ public sealed class EngineBoot(
     ModelStore models,
     IOptions<ModelStoreOptions> modelOptions,
     IOptions<EngineOptions> engineOptions,
-    BootClock clock)
+    BootClock clock,
+    ILogger<EngineBoot> logger)
 {
     public IReadOnlyList<NodePackLoadResult> Packs { get; private set; } = [];
 
@@ -64,6 +66,12 @@ public sealed class EngineBoot(
     // Touch the native runtime once so its load time is a phase of its own, not the first job's.
     private void LoadTorch()
     {
+        // First, before any tensor exists: see ZeroFilledAllocations for the NaN it prevents.
+        if (!ZeroFilledAllocations.TryEnable())
+        {
+            logger.LogWarning("libtorch CPU allocations are not zero-filled ({Library} flags not found): convolutions may read uninitialised padding", "libc10");
+        }
+
         if (engineOptions.Value.TorchThreads > 0)
         {
             torch.set_num_threads(engineOptions.Value.TorchThreads);

@@ -26,7 +26,7 @@ public static class JobFailures
         new(job.JobId, job.BatchId, KindOf(e.InnerException), e.Message,
             new Dictionary<string, NodeError>
             {
-                [e.NodeId] = new(e.ClassType, [new NodeErrorDetail("execution_error", e.InnerException?.Message ?? e.Message, e.InnerException?.GetType().Name ?? "", null)]),
+                [e.NodeId] = new(e.ClassType, [new NodeErrorDetail(DetailTypeOf(e.InnerException), e.InnerException?.Message ?? e.Message, e.InnerException?.GetType().Name ?? "", null)]),
             },
             e.CompletedNodes, Retryable: KindOf(e.InnerException) == FailureKind.StorageFull);
 
@@ -36,9 +36,12 @@ public static class JobFailures
     private static FailureKind KindOf(Exception? cause) => cause switch
     {
         LimitExceededException => FailureKind.LimitExceeded,
+        NonFiniteOutputException => FailureKind.NonFiniteOutput,
         _ when IsStorageFull(cause) => FailureKind.StorageFull,
         _ => FailureKind.NodeError,
     };
+
+    private static string DetailTypeOf(Exception? cause) => cause is NonFiniteOutputException ? NonFiniteOutputException.ErrorType : "execution_error";
 
     public static WorkflowFailed Simple(RunWorkflow job, FailureKind kind, string message, IReadOnlyList<string> completedNodes, bool retryable) =>
         new(job.JobId, job.BatchId, kind, message, NoNodeErrors, completedNodes, retryable);

@@ -11,6 +11,7 @@ public sealed record FuzzOutcome(string Kind, string Name, string? Detail = null
     [
         typeof(ArgumentException), typeof(InvalidOperationException), typeof(InvalidDataException), typeof(NotSupportedException),
         typeof(FileNotFoundException), typeof(FormatException), typeof(IOException), typeof(NodeSdk.LimitExceededException),
+        typeof(NonFiniteOutputException),
     ];
 
     public bool IsFinding => Kind is "crash" or "hang";
