@@ -91,8 +91,14 @@ public sealed class WorkflowExecutor(
                     var result = await ExecuteNodeAsync(node, definition, literals, values, Report, completed, cancellationToken).ConfigureAwait(false);
                     if (NonFiniteOutputs.Find(definition.Outputs, result.Values) is { } nonFinite)
                     {
-                        // Freed with the run, never cached; downstream nodes (savers) never see it.
+                        // Freed with the run, never cached; downstream nodes (savers) never see it,
+                        // and what the node itself wrote is removed.
                         runOwned.AddRange(result.Values);
+                        foreach (var artifact in result.Artifacts.Where(a => a.Path is not null))
+                        {
+                            File.Delete(artifact.Path!);
+                        }
+
                         logger.LogWarning("Node {NodeId} ({ClassType}) output {OutputIndex} ({OutputType}) holds {NonFiniteCount} NaN or Inf value(s): the run fails",
                             id, node.ClassType, nonFinite.OutputIndex, nonFinite.OutputType, nonFinite.NonFinite);
                         throw new NodeExecutionException(id, node.ClassType, completed, nonFinite);

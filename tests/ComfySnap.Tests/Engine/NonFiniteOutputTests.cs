@@ -11,10 +11,11 @@ namespace ComfySnap.Tests.Engine;
 public sealed class NonFiniteOutputTests
 {
     [Theory]
-    [InlineData(0, "nan", "IMAGE")]
-    [InlineData(1, "inf", "MASK")]
-    [InlineData(2, "-inf", "LATENT")]
-    public async Task A_non_finite_output_fails_the_run_naming_the_node_and_writes_and_caches_nothing(int output, string value, string type)
+    [InlineData(0, "nan", "IMAGE", false)]
+    [InlineData(1, "inf", "MASK", false)]
+    [InlineData(2, "-inf", "LATENT", false)]
+    [InlineData(0, "nan", "IMAGE", true)]
+    public async Task A_non_finite_output_fails_the_run_naming_the_node_and_writes_and_caches_nothing(int output, string value, string type, bool nodeSaves)
     {
         await using var harness = await EngineHarness.StartAsync();
         var node = new NonFiniteOutputsNode();
@@ -24,7 +25,7 @@ public sealed class NonFiniteOutputTests
 
         for (var attempt = 1; attempt <= 2; attempt++)
         {
-            var error = await Assert.ThrowsAsync<NodeExecutionException>(() => harness.RunAsync(Workflow(output, value)));
+            var error = await Assert.ThrowsAsync<NodeExecutionException>(() => harness.RunAsync(Workflow(output, value, nodeSaves)));
 
             Assert.Equal(("1", NonFiniteOutputsNode.Name), (error.NodeId, error.ClassType));
             var cause = Assert.IsType<NonFiniteOutputException>(error.InnerException);
@@ -69,7 +70,7 @@ public sealed class NonFiniteOutputTests
         Assert.Equal(["4", "3"], failed.CompletedNodes);
     }
 
-    private static string Workflow(int output, string value) =>
-        "{\"1\":{\"class_type\":\"" + NonFiniteOutputsNode.Name + "\",\"inputs\":{\"output\":" + output + ",\"value\":\"" + value + "\"}},"
+    private static string Workflow(int output, string value, bool save = false) =>
+        "{\"1\":{\"class_type\":\"" + NonFiniteOutputsNode.Name + "\",\"inputs\":{\"output\":" + output + ",\"value\":\"" + value + "\",\"save\":" + (save ? "true" : "false") + "}},"
         + "\"2\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],\"filename_prefix\":\"nan\"}}}";
 }

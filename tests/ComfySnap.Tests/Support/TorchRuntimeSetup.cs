@@ -10,11 +10,13 @@ namespace ComfySnap.Tests.Support;
 internal static class TorchRuntimeSetup
 {
     [ModuleInitializer]
-    internal static void ZeroFillAllocations()
+    internal static void AsTheWorkerBootDoes()
     {
         if (!ZeroFilledAllocations.TryEnable())
         {
             throw new InvalidOperationException("libtorch's zero-fill flag was not found: see ZeroFilledAllocations");
         }
+
+        NnpackSwitch.TryDisable();
     }
 }
