@@ -203,7 +203,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                     {
                         ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
                         ["weights_job_ms"] = weightsJob is null ? null : Math.Round(sample.WeightsJob, 1), ["page_cache_before"] = state,
-                        ["restore_ms"] = sample.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds is { } r ? Math.Round(r, 1) : null,
+                        ["restore_ms"] = RestoreFaults.RestorePhase(sample.Phases)?.Milliseconds is { } r ? Math.Round(r, 1) : null,
                         ["restore_minor_faults"] = faults?.Minor, ["restore_major_faults"] = faults?.Major,
                     });
                     var weights = weightsJob is null ? "" : $", weights job {sample.WeightsJob,5:0} ms";
@@ -298,7 +298,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             {
                 // criu's own phase and the faults it took: what the snapshot levers change.
                 result[$"{mode}_restore_phase_ms{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
-                    .Select(s => s.Phases.FirstOrDefault(p => p.Name == "restore")?.Milliseconds ?? double.NaN)]);
+                    .Select(s => RestoreFaults.RestorePhase(s.Phases)?.Milliseconds ?? double.NaN)]);
                 result[$"{mode}_restore_minor_faults{suffix}"] = Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache)
                     .Select(s => (double)(RestoreFaults.Of(s.Phases)?.Minor ?? 0))]);
             }

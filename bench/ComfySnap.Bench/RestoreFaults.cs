@@ -7,8 +7,11 @@ namespace ComfySnap.Bench;
 /// <summary>The restore's page faults as the restorer records them in its "restore" phase, and the host's THP mode.</summary>
 public static partial class RestoreFaults
 {
+    /// <summary>criu's own phase of a restore, if the boot had one.</summary>
+    public static BootPhase? RestorePhase(IReadOnlyList<BootPhase> phases) => phases.FirstOrDefault(p => p.Name == "restore");
+
     public static (long Minor, long Major)? Of(IReadOnlyList<BootPhase> phases) =>
-        phases.FirstOrDefault(p => p.Name == "restore")?.Detail is { } detail && Faults().Match(detail) is { Success: true } m
+        RestorePhase(phases)?.Detail is { } detail && Faults().Match(detail) is { Success: true } m
             ? (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
             : null;
 

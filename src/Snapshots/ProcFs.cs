@@ -57,20 +57,8 @@ public static class ProcFs
     ];
 
     /// <summary>The process's start time (clock ticks since boot, /proc/PID/stat field 22); null when it is gone or a zombie.</summary>
-    public static long? StartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // Fields after the command name, which may hold spaces and parentheses: state is field 3, start time field 22.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields[0] is "Z" or "X" ? null : long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    public static long? StartTime(int pid) =>
+        StatFields(pid) is { } fields && fields[0] is not ("Z" or "X") ? long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// Page faults the process has taken (/proc/PID/stat fields 10 and 12): minor (a fresh page
@@ -78,13 +66,19 @@ public static class ProcFs
     /// its memory, which is where a restore's time goes on hosts where a first touch is slow.
     /// Null when it is gone.
     /// </summary>
-    public static (long Minor, long Major)? PageFaults(int pid)
+    public static (long Minor, long Major)? PageFaults(int pid) =>
+        StatFields(pid) is { } fields
+            ? (long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[9], System.Globalization.CultureInfo.InvariantCulture))
+            : null;
+
+    // The fields of /proc/PID/stat after the command name, which may hold spaces and parentheses:
+    // index 0 is field 3 (state). Null when the process is gone.
+    private static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[9], System.Globalization.CultureInfo.InvariantCulture));
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {
