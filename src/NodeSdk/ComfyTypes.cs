@@ -14,6 +14,7 @@ public static class ComfyTypes
     public const string Vae = "VAE";
     public const string Conditioning = "CONDITIONING";
     public const string UpscaleModel = "UPSCALE_MODEL";
+    public const string ControlNet = "CONTROL_NET";
     public const string Int = "INT";
     public const string Float = "FLOAT";
     public const string String = "STRING";

@@ -23,6 +23,9 @@ public sealed record InputSpec(string Name, string Type)
 
     public double? Max { get; init; }
 
+    /// <summary>The widget step ComfyUI advertises (null: 1 for INT, 0.01 for FLOAT).</summary>
+    public double? Step { get; init; }
+
     public IReadOnlyList<string>? Choices { get; init; }
 
     /// <summary>For file names: where they resolve, and for models the model kind (e.g. "upscale_models").</summary>
@@ -57,4 +60,6 @@ public sealed record InputSpec(string Name, string Type)
         new(name, ComfyTypes.String) { Default = @default, FileSource = FileSource.OutputPrefix };
 
     public InputSpec AsOptional() => this with { Required = false };
+
+    public InputSpec WithStep(double step) => this with { Step = step };
 }

@@ -4,15 +4,24 @@ using Spectre.Console;
 
 namespace ComfySnap.Tools;
 
-/// <summary>`make-checkpoint`: writes a random-weight SD 1.x checkpoint so the SD workflows run without downloading weights.</summary>
+/// <summary>`make-checkpoint`: writes a random-weight SD 1.x checkpoint or ControlNet so the SD workflows run without downloading weights.</summary>
 public static class MakeCheckpointCommand
 {
     public static int Run(string preset, FileInfo output, string? dtype, long seed, bool sideFile, IAnsiConsole console)
     {
-        CheckpointPreset chosen;
+        Func<GeneratedCheckpoint> write;
         try
         {
-            chosen = CheckpointPreset.Named(preset);
+            if (ControlNetPreset.IsControlNet(preset))
+            {
+                var controlNet = ControlNetPreset.Named(preset);
+                write = () => RandomControlNet.Write(controlNet, output.FullName, dtype, seed, sideFile);
+            }
+            else
+            {
+                var checkpoint = CheckpointPreset.Named(preset);
+                write = () => RandomCheckpoint.Write(checkpoint, output.FullName, dtype, seed, sideFile);
+            }
         }
         catch (ArgumentException e)
         {
@@ -21,7 +30,7 @@ public static class MakeCheckpointCommand
         }
 
         var watch = Stopwatch.StartNew();
-        var written = RandomCheckpoint.Write(chosen, output.FullName, dtype, seed, sideFile);
+        var written = write();
         var table = new Table().AddColumns("", "");
         table.AddRow("file", Markup.Escape(written.Path));
         table.AddRow("preset / dtype / seed", $"{written.Preset} / {written.DType} / {written.Seed}");

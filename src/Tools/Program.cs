@@ -29,12 +29,12 @@ demo.SetAction((parse, ct) => parse.GetValue(noSnapshot)
         Spectre.Console.AnsiConsole.Console,
         ct));
 
-var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16)" };
+var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16); ControlNets for them: controlnet-tiny, controlnet-small, controlnet-sd15-full" };
 var checkpointOut = new Argument<FileInfo>("out") { Description = "The .safetensors file to write (e.g. models/checkpoints/sd15-random.safetensors)" };
 var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: fp32; fp16 for sd15-full)" };
 var seed = new Option<long>("--seed") { Description = "Generator seed (same preset and seed: same weights)", DefaultValueFactory = _ => 0 };
 var sideFile = new Option<bool>("--side-file") { Description = "Also write NAME.arch.json with the head counts" };
-var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x checkpoint in the real single-file layout (renders noise; for running and measuring)")
+var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x checkpoint or ControlNet in the real single-file layout (renders noise; for running and measuring)")
 {
     preset, checkpointOut, dtype, seed, sideFile,
 };

@@ -7,4 +7,5 @@ public static class ModelKinds
     public const string Vae = "vae";
     public const string Loras = "loras";
     public const string UpscaleModels = "upscale_models";
+    public const string ControlNet = "controlnet";
 }

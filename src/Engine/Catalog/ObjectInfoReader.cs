@@ -57,6 +57,7 @@ internal static class ObjectInfoReader
             Default = Default(spec.Type, options?["default"]),
             Min = Number(options?["min"]),
             Max = Number(options?["max"]),
+            Step = Number(options?["step"]),
             FileSource = source,
             ModelKind = Text(file?["model_kind"]),
         };

@@ -79,11 +79,11 @@ public static class ObjectInfoWriter
         {
             case ComfyTypes.Int:
                 AddRange(options, spec, long.MinValue, long.MaxValue);
-                options["step"] = 1;
+                options["step"] = spec.Step is { } intStep ? (long)intStep : 1;
                 break;
             case ComfyTypes.Float:
                 AddRange(options, spec, double.MinValue, double.MaxValue);
-                options["step"] = 0.01;
+                options["step"] = spec.Step ?? 0.01;
                 break;
             case ComfyTypes.String:
                 options["multiline"] = false;

@@ -8,6 +8,7 @@ using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
 using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Models.StableDiffusion.ControlNet;
 using ComfySnap.Diffusion.Text;
 using ComfySnap.Engine.NodePacks;
 using ComfySnap.Snapshots;
@@ -37,6 +38,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IModelLoader, CheckpointFileLoader>();
         services.AddSingleton<IModelLoader, VaeFileLoader>();
         services.AddSingleton<IModelLoader, LoraFileLoader>();
+        services.AddSingleton<IModelLoader, ControlNetFileLoader>();
         services.AddSingleton<ClipTokenizerProvider>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelStore>());

@@ -1,3 +1,4 @@
+using ComfySnap.Diffusion.Models.StableDiffusion.ControlNet;
 using ComfySnap.Diffusion.Sampling;
 using static TorchSharp.torch;
 
@@ -6,23 +7,28 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// <summary>
 /// Classifier-free guidance as comfy/samplers.py computes it: the UNet's denoised prediction for
 /// the positive and negative conditionings, uncond + (cond - uncond) * cfg. At cfg 1 the negative
-/// is never evaluated. All conditionings run as one batch ([negative..., positive...], each the
-/// whole latent batch) when their lengths can be repeated to a common one (at most 4x, e.g. a
-/// 154-token and a 77-token prompt), otherwise one call each. With a noise mask (inpainting) the
-/// kept region is held at the noised original latent going in and the original coming out.
+/// is never evaluated. Conditionings are batched as calc_cond_batch batches them: from the
+/// positive entries, then the negative ones, each batch takes the first pending entry and every
+/// pending entry it can be concatenated with, in reverse order (so usually [negative, positive]),
+/// each the whole latent batch. Entries concatenate when they hold the same ControlNets and their
+/// context lengths can be repeated to a common one (at most 4x the shorter, e.g. a 154-token and
+/// a 77-token prompt). A batch's ControlNets run on the same input (<see cref="ControlEvaluation"/>).
+/// With a noise mask (inpainting) the kept region is held at the noised original latent going in
+/// and the original coming out.
 /// </summary>
 public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Conditioning negative, double cfg, InpaintMask? mask = null)
 {
     private readonly bool _runUncond = !PyMath.IsClose(cfg, 1.0);
+    private readonly Conditioning _negative = UncondControl.Fill(positive, negative);
 
     public Tensor Denoise(Tensor x, Tensor sigma)
     {
         using var scope = NewDisposeScope();
         var input = mask is null ? x : mask.BlendInput(x, sigma);
-        var entries = (_runUncond ? negative.Entries.Select(e => (Entry: e, Positive: false)) : [])
-            .Concat(positive.Entries.Select(e => (Entry: e, Positive: true)))
+        var entries = positive.Entries.Select(e => (Entry: e, Positive: true))
+            .Concat(_runUncond ? _negative.Entries.Select(e => (Entry: e, Positive: false)) : [])
             .ToList();
-        var outputs = Predict(input, sigma, entries.Select(e => e.Entry.Context).ToList());
+        var outputs = Predict(input, sigma, [.. entries.Select(e => e.Entry)]);
         var result = Average(outputs, entries, positive: true);
         if (_runUncond)
         {
@@ -33,7 +39,7 @@ public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Con
         return (mask is null ? result : mask.BlendOutput(result)).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Average(List<Tensor> outputs, List<(ConditioningEntry Entry, bool Positive)> entries, bool positive)
+    private static Tensor Average(Tensor[] outputs, List<(ConditioningEntry Entry, bool Positive)> entries, bool positive)
     {
         var chosen = entries.Select((e, i) => (e.Entry.Strength, Output: outputs[i], e.Positive)).Where(e => e.Positive == positive).ToList();
         if (chosen.Count == 1)
@@ -45,28 +51,51 @@ public sealed class CfgDenoiser(DiffusionModel model, Conditioning positive, Con
         return sum.div_(chosen.Sum(c => c.Strength));
     }
 
-    private List<Tensor> Predict(Tensor x, Tensor sigma, List<Tensor> contexts)
+    /// <summary>The denoised prediction of every entry, in the entries' order.</summary>
+    private Tensor[] Predict(Tensor x, Tensor sigma, IReadOnlyList<ConditioningEntry> entries)
     {
         var batch = x.shape[0];
-        var repeated = contexts.Select(c => Batches.RepeatTo(c, batch)).ToList();
-        var lengths = repeated.Select(c => c.shape[1]).ToList();
-        var common = lengths.Aggregate(Lcm);
-        if (lengths.All(n => common / n <= 4))
+        var contexts = entries.Select(e => Batches.RepeatTo(e.Context, batch)).ToList();
+        var outputs = new Tensor[entries.Count];
+        var pending = Enumerable.Range(0, entries.Count).ToList();
+        while (pending.Count > 0)
         {
-            var context = cat(repeated.Select(c => common == c.shape[1] ? c : c.repeat(1, common / c.shape[1], 1)).ToList(), 0);
-            var n = repeated.Count;
-            var all = Apply(n == 1 ? x : cat(Enumerable.Repeat(x, n).ToList(), 0), n == 1 ? sigma : cat(Enumerable.Repeat(sigma, n).ToList(), 0), context);
-            return [.. all.chunk(n, 0)];
+            var first = pending[0];
+            var group = pending.Where(i => CanConcat(entries[i], contexts[i], entries[first], contexts[first])).Reverse().ToList();
+            pending.RemoveAll(group.Contains);
+
+            var n = group.Count;
+            var common = group.Select(i => contexts[i].shape[1]).Aggregate(Lcm);
+            var context = cat([.. group.Select(i => common == contexts[i].shape[1] ? contexts[i] : contexts[i].repeat(1, common / contexts[i].shape[1], 1))], 0);
+            var all = Apply(n == 1 ? x : cat([.. Enumerable.Repeat(x, n)], 0), n == 1 ? sigma : cat([.. Enumerable.Repeat(sigma, n)], 0), context, entries[first].Control, n);
+            var chunks = all.chunk(n, 0);
+            for (var k = 0; k < n; k++)
+            {
+                outputs[group[k]] = chunks[k];
+            }
         }
 
-        return [.. repeated.Select(c => Apply(x, sigma, c))];
+        return outputs;
     }
 
-    /// <summary>model_base._apply_model for EPS: scale the input, UNet at the nearest timestep, x - eps * sigma.</summary>
-    private Tensor Apply(Tensor x, Tensor sigma, Tensor context)
+    /// <summary>can_concat_cond: the same ControlNets (by identity) and contexts of one width whose lengths repeat to a common one at most 4x the shorter.</summary>
+    private static bool CanConcat(ConditioningEntry a, Tensor contextA, ConditioningEntry b, Tensor contextB)
     {
+        if (a.Control?.Id != b.Control?.Id)
+        {
+            return false;
+        }
+
+        var (la, lb) = (contextA.shape[1], contextB.shape[1]);
+        return la == lb || (contextA.shape[2] == contextB.shape[2] && Lcm(la, lb) / Math.Min(la, lb) <= 4);
+    }
+
+    /// <summary>model_base._apply_model for EPS: scale the input, UNet at the nearest timestep (with the batch's ControlNets), x - eps * sigma.</summary>
+    private Tensor Apply(Tensor x, Tensor sigma, Tensor context, ControlApplication? control, int batched)
+    {
+        using var residuals = control is null ? null : ControlEvaluation.Evaluate(control, model.Sampling, x, sigma, context, batched);
         var input = ModelSamplingDiscrete.CalculateInput(sigma, x);
-        var eps = model.Unet.Forward(input, model.Sampling.Timestep(sigma), context);
+        var eps = model.Unet.Forward(input, model.Sampling.Timestep(sigma), context, residuals);
         return ModelSamplingDiscrete.CalculateDenoised(sigma, eps, x);
     }
 

@@ -1,10 +1,18 @@
+using ComfySnap.Diffusion.Models.StableDiffusion.ControlNet;
 using ComfySnap.NodeSdk;
 using TorchSharp;
 
 namespace ComfySnap.Diffusion.Models.StableDiffusion;
 
 /// <summary>One text conditioning: CLIP hidden states [1, 77*k, width] and its strength.</summary>
-public sealed record ConditioningEntry(torch.Tensor Context, double Strength = 1.0);
+public sealed record ConditioningEntry(torch.Tensor Context, double Strength = 1.0)
+{
+    /// <summary>The ControlNets applied to this entry, the last applied first (null: none).</summary>
+    public ControlApplication? Control { get; init; }
+
+    /// <summary>ComfyUI's control_apply_to_uncond (ControlNetApply): a negative without ControlNets gets this entry's.</summary>
+    public bool ControlAppliesToUncond { get; init; }
+}
 
 /// <summary>
 /// ComfyUI's CONDITIONING: a list of entries. A sampler denoises with each entry of a list and
@@ -12,8 +20,29 @@ public sealed record ConditioningEntry(torch.Tensor Context, double Strength = 1
 /// </summary>
 public sealed record Conditioning(IReadOnlyList<ConditioningEntry> Entries) : ITensorHolder
 {
-    public IEnumerable<torch.Tensor> Tensors => Entries.Select(e => e.Context);
+    /// <summary>Every tensor once: entries may share a context or a ControlNet's control image.</summary>
+    public IEnumerable<torch.Tensor> Tensors =>
+        Entries.Select(e => e.Context)
+            .Concat(Entries.SelectMany(e => e.Control?.Chain ?? []).Select(c => c.Image))
+            .Distinct(ReferenceEqualityComparer.Instance)
+            .Cast<torch.Tensor>();
 
-    public ITensorHolder MapTensors(Func<torch.Tensor, torch.Tensor> map) =>
-        new Conditioning([.. Entries.Select(e => e with { Context = map(e.Context) })]);
+    public ITensorHolder MapTensors(Func<torch.Tensor, torch.Tensor> map)
+    {
+        // A tensor shared by several entries stays shared: mapped once.
+        var mapped = new Dictionary<torch.Tensor, torch.Tensor>(ReferenceEqualityComparer.Instance);
+        torch.Tensor MapOnce(torch.Tensor t)
+        {
+            if (!mapped.TryGetValue(t, out var m))
+            {
+                m = map(t);
+                mapped[t] = m;
+            }
+
+            return m;
+        }
+
+        var controls = new Dictionary<Guid, ControlApplication>();
+        return new Conditioning([.. Entries.Select(e => e with { Context = MapOnce(e.Context), Control = e.Control?.MapImages(MapOnce, controls) })]);
+    }
 }

@@ -43,6 +43,17 @@ public static class RandomCheckpoint
     public static GeneratedCheckpoint Write(CheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
     {
         dtype ??= preset.DefaultDType;
+        var metadata = new Dictionary<string, string> { [ArchOverrides.MetadataKey] = MetadataJson(preset, dtype, seed) };
+        return WriteLayout(Layout(preset), preset.Name, path, dtype, seed, metadata, sideFile ? ArchJson(preset) : null);
+    }
+
+    /// <summary>
+    /// Writes every tensor of <paramref name="layout"/> (sorted by key), drawn from one generator
+    /// seeded with <paramref name="seed"/> by the rules above; <paramref name="sideFileJson"/>, when
+    /// given, is written as the file's NAME.arch.json.
+    /// </summary>
+    public static GeneratedCheckpoint WriteLayout(IReadOnlyList<WeightRequest> layout, string presetName, string path, string dtype, long seed, IReadOnlyDictionary<string, string> metadata, string? sideFileJson)
+    {
         var storage = dtype switch
         {
             "fp32" => torch.float32,
@@ -50,10 +61,7 @@ public static class RandomCheckpoint
             "bf16" => torch.bfloat16,
             _ => throw new ArgumentException($"dtype must be fp32, fp16 or bf16, not '{dtype}'", nameof(dtype)),
         };
-        var layout = Layout(preset);
         var byKey = layout.ToDictionary(r => r.Key, StringComparer.Ordinal);
-        var arch = ArchJson(preset);
-        var metadata = new Dictionary<string, string> { [ArchOverrides.MetadataKey] = MetadataJson(preset, dtype, seed) };
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         using var generator = new torch.Generator(unchecked((ulong)seed));
@@ -73,13 +81,13 @@ public static class RandomCheckpoint
         }, disposeProduced: true, metadata);
 
         string? side = null;
-        if (sideFile)
+        if (sideFileJson is not null)
         {
             side = ArchOverrides.SideFiles(path).First();
-            File.WriteAllText(side, arch);
+            File.WriteAllText(side, sideFileJson);
         }
 
-        return new GeneratedCheckpoint(path, preset.Name, dtype, seed, layout.Count, new FileInfo(path).Length,
+        return new GeneratedCheckpoint(path, presetName, dtype, seed, layout.Count, new FileInfo(path).Length,
             layout.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)), Convert.ToHexString(dataHash.GetHashAndReset()).ToLowerInvariant(), side);
     }
 

@@ -29,12 +29,13 @@ public sealed record UnetConfig(
         ? ((int)(channels / NumHeadChannels), NumHeadChannels)
         : (NumHeads, channels / NumHeads);
 
-    public static UnetConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchOverrides overrides)
+    /// <summary>The sizes of the UNet whose keys start with <paramref name="prefix"/>; a ControlNet (the UNet's way down, no "out") reads as latent channels in and out.</summary>
+    public static UnetConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchOverrides overrides, string prefix = UnetPrefix)
     {
-        const string p = UnetPrefix;
+        var p = prefix;
         var first = Shape(shapes, p + "input_blocks.0.0.weight", "UNet input convolution");
         var (mc, inCh) = (first[0], first[1]);
-        var outCh = Shape(shapes, p + "out.2.weight", "UNet output convolution")[0];
+        var outCh = shapes.TryGetValue(p + "out.2.weight", out var outConv) ? outConv[0] : inCh;
         var inputBlocks = Indices(shapes, p, @"input_blocks\.(\d+)\.").Max + 1;
         var level = 0;
         var mults = new List<long>();

@@ -94,8 +94,11 @@ public sealed class UnetModel
 
     public UnetConfig Config { get; }
 
-    /// <summary>Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context [B,T,C].</summary>
-    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context)
+    /// <summary>
+    /// Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context [B,T,C];
+    /// <paramref name="control"/> adds ControlNet residuals to the middle block and the skip connections (openaimodel apply_control).
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, ControlResiduals? control = null)
     {
         using var scope = NewDisposeScope();
         var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels))));
@@ -108,9 +111,11 @@ public sealed class UnetModel
         }
 
         h = RunBlock(_middle, h, emb, context, null);
+        control?.AddToMiddle(h);
         foreach (var block in _outputBlocks)
         {
             var skip = skips.Pop();
+            control?.AddToSkip(skip, skips.Count);
             var joined = cat([h, skip], 1);
             h.Dispose();
             skip.Dispose();
@@ -123,7 +128,7 @@ public sealed class UnetModel
     }
 
     /// <summary>Runs a block's layers, freeing each intermediate as soon as the next layer has used it.</summary>
-    private static Tensor RunBlock(IUnetLayer[] layers, Tensor input, Tensor emb, Tensor context, long[]? upsampleTo)
+    internal static Tensor RunBlock(IUnetLayer[] layers, Tensor input, Tensor emb, Tensor context, long[]? upsampleTo)
     {
         var h = input;
         foreach (var layer in layers)
