@@ -9,7 +9,8 @@ namespace ComfySnap.Tools;
 
 /// <summary>
 /// Makes what the shipped workflows need when no real files exist: a tiny random RRDBNet, a small
-/// image and a tiny random-weight SD 1.x checkpoint under the name ComfyUI's default graph asks for.
+/// image, a tiny random-weight SD 1.x checkpoint under the name ComfyUI's default graph asks for,
+/// and a random-weight ControlNet with a control image for sd15-controlnet.json.
 /// </summary>
 public static class DemoAssets
 {
@@ -18,6 +19,12 @@ public static class DemoAssets
     /// <summary>The checkpoint default-txt2img.json names; the demo's is a random-weight stand-in (it renders noise).</summary>
     public const string CheckpointName = "v1-5-pruned-emaonly.safetensors";
     public const string ExampleImageName = "example.png";
+
+    /// <summary>The ControlNet sd15-controlnet.json names; the demo's is a random-weight stand-in (make-checkpoint controlnet-*).</summary>
+    public const string ControlNetName = "control_v11p_sd15_canny_fp16.safetensors";
+
+    /// <summary>The control image sd15-controlnet.json loads from the input folder.</summary>
+    public const string ControlImageName = "controlnet-canny-example.png";
 
     /// <summary>A 4x RRDBNet with 8 features and 1 block, random weights, saved like torch.save (zip pickle).</summary>
     public static void WriteTinyUpscaleModel(string path)
@@ -29,6 +36,23 @@ public static class DemoAssets
 
     /// <summary>The tiny preset (22 MB, fp32): the default graph renders at 512x512 in seconds on a CPU.</summary>
     public static void WriteTinyCheckpoint(string path) => RandomCheckpoint.Write(CheckpointPreset.Tiny, path, "fp32");
+
+    /// <summary>A random-weight ControlNet for the <paramref name="checkpoint"/> preset's UNet (fp32).</summary>
+    public static void WriteControlNet(string path, CheckpointPreset checkpoint) =>
+        RandomControlNet.Write(ControlNetPreset.Named(ControlNetPreset.NamePrefix + checkpoint.Name), path, "fp32");
+
+    /// <summary>A 96x96 edge map as a canny preprocessor draws one: white outlines (a circle, a square) on black.</summary>
+    public static void WriteControlImage(string path)
+    {
+        using var scope = NewDisposeScope();
+        var y = arange(96, ScalarType.Float32).view(96, 1).expand(96, 96);
+        var x = arange(96, ScalarType.Float32).view(1, 96).expand(96, 96);
+        var radius = ((x - 40) * (x - 40) + (y - 44) * (y - 44)).sqrt();
+        var circle = (radius - 24).abs() < 1.5;
+        var square = ((x - 72).abs().maximum((y - 70).abs()) - 14).abs() < 1.0;
+        var edges = circle.logical_or(square).to_type(ScalarType.Float32).unsqueeze(2).expand(96, 96, 3).contiguous();
+        File.WriteAllBytes(path, PngCodec.Encode(edges, 6));
+    }
 
     /// <summary>A 48x32 RGB gradient.</summary>
     public static void WriteExampleImage(string path)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ComfySnap.Contracts;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Hosting;
 using MassTransit;
@@ -36,6 +37,8 @@ public static class DemoCommand
             DemoAssets.WriteExampleImage(Path.Combine(input, DemoAssets.ExampleImageName));
             DemoAssets.WriteTinyUpscaleModel(Path.Combine(upscaleModels, DemoAssets.UpscaleModelName));
             DemoAssets.WriteTinyCheckpoint(Path.Combine(root, "models", "checkpoints", DemoAssets.CheckpointName));
+            DemoAssets.WriteControlNet(Path.Combine(root, "models", "controlnet", DemoAssets.ControlNetName), CheckpointPreset.Tiny);
+            DemoAssets.WriteControlImage(Path.Combine(input, DemoAssets.ControlImageName));
             var builder = WorkerHostFactory.CreateBuilder(new Dictionary<string, string?>
             {
                 ["Workspace:InputDirectory"] = input,

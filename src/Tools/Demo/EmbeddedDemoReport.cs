@@ -20,6 +20,7 @@ public static class EmbeddedDemoReport
         }
 
         console.MarkupLine($"[grey]default-txt2img.json ran on a random-weight stand-in for {DemoAssets.CheckpointName} (make-checkpoint tiny): its image is noise. With a real SD 1.x checkpoint, ./comfysnap worker run-workflow workflows/default-txt2img.json --models-dir DIR renders pictures.[/]");
+        console.MarkupLine($"[grey]sd15-controlnet.json did the same with a random-weight stand-in for {DemoAssets.ControlNetName} (make-checkpoint controlnet-tiny).[/]");
     }
 
     public static Table BootTable(WorkerBooted booted)

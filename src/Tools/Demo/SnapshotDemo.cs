@@ -16,7 +16,7 @@ namespace ComfySnap.Tools.Demo;
 /// <param name="WorkflowsDirectory">The shipped workflows.</param>
 /// <param name="Criu">The criu binary.</param>
 /// <param name="Dotnet">The dotnet host that runs workers.</param>
-/// <param name="QuickTxt2Img">Run default-txt2img.json at 256x256 with 4 steps instead of as shipped.</param>
+/// <param name="QuickTxt2Img">Run default-txt2img.json and sd15-controlnet.json at 256x256 with 4 steps instead of as shipped.</param>
 /// <param name="WorkerDirectory">The worker build that is booted and snapshotted (its folder).</param>
 /// <param name="Count">Run every workflow this many times on each worker (the first run of a fresh process pays one-time costs).</param>
 public sealed record SnapshotDemoSettings(string CacheDirectory, string WorkflowsDirectory, string Criu, string Dotnet, bool QuickTxt2Img, string WorkerDirectory, int Count = 1);
@@ -126,6 +126,8 @@ public sealed class SnapshotDemo(SnapshotDemoSettings settings, IAnsiConsole con
         // The builder runs the prepared worker in snapshot/prepare-cwd: its LoadImage reads input/ there.
         var input = Directory.CreateDirectory(Path.Combine(PrepareDirectory(request), "input")).FullName;
         DemoAssets.WriteExampleImage(Path.Combine(input, DemoAssets.ExampleImageName));
+        DemoAssets.WriteControlNet(Path.Combine(models, "controlnet", DemoAssets.ControlNetName), CheckpointPreset.Small);
+        DemoAssets.WriteControlImage(Path.Combine(input, DemoAssets.ControlImageName));
         Directory.CreateDirectory(request.NodePackDirectory);
         PruneOtherSnapshots(root);
 
@@ -156,7 +158,7 @@ public sealed class SnapshotDemo(SnapshotDemoSettings settings, IAnsiConsole con
         [.. Directory.EnumerateFiles(settings.WorkflowsDirectory, "*.json").Order(StringComparer.Ordinal).Select(f =>
         {
             var json = File.ReadAllText(f);
-            if (settings.QuickTxt2Img && Path.GetFileName(f) == "default-txt2img.json")
+            if (settings.QuickTxt2Img && Path.GetFileName(f) is "default-txt2img.json" or "sd15-controlnet.json")
             {
                 var graph = System.Text.Json.Nodes.JsonNode.Parse(json)!;
                 graph["5"]!["inputs"]!["width"] = 256;

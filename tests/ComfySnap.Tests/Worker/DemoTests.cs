@@ -17,6 +17,7 @@ public sealed class DemoTests
         Assert.Contains(jobs, j => j.Workflow == "image-ops.json");
         Assert.Contains(jobs, j => j.Workflow == "upscale.json");
         Assert.Contains(jobs, j => j.Workflow == "default-txt2img.json");
+        Assert.Contains(jobs, j => j.Workflow == "sd15-controlnet.json");
         Assert.All(jobs, j => Assert.NotNull(j.Completed));
         foreach (var group in jobs.GroupBy(j => j.Workflow))
         {
