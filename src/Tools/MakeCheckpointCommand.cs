@@ -4,19 +4,30 @@ using Spectre.Console;
 
 namespace ComfySnap.Tools;
 
-/// <summary>`make-checkpoint`: writes a random-weight SD 1.x checkpoint so the SD workflows run without downloading weights.</summary>
+/// <summary>`make-checkpoint`: writes a random-weight SD 1.x or SDXL checkpoint so the SD workflows run without downloading weights.</summary>
 public static class MakeCheckpointCommand
 {
-    public static int Run(string preset, FileInfo output, string? dtype, long seed, bool sideFile, IAnsiConsole console)
+    public static int Run(string preset, FileInfo? output, string? dtype, long seed, bool sideFile, bool dryRun, IAnsiConsole console)
     {
-        CheckpointPreset chosen;
+        IRandomCheckpointPreset chosen;
         try
         {
-            chosen = CheckpointPreset.Named(preset);
+            chosen = CheckpointPreset.AnyNamed(preset);
         }
         catch (ArgumentException e)
         {
             console.MarkupLineInterpolated($"[red]{e.Message}[/]");
+            return 2;
+        }
+
+        if (dryRun)
+        {
+            return Count(chosen, console);
+        }
+
+        if (output is null)
+        {
+            console.MarkupLine("[red]the output file is required (or --dry-run)[/]");
             return 2;
         }
 
@@ -36,6 +47,22 @@ public static class MakeCheckpointCommand
         table.AddRow("written in", $"{watch.Elapsed.TotalSeconds:F1} s");
         console.Write(table);
         console.MarkupLine("[yellow]Random weights: this checkpoint renders noise, not pictures. It exists to run and measure the pipeline.[/]");
+        return 0;
+    }
+
+    /// <summary>Tensors and parameters per model part of a preset, from its layout alone.</summary>
+    private static int Count(IRandomCheckpointPreset preset, IAnsiConsole console)
+    {
+        var layout = preset.Layout();
+        var table = new Table().AddColumns("part", "tensors", "parameters");
+        foreach (var part in layout.GroupBy(r => CheckpointParts.Of(r.Key)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            table.AddRow(part.Key, $"{part.Count():N0}", $"{part.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)):N0}");
+        }
+
+        table.AddRow("total", $"{layout.Count:N0}", $"{layout.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)):N0}");
+        console.MarkupLineInterpolated($"preset {preset.Name} (dry run, nothing written)");
+        console.Write(table);
         return 0;
     }
 }

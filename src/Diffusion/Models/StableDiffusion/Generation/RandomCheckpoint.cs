@@ -29,6 +29,7 @@ public static class RandomCheckpoint
         "out_layers.3.", "proj_out.", "attn1.to_out.0.", "attn2.to_out.0.", "ff.net.2.",
         ".conv2.", "attn_1.proj_out.",
         "self_attn.out_proj.", "mlp.fc2.",
+        "attn.out_proj.", "mlp.c_proj.",
     ];
 
     public static IReadOnlyList<WeightRequest> Layout(CheckpointPreset preset)
@@ -40,7 +41,7 @@ public static class RandomCheckpoint
         return [.. recorder.Requests.OrderBy(r => r.Key, StringComparer.Ordinal)];
     }
 
-    public static GeneratedCheckpoint Write(CheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
+    public static GeneratedCheckpoint Write(IRandomCheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
     {
         dtype ??= preset.DefaultDType;
         var storage = dtype switch
@@ -50,7 +51,7 @@ public static class RandomCheckpoint
             "bf16" => torch.bfloat16,
             _ => throw new ArgumentException($"dtype must be fp32, fp16 or bf16, not '{dtype}'", nameof(dtype)),
         };
-        var layout = Layout(preset);
+        var layout = preset.Layout();
         var byKey = layout.ToDictionary(r => r.Key, StringComparer.Ordinal);
         var arch = ArchJson(preset);
         var metadata = new Dictionary<string, string> { [ArchOverrides.MetadataKey] = MetadataJson(preset, dtype, seed) };
@@ -84,16 +85,15 @@ public static class RandomCheckpoint
     }
 
     /// <summary>The head counts shapes cannot carry, in the side-file format ({"clip":{...},"unet":{...}}, keys sorted).</summary>
-    public static string ArchJson(CheckpointPreset preset) =>
-        $"{{\"clip\": {{\"num_heads\": {preset.Clip.Heads}}}, \"unet\": {{\"num_heads\": {preset.Unet.NumHeads}}}}}";
+    public static string ArchJson(IRandomCheckpointPreset preset) => JsonSerializer.Serialize(preset.ArchSections());
 
     /// <summary>The header's arch entry: head counts plus how the file was generated.</summary>
-    private static string MetadataJson(CheckpointPreset preset, string dtype, long seed) => JsonSerializer.Serialize(new SortedDictionary<string, object>(StringComparer.Ordinal)
+    private static string MetadataJson(IRandomCheckpointPreset preset, string dtype, long seed)
     {
-        ["clip"] = new { num_heads = preset.Clip.Heads },
-        ["generator"] = new { dtype, extras = false, preset = preset.Name, seed },
-        ["unet"] = new { num_heads = preset.Unet.NumHeads },
-    });
+        var sections = preset.ArchSections();
+        sections["generator"] = new { dtype, extras = false, preset = preset.Name, seed };
+        return JsonSerializer.Serialize(sections);
+    }
 
     private static torch.Tensor Draw(WeightRequest request, torch.Generator generator)
     {
