@@ -16,6 +16,8 @@ public static class DiffusionNodes
         new LoraLoader(),
         new LoraLoaderModelOnly(),
         new CLIPTextEncode(),
+        new CLIPTextEncodeSDXL(),
+        new CLIPTextEncodeSDXLRefiner(),
         new CLIPSetLastLayer(),
         new ConditioningCombine(),
         new ControlNetLoader(),

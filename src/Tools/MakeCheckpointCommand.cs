@@ -4,24 +4,15 @@ using Spectre.Console;
 
 namespace ComfySnap.Tools;
 
-/// <summary>`make-checkpoint`: writes a random-weight SD 1.x checkpoint or ControlNet so the SD workflows run without downloading weights.</summary>
+/// <summary>`make-checkpoint`: writes a random-weight SD 1.x or SDXL checkpoint so the SD workflows run without downloading weights.</summary>
 public static class MakeCheckpointCommand
 {
-    public static int Run(string preset, FileInfo output, string? dtype, long seed, bool sideFile, IAnsiConsole console)
+    public static int Run(string preset, FileInfo? output, string? dtype, long seed, bool sideFile, bool dryRun, IAnsiConsole console)
     {
-        Func<GeneratedCheckpoint> write;
+        IRandomCheckpointPreset chosen;
         try
         {
-            if (ControlNetPreset.IsControlNet(preset))
-            {
-                var controlNet = ControlNetPreset.Named(preset);
-                write = () => RandomControlNet.Write(controlNet, output.FullName, dtype, seed, sideFile);
-            }
-            else
-            {
-                var checkpoint = CheckpointPreset.Named(preset);
-                write = () => RandomCheckpoint.Write(checkpoint, output.FullName, dtype, seed, sideFile);
-            }
+            chosen = CheckpointPreset.AnyNamed(preset);
         }
         catch (ArgumentException e)
         {
@@ -29,8 +20,19 @@ public static class MakeCheckpointCommand
             return 2;
         }
 
+        if (dryRun)
+        {
+            return Count(chosen, console);
+        }
+
+        if (output is null)
+        {
+            console.MarkupLine("[red]the output file is required (or --dry-run)[/]");
+            return 2;
+        }
+
         var watch = Stopwatch.StartNew();
-        var written = write();
+        var written = RandomCheckpoint.Write(chosen, output.FullName, dtype, seed, sideFile);
         var table = new Table().AddColumns("", "");
         table.AddRow("file", Markup.Escape(written.Path));
         table.AddRow("preset / dtype / seed", $"{written.Preset} / {written.DType} / {written.Seed}");
@@ -45,6 +47,22 @@ public static class MakeCheckpointCommand
         table.AddRow("written in", $"{watch.Elapsed.TotalSeconds:F1} s");
         console.Write(table);
         console.MarkupLine("[yellow]Random weights: this checkpoint renders noise, not pictures. It exists to run and measure the pipeline.[/]");
+        return 0;
+    }
+
+    /// <summary>Tensors and parameters per model part of a preset, from its layout alone.</summary>
+    private static int Count(IRandomCheckpointPreset preset, IAnsiConsole console)
+    {
+        var layout = preset.Layout();
+        var table = new Table().AddColumns("part", "tensors", "parameters");
+        foreach (var part in layout.GroupBy(r => CheckpointParts.Of(r.Key)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            table.AddRow(part.Key, $"{part.Count():N0}", $"{part.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)):N0}");
+        }
+
+        table.AddRow("total", $"{layout.Count:N0}", $"{layout.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)):N0}");
+        console.MarkupLineInterpolated($"preset {preset.Name} (dry run, nothing written)");
+        console.Write(table);
         return 0;
     }
 }

@@ -29,17 +29,24 @@ demo.SetAction((parse, ct) => parse.GetValue(noSnapshot)
         Spectre.Console.AnsiConsole.Console,
         ct));
 
-var preset = new Argument<string>("preset") { Description = "tiny (22 MB), small (60 MB) or sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16); ControlNets for them: controlnet-tiny, controlnet-small, controlnet-sd15-full" };
+var preset = new Argument<string>("preset")
+{
+    Description = "SD 1.x: tiny (22 MB), small (60 MB), sd15-full (Stable Diffusion 1.5 sizes, 2.1 GB in fp16); "
+        + "SDXL: sdxl-tiny (35 MB), sdxl-small, sdxl-full (SDXL base 1.0 sizes, 6.9 GB in fp16), sdxl-refiner-tiny, sdxl-refiner-full; "
+        + "ControlNets: controlnet-tiny, controlnet-small, controlnet-sd15-full (for the SD 1.x presets)",
+};
 var checkpointOut = new Argument<FileInfo>("out") { Description = "The .safetensors file to write (e.g. models/checkpoints/sd15-random.safetensors)" };
-var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: fp32; fp16 for sd15-full)" };
+var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: fp32; fp16 for the full-size presets)" };
 var seed = new Option<long>("--seed") { Description = "Generator seed (same preset and seed: same weights)", DefaultValueFactory = _ => 0 };
 var sideFile = new Option<bool>("--side-file") { Description = "Also write NAME.arch.json with the head counts" };
-var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x checkpoint or ControlNet in the real single-file layout (renders noise; for running and measuring)")
+var dryRun = new Option<bool>("--dry-run") { Description = "Only count the preset's tensors and parameters per model; write nothing" };
+var makeCheckpoint = new Command("make-checkpoint", "Write a random-weight SD 1.x or SDXL checkpoint or ControlNet in the real single-file layout (renders noise; for running and measuring)")
 {
-    preset, checkpointOut, dtype, seed, sideFile,
+    preset, checkpointOut, dtype, seed, sideFile, dryRun,
 };
+checkpointOut.Arity = ArgumentArity.ZeroOrOne;
 makeCheckpoint.SetAction(parse => MakeCheckpointCommand.Run(
-    parse.GetValue(preset)!, parse.GetValue(checkpointOut)!, parse.GetValue(dtype), parse.GetValue(seed), parse.GetValue(sideFile), Spectre.Console.AnsiConsole.Console));
+    parse.GetValue(preset)!, parse.GetValue(checkpointOut), parse.GetValue(dtype), parse.GetValue(seed), parse.GetValue(sideFile), parse.GetValue(dryRun), Spectre.Console.AnsiConsole.Console));
 
 var schemaOut = new Argument<DirectoryInfo>("out") { Description = "Folder for TypeName.schema.json files (the committed ones: src/Contracts/schemas)" };
 var schemas = new Command("schemas", "Write the JSON Schemas of every bus message contract") { schemaOut };

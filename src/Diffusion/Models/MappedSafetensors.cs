@@ -61,6 +61,15 @@ public static class MappedSafetensors
         return tensors;
     }
 
+    /// <summary>The tensor names in the header, without mapping anything (to tell model families apart).</summary>
+    public static IReadOnlyList<string> ReadKeys(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var header = ReadHeaderBytes(file.SafeFileHandle, file.Length);
+        using var json = JsonDocument.Parse(header.AsMemory().TrimEnd((byte)' '));
+        return [.. json.RootElement.EnumerateObject().Select(p => p.Name).Where(n => n != "__metadata__")];
+    }
+
     /// <summary>The header's <c>__metadata__</c> strings (empty when there are none).</summary>
     public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {

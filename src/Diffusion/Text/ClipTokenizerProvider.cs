@@ -4,6 +4,12 @@ namespace ComfySnap.Diffusion.Text;
 public sealed class ClipTokenizerProvider
 {
     private readonly Lazy<SdTokenizer> _tokenizer = new(() => new SdTokenizer(ClipBpe.LoadDefault()));
+    private readonly Lazy<SdTokenizer> _zeroPadded;
+
+    public ClipTokenizerProvider() => _zeroPadded = new(() => _tokenizer.Value.WithPad(0));
 
     public SdTokenizer Tokenizer => _tokenizer.Value;
+
+    /// <summary>The same vocabulary padding with 0: SDXL's CLIP-G tokenizer.</summary>
+    public SdTokenizer ZeroPaddedTokenizer => _zeroPadded.Value;
 }

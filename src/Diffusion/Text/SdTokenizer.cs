@@ -3,8 +3,10 @@ namespace ComfySnap.Diffusion.Text;
 /// <summary>
 /// ComfyUI's SD1 prompt tokenizer (sd1_clip.py SDTokenizer.tokenize_with_weights; sdref): emphasis
 /// weights, embedding references dropped, CLIP BPE per piece, then windows of 77 tokens. Thread-safe.
+/// <paramref name="padToken"/> fills each window after its end token: the end token itself for
+/// SD 1.x and SDXL's CLIP-L, 0 for SDXL's CLIP-G (sdxl_clip.py SDXLClipGTokenizer, pad_with_end=False).
 /// </summary>
-public sealed class SdTokenizer(ClipBpe bpe)
+public sealed class SdTokenizer(ClipBpe bpe, int padToken = ClipBpe.EndOfText)
 {
     /// <summary>Tokens per window: start, up to 75 prompt tokens, end, padding.</summary>
     public const int WindowLength = 77;
@@ -18,7 +20,13 @@ public sealed class SdTokenizer(ClipBpe bpe)
 
     private static readonly WeightedToken Start = new(StartToken, 1.0);
     private static readonly WeightedToken End = new(EndToken, 1.0);
-    private static readonly WeightedToken Pad = new(PadToken, 1.0);
+    private readonly WeightedToken _pad = new(padToken, 1.0);
+
+    /// <summary>The token after a window's end token.</summary>
+    public int Pad => padToken;
+
+    /// <summary>A tokenizer over the same vocabulary that pads with <paramref name="pad"/>.</summary>
+    public SdTokenizer WithPad(int pad) => new(bpe, pad);
 
     /// <summary>
     /// The prompt as windows of exactly 77 weighted tokens; an empty prompt gives one window
@@ -53,7 +61,7 @@ public sealed class SdTokenizer(ClipBpe bpe)
                 else
                 {
                     window.Add(End);
-                    window.AddRange(Enumerable.Repeat(Pad, room));
+                    window.AddRange(Enumerable.Repeat(_pad, room));
                 }
 
                 windows.Add(window);
@@ -62,7 +70,7 @@ public sealed class SdTokenizer(ClipBpe bpe)
         }
 
         window.Add(End);
-        window.AddRange(Enumerable.Repeat(Pad, WindowLength - window.Count));
+        window.AddRange(Enumerable.Repeat(_pad, WindowLength - window.Count));
         windows.Add(window);
         return windows;
     }

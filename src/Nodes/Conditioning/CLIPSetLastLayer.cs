@@ -20,7 +20,7 @@ public sealed class CLIPSetLastLayer : ComfyNode
 
     public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {
-        var clip = inputs.Get<ClipEncoder>("clip");
-        return ValueTask.FromResult(NodeResult.Of(clip with { StopAtLayer = (int)inputs.Int("stop_at_clip_layer") }));
+        var clip = inputs.Get<IClipModel>("clip");
+        return ValueTask.FromResult(NodeResult.Of(clip.WithStopAtLayer((int)inputs.Int("stop_at_clip_layer"))));
     }
 }

@@ -18,7 +18,7 @@ public sealed class CLIPTextEncode : ComfyNode
     public override ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var hidden = ClipTextEncoding.Encode(inputs.Get<ClipEncoder>("clip"), inputs.String("text"));
-        return ValueTask.FromResult(NodeResult.Of(new Cond([new ConditioningEntry(hidden)])));
+        var entry = inputs.Get<IClipModel>("clip").EncodePrompt(inputs.String("text"));
+        return ValueTask.FromResult(NodeResult.Of(new Cond([entry])));
     }
 }

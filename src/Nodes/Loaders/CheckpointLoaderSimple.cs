@@ -4,7 +4,7 @@ using ComfySnap.Diffusion.Models.StableDiffusion;
 
 namespace ComfySnap.Nodes.Loaders;
 
-/// <summary>ComfyUI's "Load Checkpoint": a single-file SD 1.x checkpoint as MODEL, CLIP and VAE, loaded once and shared.</summary>
+/// <summary>ComfyUI's "Load Checkpoint": a single-file SD 1.x, SDXL base or SDXL refiner checkpoint as MODEL, CLIP and VAE, loaded once and shared.</summary>
 public sealed class CheckpointLoaderSimple : ComfyNode
 {
     public const string ModelKind = ModelKinds.Checkpoints;
@@ -19,7 +19,7 @@ public sealed class CheckpointLoaderSimple : ComfyNode
 
     public override async ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {
-        var checkpoint = await context.Models.LoadAsync<LoadedCheckpoint>(ModelKind, inputs.String("ckpt_name"), cancellationToken);
-        return NodeResult.Of(checkpoint.Model, checkpoint.Clip, checkpoint.Checkpoint.Vae);
+        var checkpoint = await context.Models.LoadAsync<ILoadedCheckpoint>(ModelKind, inputs.String("ckpt_name"), cancellationToken);
+        return NodeResult.Of(checkpoint.Model, checkpoint.TextEncoder, checkpoint.Vae);
     }
 }

@@ -57,8 +57,8 @@ public sealed class EngineBoot(
             if (kind == CheckpointLoaderSimple.ModelKind)
             {
                 // A tiny render, so that the first job (or a restored worker's) pays no first-call costs.
-                var checkpoint = await models.LoadAsync<LoadedCheckpoint>(kind, name, cancellationToken).ConfigureAwait(false);
-                timer.Run($"warm-up {name}", () => DiffusionWarmup.Run(checkpoint, cancellationToken));
+                var checkpoint = await models.LoadAsync<ILoadedCheckpoint>(kind, name, cancellationToken).ConfigureAwait(false);
+                timer.Run($"warm-up {name}", () => checkpoint.WarmUp(cancellationToken));
             }
         }
     }

@@ -6,10 +6,17 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// Head counts, which tensor shapes cannot give. From a side-file next to the checkpoint
 /// (<c>NAME.arch.json</c>, else <c>NAME.safetensors.arch.json</c>), else the safetensors header
 /// metadata key <c>sdref.arch</c>, else SD 1.x defaults. Format:
-/// <c>{"unet":{"num_heads":8} or {"num_head_channels":64},"clip":{"num_heads":12}}</c>.
+/// <c>{"unet":{"num_heads":8} or {"num_head_channels":64},"clip":{"num_heads":12}}</c>; SDXL files
+/// name their two text encoders <c>"clip_l"</c> and <c>"clip_g"</c> instead of <c>"clip"</c>.
 /// </summary>
 public sealed record ArchOverrides(int? UnetNumHeads, long? UnetNumHeadChannels, int? ClipNumHeads, string Source)
 {
+    /// <summary>SDXL's CLIP-L head count, when given.</summary>
+    public int? ClipLNumHeads { get; init; }
+
+    /// <summary>SDXL's OpenCLIP-G head count, when given.</summary>
+    public int? ClipGNumHeads { get; init; }
+
     public const string MetadataKey = "sdref.arch";
 
     public static readonly ArchOverrides Defaults = new(null, null, null, "SD 1.x defaults");
@@ -51,7 +58,11 @@ public sealed record ArchOverrides(int? UnetNumHeads, long? UnetNumHeadChannels,
                 (int?)Number(unet, "num_heads"),
                 headChannels is > 0 ? headChannels : null,
                 (int?)Number(clip, "num_heads"),
-                source);
+                source)
+            {
+                ClipLNumHeads = (int?)Number(Section(root, "clip_l"), "num_heads"),
+                ClipGNumHeads = (int?)Number(Section(root, "clip_g"), "num_heads"),
+            };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

@@ -12,8 +12,12 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// <see cref="Weights"/> are what the text model is bound to: the checkpoint's, or LoRA-patched
 /// copies of some, which this value owns (the engine frees them with it).
 /// </summary>
-public sealed record ClipEncoder(ClipTextModel Model, SdTokenizer Tokenizer, PatchedWeights Weights, int StopAtLayer = -1) : ITensorHolder
+public sealed record ClipEncoder(ClipTextModel Model, SdTokenizer Tokenizer, PatchedWeights Weights, int StopAtLayer = -1) : IClipModel
 {
+    public ConditioningEntry EncodePrompt(string text) => new(ClipTextEncoding.Encode(this, text));
+
+    public IClipModel WithStopAtLayer(int stopAtLayer) => this with { StopAtLayer = stopAtLayer };
+
     public IEnumerable<torch.Tensor> Tensors => Weights.Owned;
 
     public ITensorHolder MapTensors(Func<torch.Tensor, torch.Tensor> map)

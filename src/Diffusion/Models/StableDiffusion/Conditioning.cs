@@ -7,11 +7,29 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// <summary>One text conditioning: CLIP hidden states [1, 77*k, width] and its strength.</summary>
 public sealed record ConditioningEntry(torch.Tensor Context, double Strength = 1.0)
 {
+    /// <summary>SDXL: the pooled vector and size values the model's adm vector is made of; null for SD 1.x.</summary>
+    public PooledConditioning? Pooled { get; init; }
+
     /// <summary>The ControlNets applied to this entry, the last applied first (null: none).</summary>
     public ControlApplication? Control { get; init; }
 
     /// <summary>ComfyUI's control_apply_to_uncond (ControlNetApply): a negative without ControlNets gets this entry's.</summary>
     public bool ControlAppliesToUncond { get; init; }
+
+    /// <summary>The tensors this entry holds (control images included).</summary>
+    public IEnumerable<torch.Tensor> Tensors =>
+        new[] { Context }.Concat(Pooled is null ? [] : [Pooled.Output]).Concat((Control?.Chain ?? []).Select(c => c.Image));
+
+    /// <summary>This entry over <paramref name="map"/>(tensor) for each of its tensors.</summary>
+    public ConditioningEntry Map(Func<torch.Tensor, torch.Tensor> map) => Map(map, []);
+
+    /// <summary>As <see cref="Map(Func{torch.Tensor, torch.Tensor})"/>; <paramref name="controls"/> keeps ControlNet chains shared by several entries shared.</summary>
+    public ConditioningEntry Map(Func<torch.Tensor, torch.Tensor> map, Dictionary<Guid, ControlApplication> controls) => this with
+    {
+        Context = map(Context),
+        Pooled = Pooled is null ? null : Pooled with { Output = map(Pooled.Output) },
+        Control = Control?.MapImages(map, controls),
+    };
 }
 
 /// <summary>
@@ -22,10 +40,7 @@ public sealed record Conditioning(IReadOnlyList<ConditioningEntry> Entries) : IT
 {
     /// <summary>Every tensor once: entries may share a context or a ControlNet's control image.</summary>
     public IEnumerable<torch.Tensor> Tensors =>
-        Entries.Select(e => e.Context)
-            .Concat(Entries.SelectMany(e => e.Control?.Chain ?? []).Select(c => c.Image))
-            .Distinct(ReferenceEqualityComparer.Instance)
-            .Cast<torch.Tensor>();
+        Entries.SelectMany(e => e.Tensors).Distinct(ReferenceEqualityComparer.Instance).Cast<torch.Tensor>();
 
     public ITensorHolder MapTensors(Func<torch.Tensor, torch.Tensor> map)
     {
@@ -43,6 +58,6 @@ public sealed record Conditioning(IReadOnlyList<ConditioningEntry> Entries) : IT
         }
 
         var controls = new Dictionary<Guid, ControlApplication>();
-        return new Conditioning([.. Entries.Select(e => e with { Context = MapOnce(e.Context), Control = e.Control?.MapImages(MapOnce, controls) })]);
+        return new Conditioning([.. Entries.Select(e => e.Map(MapOnce, controls))]);
     }
 }

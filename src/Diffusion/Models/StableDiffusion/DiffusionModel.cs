@@ -14,6 +14,12 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// </summary>
 public sealed record DiffusionModel(UnetModel Unet, ModelSamplingDiscrete Sampling, string Description, PatchedWeights Weights) : ITensorHolder
 {
+    /// <summary>How KSampler scales latents for this model (SD 1.x unless the loader says otherwise).</summary>
+    public LatentFormat LatentFormat { get; init; } = LatentFormat.Sd15;
+
+    /// <summary>The adm vector the UNet takes besides the text (SDXL), or null.</summary>
+    public IAdmEncoder? Adm { get; init; }
+
     public IEnumerable<torch.Tensor> Tensors => Weights.Owned;
 
     public ITensorHolder MapTensors(Func<torch.Tensor, torch.Tensor> map)

@@ -11,16 +11,16 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion;
 /// </summary>
 public static class DiffusionWarmup
 {
-    public static void Run(LoadedCheckpoint checkpoint, CancellationToken cancellationToken)
+    public static void Run(ILoadedCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var positive = new Conditioning([new ConditioningEntry(ClipTextEncoding.Encode(checkpoint.Clip, "warm-up"))]);
-        var negative = new Conditioning([new ConditioningEntry(ClipTextEncoding.Encode(checkpoint.Clip, ""))]);
+        var positive = new Conditioning([checkpoint.TextEncoder.EncodePrompt("warm-up")]);
+        var negative = new Conditioning([checkpoint.TextEncoder.EncodePrompt("")]);
         var latent = new Latent(zeros(1, 4, 8, 8));
         var settings = new KSamplerSettings(0, 1, 7.0, Samplers.Euler, Schedulers.Normal);
         var sampled = KSamplerRun.Sample(checkpoint.Model, positive, negative, latent, settings, (_, _) => { }, cancellationToken);
-        var image = VaeImages.Decode(checkpoint.Checkpoint.Vae, sampled.Samples, cancellationToken);
-        _ = VaeImages.Encode(checkpoint.Checkpoint.Vae, image, cancellationToken);
+        var image = VaeImages.Decode(checkpoint.Vae, sampled.Samples, cancellationToken);
+        _ = VaeImages.Encode(checkpoint.Vae, image, cancellationToken);
     }
 }

@@ -36,13 +36,13 @@ public static class KSamplerRun
             return new Latent(latent.Samples.alias().MoveToOuterDisposeScope(), latent.NoiseMask?.alias().MoveToOuterDisposeScope());
         }
 
-        var start = count_nonzero(samples).item<long>() > 0 ? Sd1LatentFormat.ProcessIn(samples) : samples;
+        var start = count_nonzero(samples).item<long>() > 0 ? model.LatentFormat.ProcessIn(samples) : samples;
         var firstSigma = sigmas[0];
         var x = ModelSamplingDiscrete.NoiseScaling(firstSigma, noise, start, model.Sampling.IsMaxDenoise(firstSigma.item<float>()));
         using var mask = latent.NoiseMask is null ? null : new InpaintMask(latent.NoiseMask, start, noise);
-        var guidance = new CfgDenoiser(model, positive, negative, settings.Cfg, mask);
+        var guidance = new CfgDenoiser(model, positive, negative, settings.Cfg, mask, samples.shape);
         var options = new SamplerOptions(settings.Seed) { Progress = progress, CancellationToken = cancellationToken };
         var result = Samplers.Sample(settings.Sampler, guidance.Denoise, x, sigmas, options);
-        return new Latent(Sd1LatentFormat.ProcessOut(result).MoveToOuterDisposeScope(), latent.NoiseMask?.alias().MoveToOuterDisposeScope());
+        return new Latent(model.LatentFormat.ProcessOut(result).MoveToOuterDisposeScope(), latent.NoiseMask?.alias().MoveToOuterDisposeScope());
     }
 }

@@ -5,7 +5,7 @@ using ComfySnap.Diffusion.Text;
 namespace ComfySnap.Diffusion.Models.StableDiffusion;
 
 /// <summary>What the model store keeps for a checkpoint: the models and the node values built on them (MODEL, CLIP; VAE is the checkpoint's).</summary>
-public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokenizer) : IPageableModel, IDisposable
+public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokenizer) : ILoadedCheckpoint
 {
     public SdCheckpoint Checkpoint { get; } = checkpoint;
 
@@ -13,7 +13,13 @@ public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokeni
 
     public ClipEncoder Clip { get; } = new(checkpoint.Clip, tokenizer, PatchedWeights.Of(checkpoint.Weights));
 
+    public IClipModel TextEncoder => Clip;
+
+    public Vae.AutoencoderKl Vae => Checkpoint.Vae;
+
     public IReadOnlyList<string> MappedFiles => Checkpoint.MappedFiles;
+
+    public void WarmUp(CancellationToken cancellationToken) => DiffusionWarmup.Run(this, cancellationToken);
 
     public long PageIn(CancellationToken cancellationToken) => Checkpoint.PageIn(cancellationToken);
 

@@ -28,9 +28,11 @@ public sealed class ClipTextModel
     /// <summary>
     /// Hidden states for token ids [B,T]. <paramref name="stopAtLayer"/> is CLIPSetLastLayer's value:
     /// -1 (the default) is the last layer, -2 the penultimate...; the final layer norm is applied
-    /// in every case, as SD 1.x does. Values beyond the depth fall back to the last layer.
+    /// in every case, as SD 1.x does, unless <paramref name="normalizeHidden"/> is false (SDXL's
+    /// encoders: a chosen layer's output is used as it is). Values beyond the depth fall back to
+    /// the last layer, always normalised.
     /// </summary>
-    public Tensor Encode(Tensor ids, int stopAtLayer = -1)
+    public Tensor Encode(Tensor ids, int stopAtLayer = -1, bool normalizeHidden = true)
     {
         using var scope = NewDisposeScope();
         var (b, t) = (ids.shape[0], ids.shape[1]);
@@ -40,12 +42,13 @@ public sealed class ClipTextModel
         }
 
         var x = _tokenEmbedding.index_select(0, ids.flatten()).view(b, t, Config.Hidden).add(_positionEmbedding.narrow(0, 0, t));
-        var run = stopAtLayer < 0 && -stopAtLayer <= Config.Layers ? Config.Layers + stopAtLayer + 1 : Config.Layers;
+        var hidden = stopAtLayer < 0 && -stopAtLayer <= Config.Layers;
+        var run = hidden ? Config.Layers + stopAtLayer + 1 : Config.Layers;
         for (var i = 0; i < run; i++)
         {
             x = Activations.Replace(x, _layers[i].Forward(x));
         }
 
-        return _finalNorm.Forward(x).MoveToOuterDisposeScope();
+        return (hidden && !normalizeHidden ? x : _finalNorm.Forward(x)).MoveToOuterDisposeScope();
     }
 }

@@ -14,10 +14,10 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion.ControlNet;
 /// </summary>
 public static class ControlEvaluation
 {
-    /// <summary>The residuals for <paramref name="x"/> at <paramref name="sigma"/> (both [N*B,...] for <paramref name="batchedNumber"/> conditionings), or null when no ControlNet of the chain is active.</summary>
-    public static ControlResiduals? Evaluate(ControlApplication control, ModelSamplingDiscrete sampling, Tensor x, Tensor sigma, Tensor context, int batchedNumber)
+    /// <summary>The residuals for <paramref name="x"/> at <paramref name="sigma"/> (both [N*B,...] for <paramref name="batchedNumber"/> conditionings) with the UNet's context and adm vector y (SDXL), or null when no ControlNet of the chain is active.</summary>
+    public static ControlResiduals? Evaluate(ControlApplication control, ModelSamplingDiscrete sampling, Tensor x, Tensor sigma, Tensor context, Tensor? y, int batchedNumber)
     {
-        var previous = control.Previous is null ? null : Evaluate(control.Previous, sampling, x, sigma, context, batchedNumber);
+        var previous = control.Previous is null ? null : Evaluate(control.Previous, sampling, x, sigma, context, y, batchedNumber);
         if (!IsActive(control, sampling, sigma[0].item<float>()))
         {
             return previous;
@@ -28,7 +28,7 @@ public static class ControlEvaluation
             using var scope = NewDisposeScope();
             using var hint = ControlHint.Prepare(control.Image, x, batchedNumber);
             var input = ModelSamplingDiscrete.CalculateInput(sigma, x);
-            using var own = control.Net.Model.Forward(input, hint, sampling.Timestep(sigma), context);
+            using var own = control.Net.Model.Forward(input, hint, sampling.Timestep(sigma), context, y);
             var skips = own.Skips.Select((s, i) => Merge(s, previous?.Skips[i], control).MoveToOuterDisposeScope()).ToList();
             var middle = Merge(own.Middle, previous?.Middle, control).MoveToOuterDisposeScope();
             return new ControlResiduals(skips, middle);

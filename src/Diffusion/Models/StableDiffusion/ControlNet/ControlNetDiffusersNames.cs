@@ -25,27 +25,8 @@ public static class ControlNetDiffusersNames
     /// <summary>Original-layout key (no prefix) for each of <paramref name="keys"/> this mapping knows; the others are left out.</summary>
     public static IReadOnlyDictionary<string, string> Map(IReadOnlySet<string> keys)
     {
-        var names = new Dictionary<string, string>(UnetDiffusersNames.For(LayoutOf(keys)), StringComparer.Ordinal);
-        foreach (var (diffusers, original) in Extra)
-        {
-            names[diffusers] = original;
-        }
-
         var shapes = keys.ToDictionary(k => k, _ => Array.Empty<long>(), StringComparer.Ordinal);
-        foreach (var n in Indices(shapes, "", @"controlnet_down_blocks\.(\d+)\."))
-        {
-            names[$"controlnet_down_blocks.{n}"] = $"zero_convs.{n}.0";
-        }
-
-        var hintBlocks = Indices(shapes, "", @"controlnet_cond_embedding\.blocks\.(\d+)\.");
-        names["controlnet_cond_embedding.conv_in"] = "input_hint_block.0";
-        foreach (var j in hintBlocks)
-        {
-            names[$"controlnet_cond_embedding.blocks.{j}"] = $"input_hint_block.{2 * (j + 1)}";
-        }
-
-        names["controlnet_cond_embedding.conv_out"] = $"input_hint_block.{2 * (hintBlocks.Count + 1)}";
-
+        var names = Names(LayoutOf(keys), Indices(shapes, "", @"controlnet_down_blocks\.(\d+)\."), Indices(shapes, "", @"controlnet_cond_embedding\.blocks\.(\d+)\.").Count);
         var mapped = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
@@ -59,10 +40,58 @@ public static class ControlNetDiffusersNames
         return mapped;
     }
 
+    /// <summary>The diffusers key of each original-layout key (no prefix) of a ControlNet of <paramref name="config"/>: the inverse of <see cref="Map"/>.</summary>
+    public static Func<string, string> ToDiffusers(ControlNetConfig config, int inputBlocks, int hintBlocks)
+    {
+        var inverse = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (diffusers, original) in Names(config.Unet, Enumerable.Range(0, inputBlocks), hintBlocks))
+        {
+            // add_embedding (SDXL's name) comes before class_embedding: the first name wins.
+            inverse.TryAdd(original, diffusers);
+        }
+
+        return key =>
+        {
+            var dot = key.LastIndexOf('.');
+            return inverse.TryGetValue(key[..dot], out var diffusers)
+                ? diffusers + key[dot..]
+                : throw new InvalidOperationException($"no diffusers name for ControlNet key '{key}'");
+        };
+    }
+
+    /// <summary>diffusers module name -> original module name for the UNet half, the zero convolutions and the hint block.</summary>
+    private static Dictionary<string, string> Names(UnetConfig unet, IEnumerable<int> zeroConvs, int hintBlocks)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (diffusers, original) in Extra)
+        {
+            names[diffusers] = original;
+        }
+
+        foreach (var (diffusers, original) in UnetDiffusersNames.For(unet))
+        {
+            names[diffusers] = original;
+        }
+
+        foreach (var n in zeroConvs)
+        {
+            names[$"controlnet_down_blocks.{n}"] = $"zero_convs.{n}.0";
+        }
+
+        names["controlnet_cond_embedding.conv_in"] = "input_hint_block.0";
+        for (var j = 0; j < hintBlocks; j++)
+        {
+            names[$"controlnet_cond_embedding.blocks.{j}"] = $"input_hint_block.{2 * (j + 1)}";
+        }
+
+        names["controlnet_cond_embedding.conv_out"] = $"input_hint_block.{2 * (hintBlocks + 1)}";
+        return names;
+    }
+
     /// <summary>
     /// Just enough of a UNet config for the name mapping, read from the diffusers names: levels,
-    /// res blocks per level, which levels have attention and the deepest transformer. Names of
-    /// blocks the file lacks map to nothing.
+    /// res blocks per level, which levels have attention and the deepest transformer (used at
+    /// every level: names of blocks the file lacks map to nothing).
     /// </summary>
     private static UnetConfig LayoutOf(IReadOnlySet<string> keys)
     {
@@ -73,9 +102,9 @@ public static class ControlNetDiffusersNames
             throw new InvalidDataException("diffusers ControlNet without down_blocks");
         }
 
-        var resBlocks = Indices(shapes, "down_blocks.0.", @"resnets\.(\d+)\.").Count;
+        var resBlocks = levels.Select(l => Indices(shapes, $"down_blocks.{l}.", @"resnets\.(\d+)\.").Count).ToList();
         var attention = levels.Where(l => keys.Contains($"down_blocks.{l}.attentions.0.proj_in.weight")).Select(l => 1 << l).ToHashSet();
         var depth = Indices(shapes, "", @"(?:down_blocks\.\d+\.attentions\.\d+|mid_block\.attentions\.0)\.transformer_blocks\.(\d+)\.").DefaultIfEmpty(0).Max() + 1;
-        return new UnetConfig(4, 4, 1, resBlocks, [.. levels.Select(_ => 1L)], attention, depth, 1, 1, -1, false);
+        return new UnetConfig(4, 4, 1, resBlocks.Max(), [.. levels.Select(_ => 1L)], attention, depth, 1, 1, -1, false) { LevelResBlocks = resBlocks };
     }
 }

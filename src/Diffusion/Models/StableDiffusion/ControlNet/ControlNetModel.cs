@@ -18,6 +18,8 @@ public sealed class ControlNetModel
 
     private readonly Linear _time1;
     private readonly Linear _time2;
+    private readonly Linear? _label1;
+    private readonly Linear? _label2;
     private readonly Conv2d[] _hint;
     private readonly IUnetLayer[][] _inputBlocks;
     private readonly Conv2d[] _zeroConvs;
@@ -32,6 +34,12 @@ public sealed class ControlNetModel
         var embed = unet.TimeEmbedDim;
         _time1 = new Linear(w["time_embed"][0], mc, embed);
         _time2 = new Linear(w["time_embed"][2], embed, embed);
+        if (unet.AdmInChannels > 0)
+        {
+            // SDXL: the UNet's label embedding of the adm vector, added to the time embedding.
+            _label1 = new Linear(w["label_emb"][0][0], unet.AdmInChannels, embed);
+            _label2 = new Linear(w["label_emb"][0][2], embed, embed);
+        }
 
         var hint = new List<Conv2d>();
         var hintChannels = config.HintChannels;
@@ -56,12 +64,19 @@ public sealed class ControlNetModel
 
     /// <summary>
     /// The residuals for latents <paramref name="x"/> [B,4,h,w] (already scaled as the UNet's input),
-    /// the control image <paramref name="hint"/> [B or 1, C, 8h, 8w], float timesteps [B] and context [B,T,C].
+    /// the control image <paramref name="hint"/> [B or 1, C, 8h, 8w], float timesteps [B], context [B,T,C]
+    /// and, for SDXL ControlNets, the adm vector <paramref name="y"/> [B,adm].
     /// </summary>
-    public ControlResiduals Forward(Tensor x, Tensor hint, Tensor timesteps, Tensor context)
+    public ControlResiduals Forward(Tensor x, Tensor hint, Tensor timesteps, Tensor context, Tensor? y = null)
     {
         using var scope = NewDisposeScope();
         var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.Unet.ModelChannels))));
+        if (_label1 is not null && _label2 is not null)
+        {
+            var label = y ?? throw new ArgumentException($"this ControlNet needs an adm vector y of width {Config.Unet.AdmInChannels} (an SDXL model)", nameof(y));
+            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(label))));
+        }
+
         var guided = hint;
         for (var i = 0; i < _hint.Length; i++)
         {

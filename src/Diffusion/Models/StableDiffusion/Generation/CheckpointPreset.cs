@@ -5,7 +5,7 @@ using ComfySnap.Diffusion.Models.StableDiffusion.Vae;
 namespace ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 /// <summary>Architectures for random-weight checkpoints in the real SD 1.x layout (the same presets as the reference's generator).</summary>
-public sealed record CheckpointPreset(string Name, UnetConfig Unet, VaeConfig Vae, ClipTextConfig Clip, string DefaultDType)
+public sealed record CheckpointPreset(string Name, UnetConfig Unet, VaeConfig Vae, ClipTextConfig Clip, string DefaultDType) : IRandomCheckpointPreset
 {
     private const long Vocab = 49408;
     private const long Positions = 77;
@@ -38,4 +38,20 @@ public sealed record CheckpointPreset(string Name, UnetConfig Unet, VaeConfig Va
     public static CheckpointPreset Named(string name) =>
         All.FirstOrDefault(p => p.Name == name)
         ?? throw new ArgumentException($"unknown checkpoint preset '{name}' (known: {string.Join(", ", All.Select(p => p.Name))})", nameof(name));
+
+    /// <summary>Any family's preset by name: SD 1.x or SDXL.</summary>
+    public static IRandomCheckpointPreset AnyNamed(string name)
+    {
+        IEnumerable<IRandomCheckpointPreset> all = [.. All, .. SdxlCheckpointPreset.All, .. ControlNetPreset.All];
+        return all.FirstOrDefault(p => p.Name == name)
+            ?? throw new ArgumentException($"unknown checkpoint preset '{name}' (known: {string.Join(", ", all.Select(p => p.Name))})", nameof(name));
+    }
+
+    public IReadOnlyList<Layers.WeightRequest> Layout() => RandomCheckpoint.Layout(this);
+
+    public SortedDictionary<string, object> ArchSections() => new(StringComparer.Ordinal)
+    {
+        ["clip"] = new { num_heads = Clip.Heads },
+        ["unet"] = new { num_heads = Unet.NumHeads },
+    };
 }

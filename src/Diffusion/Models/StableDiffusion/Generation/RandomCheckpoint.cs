@@ -29,6 +29,7 @@ public static class RandomCheckpoint
         "out_layers.3.", "proj_out.", "attn1.to_out.0.", "attn2.to_out.0.", "ff.net.2.",
         ".conv2.", "attn_1.proj_out.",
         "self_attn.out_proj.", "mlp.fc2.",
+        "attn.out_proj.", "mlp.c_proj.",
     ];
 
     public static IReadOnlyList<WeightRequest> Layout(CheckpointPreset preset)
@@ -40,20 +41,9 @@ public static class RandomCheckpoint
         return [.. recorder.Requests.OrderBy(r => r.Key, StringComparer.Ordinal)];
     }
 
-    public static GeneratedCheckpoint Write(CheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
+    public static GeneratedCheckpoint Write(IRandomCheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
     {
         dtype ??= preset.DefaultDType;
-        var metadata = new Dictionary<string, string> { [ArchOverrides.MetadataKey] = MetadataJson(preset, dtype, seed) };
-        return WriteLayout(Layout(preset), preset.Name, path, dtype, seed, metadata, sideFile ? ArchJson(preset) : null);
-    }
-
-    /// <summary>
-    /// Writes every tensor of <paramref name="layout"/> (sorted by key), drawn from one generator
-    /// seeded with <paramref name="seed"/> by the rules above; <paramref name="sideFileJson"/>, when
-    /// given, is written as the file's NAME.arch.json.
-    /// </summary>
-    public static GeneratedCheckpoint WriteLayout(IReadOnlyList<WeightRequest> layout, string presetName, string path, string dtype, long seed, IReadOnlyDictionary<string, string> metadata, string? sideFileJson)
-    {
         var storage = dtype switch
         {
             "fp32" => torch.float32,
@@ -61,7 +51,10 @@ public static class RandomCheckpoint
             "bf16" => torch.bfloat16,
             _ => throw new ArgumentException($"dtype must be fp32, fp16 or bf16, not '{dtype}'", nameof(dtype)),
         };
+        var layout = preset.Layout();
         var byKey = layout.ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var arch = ArchJson(preset);
+        var metadata = new Dictionary<string, string> { [ArchOverrides.MetadataKey] = MetadataJson(preset, dtype, seed) };
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         using var generator = new torch.Generator(unchecked((ulong)seed));
@@ -81,27 +74,26 @@ public static class RandomCheckpoint
         }, disposeProduced: true, metadata);
 
         string? side = null;
-        if (sideFileJson is not null)
+        if (sideFile)
         {
             side = ArchOverrides.SideFiles(path).First();
-            File.WriteAllText(side, sideFileJson);
+            File.WriteAllText(side, arch);
         }
 
-        return new GeneratedCheckpoint(path, presetName, dtype, seed, layout.Count, new FileInfo(path).Length,
+        return new GeneratedCheckpoint(path, preset.Name, dtype, seed, layout.Count, new FileInfo(path).Length,
             layout.Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)), Convert.ToHexString(dataHash.GetHashAndReset()).ToLowerInvariant(), side);
     }
 
     /// <summary>The head counts shapes cannot carry, in the side-file format ({"clip":{...},"unet":{...}}, keys sorted).</summary>
-    public static string ArchJson(CheckpointPreset preset) =>
-        $"{{\"clip\": {{\"num_heads\": {preset.Clip.Heads}}}, \"unet\": {{\"num_heads\": {preset.Unet.NumHeads}}}}}";
+    public static string ArchJson(IRandomCheckpointPreset preset) => JsonSerializer.Serialize(preset.ArchSections());
 
     /// <summary>The header's arch entry: head counts plus how the file was generated.</summary>
-    private static string MetadataJson(CheckpointPreset preset, string dtype, long seed) => JsonSerializer.Serialize(new SortedDictionary<string, object>(StringComparer.Ordinal)
+    private static string MetadataJson(IRandomCheckpointPreset preset, string dtype, long seed)
     {
-        ["clip"] = new { num_heads = preset.Clip.Heads },
-        ["generator"] = new { dtype, extras = false, preset = preset.Name, seed },
-        ["unet"] = new { num_heads = preset.Unet.NumHeads },
-    });
+        var sections = preset.ArchSections();
+        sections["generator"] = new { dtype, extras = false, preset = preset.Name, seed };
+        return JsonSerializer.Serialize(sections);
+    }
 
     private static torch.Tensor Draw(WeightRequest request, torch.Generator generator)
     {

@@ -15,7 +15,7 @@ public sealed class SpatialTransformer : IUnetLayer
     private readonly Conv2d _projOut;
     private readonly long _inner;
 
-    public SpatialTransformer(WeightScope w, long channels, UnetConfig config)
+    public SpatialTransformer(WeightScope w, long channels, UnetConfig config, int depth)
     {
         var (heads, headDim) = config.HeadsFor(channels);
         _inner = heads * headDim;
@@ -23,7 +23,7 @@ public sealed class SpatialTransformer : IUnetLayer
         _projIn = config.LinearProjection
             ? Conv2d.FromLinearWeight(w["proj_in"], channels, _inner)
             : new Conv2d(w["proj_in"], channels, _inner, 1);
-        _blocks = [.. Enumerable.Range(0, config.TransformerDepth)
+        _blocks = [.. Enumerable.Range(0, depth)
             .Select(i => new BasicTransformerBlock(w["transformer_blocks"][i], _inner, config.ContextDim, heads, headDim))];
         _projOut = config.LinearProjection
             ? Conv2d.FromLinearWeight(w["proj_out"], _inner, channels)

@@ -22,20 +22,37 @@ public sealed record UnetConfig(
     /// <summary>SD 1.x: 8 heads in every attention block (head counts are not in the shapes).</summary>
     public const int DefaultNumHeads = 8;
 
+    /// <summary>Res blocks per level when levels differ (sgm's list form); null: <see cref="NumResBlocks"/> everywhere.</summary>
+    public IReadOnlyList<int>? LevelResBlocks { get; init; }
+
+    /// <summary>Transformer depth per level (sgm's list form, SDXL); null: <see cref="TransformerDepth"/> everywhere.</summary>
+    public IReadOnlyList<int>? LevelTransformerDepths { get; init; }
+
+    /// <summary>The middle block's transformer depth (sgm: the last level's); null: <see cref="TransformerDepth"/>.</summary>
+    public int? MiddleTransformerDepth { get; init; }
+
+    /// <summary>Width of the "adm" vector y added to the time embedding through label_emb (SDXL); 0: none.</summary>
+    public long AdmInChannels { get; init; }
+
     public long TimeEmbedDim => ModelChannels * 4;
+
+    public int ResBlocksAt(int level) => LevelResBlocks?[level] ?? NumResBlocks;
+
+    public int DepthAt(int level) => LevelTransformerDepths?[level] ?? TransformerDepth;
+
+    public int MiddleDepth => MiddleTransformerDepth ?? TransformerDepth;
 
     /// <summary>Heads and head width of an attention block with <paramref name="channels"/> channels.</summary>
     public (int Heads, long HeadDim) HeadsFor(long channels) => NumHeadChannels > 0
         ? ((int)(channels / NumHeadChannels), NumHeadChannels)
         : (NumHeads, channels / NumHeads);
 
-    /// <summary>The sizes of the UNet whose keys start with <paramref name="prefix"/>; a ControlNet (the UNet's way down, no "out") reads as latent channels in and out.</summary>
-    public static UnetConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchOverrides overrides, string prefix = UnetPrefix)
+    public static UnetConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchOverrides overrides)
     {
-        var p = prefix;
+        const string p = UnetPrefix;
         var first = Shape(shapes, p + "input_blocks.0.0.weight", "UNet input convolution");
         var (mc, inCh) = (first[0], first[1]);
-        var outCh = shapes.TryGetValue(p + "out.2.weight", out var outConv) ? outConv[0] : inCh;
+        var outCh = Shape(shapes, p + "out.2.weight", "UNet output convolution")[0];
         var inputBlocks = Indices(shapes, p, @"input_blocks\.(\d+)\.").Max + 1;
         var level = 0;
         var mults = new List<long>();
@@ -99,5 +116,5 @@ public sealed record UnetConfig(
     }
 
     public override string ToString() =>
-        $"UNet(ch {ModelChannels}, mult {string.Join(',', ChannelMult)}, {NumResBlocks} res blocks, attention at {string.Join(',', AttentionResolutions.Order())}, depth {TransformerDepth}, context {ContextDim}, heads {(NumHeadChannels > 0 ? $"{NumHeadChannels} ch each" : NumHeads)})";
+        $"UNet(ch {ModelChannels}, mult {string.Join(',', ChannelMult)}, {(LevelResBlocks is null ? NumResBlocks : string.Join(',', LevelResBlocks))} res blocks, attention at {string.Join(',', AttentionResolutions.Order())}, depth {(LevelTransformerDepths is null ? TransformerDepth : $"{string.Join(',', LevelTransformerDepths)} mid {MiddleDepth}")}, context {ContextDim}, heads {(NumHeadChannels > 0 ? $"{NumHeadChannels} ch each" : NumHeads)}{(AdmInChannels > 0 ? $", adm {AdmInChannels}" : "")})";
 }

@@ -6,7 +6,8 @@ namespace ComfySnap.Diffusion.Models.StableDiffusion.Unet;
 /// <summary>
 /// The UNet's way down as openaimodel builds it: input_blocks (the input convolution, then per
 /// level res blocks, with a spatial transformer where the level has attention, and a downsampler
-/// between levels) and the middle block. A ControlNet is a copy of exactly this half.
+/// between levels; res blocks and transformer depth per level as the config says) and the middle
+/// block. A ControlNet is a copy of exactly this half.
 /// </summary>
 public static class UnetInputBlocks
 {
@@ -21,7 +22,7 @@ public static class UnetInputBlocks
         var ds = 1;
         for (var level = 0; level < config.ChannelMult.Count; level++)
         {
-            for (var r = 0; r < config.NumResBlocks; r++)
+            for (var r = 0; r < config.ResBlocksAt(level); r++)
             {
                 var block = w[blocks.Count];
                 var outCh = config.ChannelMult[level] * mc;
@@ -29,7 +30,7 @@ public static class UnetInputBlocks
                 ch = outCh;
                 if (config.AttentionResolutions.Contains(ds))
                 {
-                    layers.Add(new SpatialTransformer(block[1], ch, config));
+                    layers.Add(new SpatialTransformer(block[1], ch, config, config.DepthAt(level)));
                 }
 
                 blocks.Add([.. layers]);
@@ -51,7 +52,7 @@ public static class UnetInputBlocks
     public static IUnetLayer[] Middle(WeightScope w, long channels, UnetConfig config) =>
     [
         new UnetResBlock(w[0], channels, config.TimeEmbedDim, channels),
-        new SpatialTransformer(w[1], channels, config),
+        new SpatialTransformer(w[1], channels, config, config.MiddleDepth),
         new UnetResBlock(w[2], channels, config.TimeEmbedDim, channels),
     ];
 

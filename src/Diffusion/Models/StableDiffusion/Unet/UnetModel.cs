@@ -4,14 +4,17 @@ using static TorchSharp.torch;
 namespace ComfySnap.Diffusion.Models.StableDiffusion.Unet;
 
 /// <summary>
-/// The SD 1.x denoiser (CompVis openaimodel UNetModel, spatial transformer, legacy=false) over
-/// bound weights, keyed exactly as in the checkpoint under <c>model.diffusion_model.</c>:
-/// time_embed, input_blocks, middle_block, output_blocks, out. Predicts the noise (EPS).
+/// The SD 1.x and SDXL denoiser (CompVis openaimodel / sgm UNetModel, spatial transformer,
+/// legacy=false) over bound weights, keyed exactly as in the checkpoint under
+/// <c>model.diffusion_model.</c>: time_embed, label_emb (SDXL), input_blocks, middle_block,
+/// output_blocks, out. Predicts the noise (EPS).
 /// </summary>
 public sealed class UnetModel
 {
     private readonly Linear _time1;
     private readonly Linear _time2;
+    private readonly Linear? _label1;
+    private readonly Linear? _label2;
     private readonly IUnetLayer[][] _inputBlocks;
     private readonly IUnetLayer[] _middle;
     private readonly IUnetLayer[][] _outputBlocks;
@@ -25,6 +28,12 @@ public sealed class UnetModel
         var embed = config.TimeEmbedDim;
         _time1 = new Linear(w["time_embed"][0], mc, embed);
         _time2 = new Linear(w["time_embed"][2], embed, embed);
+        if (config.AdmInChannels > 0)
+        {
+            // sgm's "sequential" label embedding: Linear, SiLU, Linear from the adm vector y.
+            _label1 = new Linear(w["label_emb"][0][0], config.AdmInChannels, embed);
+            _label2 = new Linear(w["label_emb"][0][2], embed, embed);
+        }
 
         var inputs = new List<IUnetLayer[]> { new IUnetLayer[] { new InputConv(w["input_blocks"][0][0], config.InChannels, mc) } };
         var skipChannels = new Stack<long>([mc]);
@@ -32,7 +41,7 @@ public sealed class UnetModel
         var ds = 1;
         for (var level = 0; level < config.ChannelMult.Count; level++)
         {
-            for (var r = 0; r < config.NumResBlocks; r++)
+            for (var r = 0; r < config.ResBlocksAt(level); r++)
             {
                 var block = w["input_blocks"][inputs.Count];
                 var outCh = config.ChannelMult[level] * mc;
@@ -40,7 +49,7 @@ public sealed class UnetModel
                 ch = outCh;
                 if (config.AttentionResolutions.Contains(ds))
                 {
-                    layers.Add(new SpatialTransformer(block[1], ch, config));
+                    layers.Add(new SpatialTransformer(block[1], ch, config, config.DepthAt(level)));
                 }
 
                 inputs.Add([.. layers]);
@@ -59,14 +68,14 @@ public sealed class UnetModel
         _middle =
         [
             new UnetResBlock(w["middle_block"][0], ch, embed, ch),
-            new SpatialTransformer(w["middle_block"][1], ch, config),
+            new SpatialTransformer(w["middle_block"][1], ch, config, config.MiddleDepth),
             new UnetResBlock(w["middle_block"][2], ch, embed, ch),
         ];
 
         var outputs = new List<IUnetLayer[]>();
         for (var level = config.ChannelMult.Count - 1; level >= 0; level--)
         {
-            for (var i = 0; i <= config.NumResBlocks; i++)
+            for (var i = 0; i <= config.ResBlocksAt(level); i++)
             {
                 var block = w["output_blocks"][outputs.Count];
                 var outCh = config.ChannelMult[level] * mc;
@@ -74,10 +83,10 @@ public sealed class UnetModel
                 ch = outCh;
                 if (config.AttentionResolutions.Contains(ds))
                 {
-                    layers.Add(new SpatialTransformer(block[layers.Count], ch, config));
+                    layers.Add(new SpatialTransformer(block[layers.Count], ch, config, config.DepthAt(level)));
                 }
 
-                if (level != 0 && i == config.NumResBlocks)
+                if (level != 0 && i == config.ResBlocksAt(level))
                 {
                     layers.Add(new UnetUpsample(block[layers.Count], ch));
                     ds /= 2;
@@ -95,13 +104,20 @@ public sealed class UnetModel
     public UnetConfig Config { get; }
 
     /// <summary>
-    /// Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context [B,T,C];
+    /// Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context
+    /// [B,T,C]; <paramref name="y"/> [B,adm] is the adm vector of models with a label embedding (SDXL);
     /// <paramref name="control"/> adds ControlNet residuals to the middle block and the skip connections (openaimodel apply_control).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, ControlResiduals? control = null)
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, Tensor? y = null, ControlResiduals? control = null)
     {
         using var scope = NewDisposeScope();
         var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels))));
+        if (_label1 is not null && _label2 is not null)
+        {
+            var label = y ?? throw new ArgumentException($"this UNet needs an adm vector y of width {Config.AdmInChannels}", nameof(y));
+            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(label))));
+        }
+
         var skips = new Stack<Tensor>();
         var h = x;
         foreach (var block in _inputBlocks)
