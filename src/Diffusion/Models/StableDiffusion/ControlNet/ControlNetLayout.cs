@@ -45,7 +45,7 @@ public static class ControlNetLayout
         {
             if (matches(keys))
             {
-                throw new InvalidDataException($"ControlNet '{fileName}' is a {kind}: only ControlNets in lllyasviel's or diffusers' layout (SD 1.x) are supported");
+                throw new InvalidDataException($"ControlNet '{fileName}' is a {kind}: only ControlNets in lllyasviel's or diffusers' layout (SD 1.x, SDXL) are supported");
             }
         }
 
