@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace ComfySnap.Tests.Examples;
 
 /// <summary>
-/// The shipped SDXL graphs (workflows/sdxl-base.json and sdxl-base-refiner.json) on random-weight
+/// The shipped SDXL graphs (workflows/sdxl/sdxl-base.json and sdxl-base-refiner.json) on random-weight
 /// stand-ins under the names they load (make-checkpoint sdxl-tiny and sdxl-refiner-tiny), both
 /// preloaded and warmed up at boot as Models:Preload lists them, with converted weights mapped from
 /// a side file. Graphs are run as shipped but at 64x64 with fewer steps.
@@ -60,7 +60,7 @@ public sealed class SdxlWorkflowExampleTests : IAsyncLifetime
     [Fact]
     public async Task Sdxl_base_graph_renders_an_image()
     {
-        var graph = JsonNode.Parse(EngineHarness.Workflow("sdxl-base.json"))!;
+        var graph = JsonNode.Parse(EngineHarness.Workflow("sdxl/sdxl-base.json"))!;
         Shrink(graph["5"]!);
         graph["3"]!["inputs"]!["steps"] = 4;
         var image = await RenderAsync(graph);
@@ -70,7 +70,7 @@ public sealed class SdxlWorkflowExampleTests : IAsyncLifetime
     [Fact]
     public async Task Base_plus_refiner_graph_hands_the_noisy_latent_to_the_refiner()
     {
-        var graph = JsonNode.Parse(EngineHarness.Workflow("sdxl-base-refiner.json"))!;
+        var graph = JsonNode.Parse(EngineHarness.Workflow("sdxl/sdxl-base-refiner.json"))!;
         Shrink(graph["5"]!);
         foreach (var sampler in new[] { "10", "11" })
         {
