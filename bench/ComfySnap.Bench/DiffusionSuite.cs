@@ -15,7 +15,7 @@ namespace ComfySnap.Bench;
 /// and thread count, and the ratio. Then RSS over <paramref name="renders"/> consecutive renders of
 /// the default graph (small checkpoint, 64x64, 2 steps) in one engine.
 /// </summary>
-public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPreset preset, int size, int threads, int renders)
+public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckpointPreset preset, int size, int threads, int renders)
 {
     /// <summary>Renders of the RSS part that count as warm-up (model load, allocator and caches growing to their working size); fewer when there are at most as many renders.</summary>
     public const int RssWarmupRenders = 5;
