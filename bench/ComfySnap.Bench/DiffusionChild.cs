@@ -121,7 +121,8 @@ public static class DiffusionChild
     public static double ProcStatusMib(string field)
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        // The value follows a tab: "VmRSS:\t    1936 kB", or "VmHWM:\t15000000 kB" once it has 8 digits.
+        return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
     private static Dictionary<string, string?> Settings(string modelsDirectory, int threads)
