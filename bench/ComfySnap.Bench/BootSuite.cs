@@ -100,7 +100,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         var firstJob = profile switch
         {
             BlobProfile => BlurJob,
-            SdxlProfile => WorkflowJob(Path.Combine(context.RepoRoot, "workflows", "sdxl-base.json"), checkpoint, 512, 1),
+            SdxlProfile => WorkflowJob(Path.Combine(context.RepoRoot, "workflows", "sdxl", "sdxl-base.json"), checkpoint, 512, 1),
             _ => DefaultWorkflowJob(context.RepoRoot, checkpoint, 256, 1),
         };
         // The blob profile's first job touches no weights: a second job renders with the checkpoint,
