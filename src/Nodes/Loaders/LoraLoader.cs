@@ -31,7 +31,7 @@ public sealed class LoraLoader : ComfyNode
     public override async ValueTask<NodeResult> ExecuteAsync(NodeInputs inputs, NodeContext context, CancellationToken cancellationToken)
     {
         var model = inputs.Get<DiffusionModel>("model");
-        var clip = inputs.Get<ClipEncoder>("clip");
+        var clip = inputs.Get<IClipModel>("clip");
         var (strengthModel, strengthClip) = (inputs.Float("strength_model"), inputs.Float("strength_clip"));
         if (strengthModel == 0 && strengthClip == 0)
         {
@@ -39,7 +39,7 @@ public sealed class LoraLoader : ComfyNode
         }
 
         var lora = await context.Models.LoadAsync<LoraFile>(ModelKind, inputs.String("lora_name"), cancellationToken);
-        var (patchedModel, patchedClip) = LoraApplication.Apply(lora, model, clip, strengthModel, strengthClip, context.Logger);
+        var (patchedModel, patchedClip) = LoraApplication.ApplyToAny(lora, model, clip, strengthModel, strengthClip, context.Logger);
         return NodeResult.Of(patchedModel, patchedClip);
     }
 }

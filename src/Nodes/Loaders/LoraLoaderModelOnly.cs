@@ -30,7 +30,7 @@ public sealed class LoraLoaderModelOnly : ComfyNode
         }
 
         var lora = await context.Models.LoadAsync<LoraFile>(LoraLoader.ModelKind, inputs.String("lora_name"), cancellationToken);
-        var (patched, _) = LoraApplication.Apply(lora, model, null, strength, 0, context.Logger);
+        var (patched, _) = LoraApplication.ApplyToAny(lora, model, null, strength, 0, context.Logger);
         return NodeResult.Of(patched);
     }
 }

@@ -53,4 +53,39 @@ public sealed class SdxlCheckpointTests(SdxlTinyCheckpointFixture tiny) : IClass
         Assert.Equal(694_659_840, Count("clip_g"));
         Assert.Equal(2513, layout.Count);
     }
+
+    [Fact]
+    public void Refiner_full_preset_has_the_sdxl_refiner_1_0_layouts_parameter_counts()
+    {
+        // generative-models sd_xl_refiner.yaml built from the upstream modules (sdxl-refiner-parts/README.md).
+        var layout = SdxlCheckpointPreset.RefinerFull.Layout();
+        long Count(string part) => layout.Where(r => CheckpointParts.Of(r.Key) == part).Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b));
+        Assert.Equal(2_259_526_660, Count("unet"));
+        Assert.Equal(694_659_840, Count("clip_g"));
+        Assert.Equal(83_653_863, Count("vae"));
+        Assert.Equal(0, Count("clip_l"));
+        Assert.All(layout.Where(r => CheckpointParts.Of(r.Key) == "clip_g"), r => Assert.StartsWith(SdxlLayout.RefinerClipGPrefix, r.Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Refiner_tiny_preset_is_detected_as_a_refiner_and_loads()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(tiny.Path)!, "refiner-tiny.safetensors");
+        RandomCheckpoint.Write(SdxlCheckpointPreset.RefinerTiny, path, "fp16", seed: 3);
+        Assert.Equal(CheckpointFamily.SdxlRefiner, SdxlLayout.Detect(MappedSafetensors.ReadKeys(path)));
+        using var checkpoint = SdxlCheckpoint.Load(path, conversionDirectory: null, CheckpointFamily.SdxlRefiner);
+        Assert.Null(checkpoint.ClipL);
+        Assert.Equal(48, checkpoint.Unet.Config.ContextDim);
+        Assert.Equal(48 + 5 * 256, checkpoint.Unet.Config.AdmInChannels);
+        Assert.IsType<SdxlRefinerAdm>(checkpoint.Adm);
+        Assert.Empty(checkpoint.IgnoredKeys);
+    }
+
+    [Fact]
+    public void A_label_embedding_without_sdxl_text_encoders_is_refused_by_name()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => SdxlLayout.Detect(["model.diffusion_model.label_emb.0.0.weight", "cond_stage_model.transformer.text_model.final_layer_norm.weight"]));
+        Assert.Contains("adm input", error.Message, StringComparison.Ordinal);
+        Assert.Equal(CheckpointFamily.Sd1, SdxlLayout.Detect(["model.diffusion_model.out.2.weight", "cond_stage_model.transformer.text_model.final_layer_norm.weight"]));
+    }
 }

@@ -38,4 +38,15 @@ public sealed class SdxlGoldenParityTests(SdxlEngineFixture sdxl, Xunit.Abstract
             Assert.True(max <= MaxTolerance && mean <= MeanTolerance, $"{name} image {i}: max |diff| {max}, mean {mean:F4} (tolerance {MaxTolerance} / {MeanTolerance})");
         }
     }
+
+    [Fact]
+    public async Task Base_split_in_two_advanced_samplers_with_leftover_noise_matches_one_run()
+    {
+        // Steps 0-2 returning with leftover noise, then 2-end without adding noise, against one KSampler.
+        var twoStage = await sdxl.Engine.RunAsync(await File.ReadAllTextAsync(Path.Combine(GoldensDirectory, "sdxl-tiny-advanced-two-stage.json")));
+        var oneStage = await sdxl.Engine.RunAsync(await File.ReadAllTextAsync(Path.Combine(GoldensDirectory, "sdxl-tiny-advanced-one-stage.json")));
+        var (max, mean) = PixelComparison.Compare(Assert.Single(oneStage.Outputs).Artifact.Bytes.ToArray(), Assert.Single(twoStage.Outputs).Artifact.Bytes.ToArray());
+        output.WriteLine($"two-stage vs one run: max |diff| {max}, mean {mean:F4}");
+        Assert.True(max <= MaxTolerance && mean <= MeanTolerance, $"max |diff| {max}, mean {mean:F4}");
+    }
 }

@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace ComfySnap.Diffusion.Models.StableDiffusion.Lora;
 
-/// <summary>One LoRA applied to one weight, at a strength.</summary>
-public sealed record AppliedLora(LoraAdapter Adapter, double Strength);
+/// <summary>One LoRA applied to one weight (or to rows of it, <see cref="Target"/>), at a strength.</summary>
+public sealed record AppliedLora(LoraAdapter Adapter, double Strength)
+{
+    public LoraTarget Target { get; init; }
+}
 
 /// <summary>A patched copy of a checkpoint weight and the LoRAs it holds, in the order applied.</summary>
 public sealed record PatchedWeight(Tensor Value, IReadOnlyList<AppliedLora> Loras);
@@ -55,17 +58,19 @@ public sealed class PatchedWeights
     public IEnumerable<Tensor> Owned => _patched.Values.Select(p => p.Value);
 
     /// <summary>
-    /// These weights with <paramref name="adapters"/> (by checkpoint key) added at
-    /// <paramref name="strength"/>. Each touched weight is a new float32 copy of the checkpoint's
-    /// with all its LoRAs added; <paramref name="storedAsHalf"/> rounds it through float16, as
-    /// ComfyUI stores weights it keeps in float16 (CLIP on CPU). Untouched copies are shared.
+    /// These weights with <paramref name="adapters"/> (by <see cref="LoraTarget"/>: a checkpoint key,
+    /// or rows of one) added at <paramref name="strength"/>. Each touched weight is a new float32
+    /// copy of the checkpoint's with all its LoRAs added; <paramref name="storedAsHalf"/> rounds it
+    /// through float16, as ComfyUI stores weights it keeps in float16 (CLIP on CPU). Untouched
+    /// copies are shared.
     /// </summary>
     public PatchedWeights With(IReadOnlyDictionary<string, LoraAdapter> adapters, double strength, bool storedAsHalf)
     {
         var patched = new Dictionary<string, PatchedWeight>(_patched, StringComparer.Ordinal);
-        foreach (var (key, adapter) in adapters)
+        foreach (var byKey in adapters.Select(kv => (Target: LoraTarget.Parse(kv.Key), Adapter: kv.Value)).GroupBy(a => a.Target.Key, StringComparer.Ordinal))
         {
-            IReadOnlyList<AppliedLora> loras = [.. _patched.TryGetValue(key, out var earlier) ? earlier.Loras : [], new AppliedLora(adapter, strength)];
+            var key = byKey.Key;
+            IReadOnlyList<AppliedLora> loras = [.. _patched.TryGetValue(key, out var earlier) ? earlier.Loras : [], .. byKey.Select(a => new AppliedLora(a.Adapter, strength) { Target = a.Target })];
             patched[key] = new PatchedWeight(Compute(_checkpoint[key], loras, storedAsHalf), loras);
         }
 
@@ -85,7 +90,8 @@ public sealed class PatchedWeights
         var weight = checkpointWeight.to_type(float32, copy: true);
         foreach (var lora in loras)
         {
-            lora.Adapter.AddTo(weight, lora.Strength);
+            // A slice is a view: adding to it patches those rows of the copy.
+            lora.Adapter.AddTo(lora.Target.IsSlice ? weight.narrow(0, lora.Target.Start, lora.Target.Length) : weight, lora.Strength);
         }
 
         var stored = storedAsHalf ? weight.to_type(float16).to_type(float32) : weight;

@@ -35,7 +35,6 @@ public static class UnetDiffusersNames
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         var levels = config.ChannelMult.Count;
-        var resBlocks = config.NumResBlocks;
         bool HasAttention(int level) => config.AttentionResolutions.Contains(1 << level);
 
         void AddResNet(string from, string to)
@@ -46,14 +45,14 @@ public static class UnetDiffusersNames
             }
         }
 
-        void AddAttention(string from, string to)
+        void AddAttention(string from, string to, int depth)
         {
             foreach (var name in Attention)
             {
                 map[$"{from}.{name}"] = $"{to}.{name}";
             }
 
-            for (var t = 0; t < config.TransformerDepth; t++)
+            for (var t = 0; t < depth; t++)
             {
                 foreach (var name in TransformerBlock)
                 {
@@ -62,36 +61,39 @@ public static class UnetDiffusersNames
             }
         }
 
-        for (var level = 0; level < levels; level++)
+        // Levels may differ in res blocks and transformer depth (SDXL): block numbers run on.
+        var n = 1;
+        for (var level = 0; level < levels; level++, n++)
         {
-            var n = 1 + ((resBlocks + 1) * level);
-            for (var i = 0; i < resBlocks; i++, n++)
+            for (var i = 0; i < config.ResBlocksAt(level); i++, n++)
             {
                 AddResNet($"down_blocks.{level}.resnets.{i}", $"input_blocks.{n}.0");
                 if (HasAttention(level))
                 {
-                    AddAttention($"down_blocks.{level}.attentions.{i}", $"input_blocks.{n}.1");
+                    AddAttention($"down_blocks.{level}.attentions.{i}", $"input_blocks.{n}.1", config.DepthAt(level));
                 }
             }
 
             map[$"down_blocks.{level}.downsamplers.0.conv"] = $"input_blocks.{n}.0.op";
         }
 
-        AddAttention("mid_block.attentions.0", "middle_block.1");
+        AddAttention("mid_block.attentions.0", "middle_block.1", config.MiddleDepth);
         AddResNet("mid_block.resnets.0", "middle_block.0");
         AddResNet("mid_block.resnets.1", "middle_block.2");
 
         // Up block x is the level levels-1-x, with one res block more than on the way down.
+        n = 0;
         for (var x = 0; x < levels; x++)
         {
-            var n = (resBlocks + 1) * x;
-            var attention = HasAttention(levels - 1 - x);
+            var level = levels - 1 - x;
+            var resBlocks = config.ResBlocksAt(level);
+            var attention = HasAttention(level);
             for (var i = 0; i <= resBlocks; i++, n++)
             {
                 AddResNet($"up_blocks.{x}.resnets.{i}", $"output_blocks.{n}.0");
                 if (attention)
                 {
-                    AddAttention($"up_blocks.{x}.attentions.{i}", $"output_blocks.{n}.1");
+                    AddAttention($"up_blocks.{x}.attentions.{i}", $"output_blocks.{n}.1", config.DepthAt(level));
                 }
 
                 if (i == resBlocks)
