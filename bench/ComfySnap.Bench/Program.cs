@@ -62,8 +62,14 @@ root.SetAction(async (parse, ct) =>
         }
 
         AnsiConsole.Write(table);
-        // A boot profile other than the default writes boot-PROFILE.json.
-        var file = s == "boot" && bootProfile != BootSuite.BlobProfile ? $"boot-{bootProfile}" : s;
+        // A boot profile other than the default writes boot-PROFILE.json, a diffusion preset other than SD 1.5's diffusion-PRESET.json.
+        var diffusionPreset = parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name;
+        var file = s switch
+        {
+            "boot" when bootProfile != BootSuite.BlobProfile => $"boot-{bootProfile}",
+            "diffusion" when diffusionPreset != CheckpointPreset.Sd15Full.Name => $"diffusion-{diffusionPreset}",
+            _ => s,
+        };
         AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct, file)}");
     }
 
