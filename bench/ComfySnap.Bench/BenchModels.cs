@@ -11,7 +11,7 @@ namespace ComfySnap.Bench;
 
 /// <summary>
 /// The benchmarks' models folder (.comfysnap/bench/models, one sub-folder per kind): random-weight
-/// SD 1.x checkpoints written once and reused while they are whole (the file is as long as its
+/// SD 1.x and SDXL checkpoints written once and reused while they are whole (the file is as long as its
 /// header says and holds the tensors the preset needs). Converted weights go to models/.converted
 /// as the worker writes them, so every suite and profile shares one conversion per checkpoint.
 /// </summary>
@@ -25,12 +25,12 @@ public sealed class BenchModels(string directory)
     public string PathOf(string name) => Path.Combine(Directory, Kind, name);
 
     /// <summary>A checkpoint of <paramref name="preset"/> (its default dtype unless given), seed 0; returns its name under checkpoints/.</summary>
-    public string Checkpoint(CheckpointPreset preset, string? dtype = null)
+    public string Checkpoint(IRandomCheckpointPreset preset, string? dtype = null)
     {
         dtype ??= preset.DefaultDType;
         var name = $"bench-{preset.Name}-{dtype}.safetensors";
         var path = PathOf(name);
-        var expected = RandomCheckpoint.Layout(preset).Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)) * ItemSize(dtype);
+        var expected = preset.Layout().Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)) * ItemSize(dtype);
         if (!IsWhole(path, expected))
         {
             Generate(path, $"{preset.Name} {dtype}", temporary => RandomCheckpoint.Write(preset, temporary, dtype, seed: 0));
@@ -47,7 +47,7 @@ public sealed class BenchModels(string directory)
     {
         var name = $"bench-small-padded-{mib}mib.safetensors";
         var path = PathOf(name);
-        var small = RandomCheckpoint.Layout(CheckpointPreset.Small).Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)) * 4;
+        var small = CheckpointPreset.Small.Layout().Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)) * 4;
         var padding = Padding(mib, small);
         if (!IsWhole(path, small + padding.Sum(p => p.Elements * 4)))
         {

@@ -24,12 +24,14 @@ namespace ComfySnap.Bench;
 /// checks that every first job answered the same image. Profiles: "blob" preloads a small SD checkpoint padded with unused tensors to
 /// <paramref name="modelMiB"/> MiB and blurs a 256x256 image; "sd" preloads a checkpoint of
 /// <paramref name="preset"/> (SD 1.5's sizes by default) and renders ComfyUI's default graph at
-/// 256x256 with one step.
+/// 256x256 with one step; "sdxl" preloads an SDXL checkpoint (full-size SDXL base by default) and
+/// renders the shipped SDXL base graph at 512x512 with one step.
 /// </summary>
-public sealed class BootSuite(BenchContext context, int runs, int modelMiB, string profile, CheckpointPreset preset, IReadOnlyList<string> modes)
+public sealed class BootSuite(BenchContext context, int runs, int modelMiB, string profile, IRandomCheckpointPreset preset, IReadOnlyList<string> modes)
 {
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
+    public const string SdxlProfile = "sdxl";
 
     /// <summary>Modes that restore serve's default mode from a snapshot built with one setting changed.</summary>
     public static readonly Dictionary<string, KeyValuePair<string, string>> SnapshotVariants = new()
@@ -49,14 +51,39 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
          "3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}
         """;
 
-    /// <summary>ComfyUI's default graph with the bench checkpoint, 256x256 and one step.</summary>
-    public static string DefaultWorkflowJob(string repoRoot, string checkpointName, int size, int steps)
+    /// <summary>The checkpoint preset a profile preloads: the one named, else SD 1.5's (sd, blob) or SDXL base's (sdxl) sizes.</summary>
+    public static IRandomCheckpointPreset PresetFor(string profile, string? name) =>
+        CheckpointPreset.AnyNamed(name ?? (profile == SdxlProfile ? SdxlCheckpointPreset.Full.Name : CheckpointPreset.Sd15Full.Name));
+
+    /// <summary>ComfyUI's default graph with the bench checkpoint, <paramref name="size"/> square and <paramref name="steps"/> steps.</summary>
+    public static string DefaultWorkflowJob(string repoRoot, string checkpointName, int size, int steps) =>
+        WorkflowJob(Path.Combine(repoRoot, "workflows", "default-txt2img.json"), checkpointName, size, steps);
+
+    /// <summary>
+    /// A shipped graph with the bench checkpoint in every CheckpointLoaderSimple, every
+    /// EmptyLatentImage at <paramref name="size"/> square and every KSampler at <paramref name="steps"/> steps.
+    /// </summary>
+    public static string WorkflowJob(string workflowFile, string checkpointName, int size, int steps)
     {
-        var graph = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(repoRoot, "workflows", "default-txt2img.json")))!;
-        graph["4"]!["inputs"]!["ckpt_name"] = checkpointName;
-        graph["5"]!["inputs"]!["width"] = size;
-        graph["5"]!["inputs"]!["height"] = size;
-        graph["3"]!["inputs"]!["steps"] = steps;
+        var graph = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(workflowFile))!.AsObject();
+        foreach (var (_, node) in graph)
+        {
+            var inputs = node!["inputs"]!;
+            switch (node["class_type"]!.GetValue<string>())
+            {
+                case "CheckpointLoaderSimple":
+                    inputs["ckpt_name"] = checkpointName;
+                    break;
+                case "EmptyLatentImage":
+                    inputs["width"] = size;
+                    inputs["height"] = size;
+                    break;
+                case "KSampler":
+                    inputs["steps"] = steps;
+                    break;
+            }
+        }
+
         return graph.ToJsonString();
     }
 
@@ -66,11 +93,16 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         var checkpoint = profile switch
         {
             BlobProfile => models.PaddedCheckpoint(modelMiB),
-            SdProfile => models.Checkpoint(preset),
-            _ => throw new ArgumentException($"unknown boot profile '{profile}' ({BlobProfile}, {SdProfile})"),
+            SdProfile or SdxlProfile => models.Checkpoint(preset),
+            _ => throw new ArgumentException($"unknown boot profile '{profile}' ({BlobProfile}, {SdProfile}, {SdxlProfile})"),
         };
         var work = Path.Combine(context.WorkDirectory, profile == BlobProfile ? "boot" : "boot-" + profile);
-        var firstJob = profile == BlobProfile ? BlurJob : DefaultWorkflowJob(context.RepoRoot, checkpoint, 256, 1);
+        var firstJob = profile switch
+        {
+            BlobProfile => BlurJob,
+            SdxlProfile => WorkflowJob(Path.Combine(context.RepoRoot, "workflows", "sdxl", "sdxl-base.json"), checkpoint, 512, 1),
+            _ => DefaultWorkflowJob(context.RepoRoot, checkpoint, 256, 1),
+        };
         // The blob profile's first job touches no weights: a second job renders with the checkpoint,
         // so what a job that needs the weights waits for (AfterReady) is measured too.
         var weightsJob = profile == BlobProfile ? DefaultWorkflowJob(context.RepoRoot, checkpoint, 64, 1) : null;

@@ -46,24 +46,31 @@ public static class DiffusionChild
     {
         using var host = await EngineHost.StartAsync(workDirectory, ct, Settings(modelsDirectory, threads));
         var watch = Stopwatch.StartNew();
-        var loaded = await host.Services.GetRequiredService<ModelStore>().LoadAsync<LoadedCheckpoint>(BenchModels.Kind, checkpoint, ct);
+        var loaded = await host.Services.GetRequiredService<ModelStore>().LoadAsync<ILoadedCheckpoint>(BenchModels.Kind, checkpoint, ct);
         var loadS = watch.Elapsed.TotalSeconds;
         var rssAfterLoad = ProcStatusMib("VmRSS");
         Progress($"loaded {checkpoint} in {loadS:F1} s ({torch.get_num_threads()} torch threads, RSS {rssAfterLoad:F0} MiB); warm-up render ...");
-        DiffusionWarmup.Run(loaded, ct);
+        loaded.WarmUp(ct);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var text = Time(runs, "text encode", () => ClipTextEncoding.Encode(loaded.Clip, Positive).Dispose());
-        // KSampler's cfg batch: [negative, positive] contexts, the same latent twice, one timestep each.
-        var context = cat([ClipTextEncoding.Encode(loaded.Clip, Negative), ClipTextEncoding.Encode(loaded.Clip, Positive)], 0);
+        var text = Time(runs, "text encode", () => loaded.TextEncoder.EncodePrompt(Positive).Context.Dispose());
+        // KSampler's cfg batch: [negative, positive] contexts, the same latent twice, one timestep
+        // each, and for SDXL the adm vectors (sizes from the latent, as plain CLIPTextEncode gives).
         var latentSide = size / 8;
+        var negative = loaded.TextEncoder.EncodePrompt(Negative);
+        var positive = loaded.TextEncoder.EncodePrompt(Positive);
+        var context = cat([negative.Context, positive.Context], 0);
+        long[] latentShape = [1, 4, latentSide, latentSide];
+        var y = loaded.Model.Adm is { } adm
+            ? cat([adm.Encode(negative, latentShape, negative: true), adm.Encode(positive, latentShape, negative: false)], 0)
+            : null;
         using var generator = new Generator(0);
         var x = randn([2, 4, latentSide, latentSide], generator: generator);
         var timesteps = tensor(new[] { 999f, 999f });
-        var unet = Time(runs, $"UNet step {size}x{size} (batch 2)", () => loaded.Model.Unet.Forward(x, timesteps, context).Dispose());
-        var latent = randn([1, 4, latentSide, latentSide], generator: generator);
-        var vae = Time(runs, $"VAE decode {size}x{size}", () => VaeImages.Decode(loaded.Checkpoint.Vae, latent, ct).Dispose());
+        var unet = Time(runs, $"UNet step {size}x{size} (batch 2)", () => loaded.Model.Unet.Forward(x, timesteps, context, y).Dispose());
+        var latent = randn(latentShape, generator: generator);
+        var vae = Time(runs, $"VAE decode {size}x{size}", () => VaeImages.Decode(loaded.Vae, latent, ct).Dispose());
 
         WriteResult(new DiffusionMeasurement(torch.get_num_threads(), loadS, rssAfterLoad, ProcStatusMib("VmHWM"), text, unet, vae));
         return 0;
@@ -114,7 +121,8 @@ public static class DiffusionChild
     public static double ProcStatusMib(string field)
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        // The value follows a tab: "VmRSS:\t    1936 kB", or "VmHWM:\t15000000 kB" once it has 8 digits.
+        return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
     private static Dictionary<string, string?> Settings(string modelsDirectory, int threads)

@@ -15,7 +15,7 @@ namespace ComfySnap.Bench;
 /// and thread count, and the ratio. Then RSS over <paramref name="renders"/> consecutive renders of
 /// the default graph (small checkpoint, 64x64, 2 steps) in one engine.
 /// </summary>
-public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPreset preset, int size, int threads, int renders)
+public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckpointPreset preset, int size, int threads, int renders)
 {
     /// <summary>Renders of the RSS part that count as warm-up (model load, allocator and caches growing to their working size); fewer when there are at most as many renders.</summary>
     public const int RssWarmupRenders = 5;
@@ -58,6 +58,8 @@ public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPre
         result["load_converted_weights"] = !convertedBefore;
         result["rss_after_load_mib"] = measured.RssAfterLoadMib;
         result["peak_rss_mib"] = measured.PeakRssMib;
+        // What a 24 GiB machine (the usual CPU instance for SDXL) has left beside this process.
+        result["headroom_24_gib_mib"] = 24 * 1024 - measured.PeakRssMib;
         result["threads"] = measured.Threads;
 
         var reference = await RunReferenceAsync(models.PathOf(checkpoint), measured.Threads, ct);
@@ -109,6 +111,19 @@ public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPre
         return await RunForResultAsync<T>(info, "C# child", ct);
     }
 
+    /// <summary>
+    /// Why the reference cannot load <paramref name="checkpoint"/> here, or null. sdref reads the
+    /// whole file, then builds float32 copies of every weight beside it: about three times an fp16
+    /// file's size at its peak (21 GB for SDXL base), which would push this machine into the OOM killer.
+    /// </summary>
+    private static string? ReferenceMemoryShortfall(string checkpoint)
+    {
+        var needed = new FileInfo(checkpoint).Length * 3;
+        var available = MachineInfo.AvailableBytes();
+        return available >= needed ? null
+            : $"the reference needs about {needed / 1073741824.0:F1} GiB to load this checkpoint, {available / 1073741824.0:F1} GiB are available";
+    }
+
     /// <summary>Where the reference is missing, why; else its measurement.</summary>
     private async Task<(string? Missing, ReferenceMeasurement? Result)> RunReferenceAsync(string checkpoint, int threadCount, CancellationToken ct)
     {
@@ -119,7 +134,7 @@ public sealed class DiffusionSuite(BenchContext context, int runs, CheckpointPre
         string? missing = !File.Exists(runner) ? $"no {runner}"
             : !File.Exists(Path.Combine(chroot, "usr", "bin", "python3")) ? $"no chroot at {chroot}"
             : !Environment.IsPrivilegedProcess ? "run.sh needs root"
-            : null;
+            : ReferenceMemoryShortfall(checkpoint);
         if (missing is not null)
         {
             AnsiConsole.MarkupLineInterpolated($"  [yellow]{NotPresent}[/] ({missing}): reference keys are null");

@@ -9,8 +9,7 @@ public sealed record MachineInfo(int Cores, long MemoryBytes, string Kernel, str
     public static async Task<MachineInfo> ReadAsync(CriuRunner? criu, CancellationToken ct)
     {
         var host = HostFacts.Read();
-        var memKb = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var memKb = MemInfoKb("MemTotal");
         string? criuVersion = null;
         if (criu is not null)
         {
@@ -24,6 +23,13 @@ public sealed record MachineInfo(int Cores, long MemoryBytes, string Kernel, str
             }
         }
 
-        return new MachineInfo(Environment.ProcessorCount, long.Parse(memKb) * 1024, host.Kernel, host.CpuModel, RuntimeInformation.FrameworkDescription, criuVersion);
+        return new MachineInfo(Environment.ProcessorCount, memKb * 1024, host.Kernel, host.CpuModel, RuntimeInformation.FrameworkDescription, criuVersion);
     }
+
+    /// <summary>What the kernel estimates can be allocated without swapping (MemAvailable), in bytes.</summary>
+    public static long AvailableBytes() => MemInfoKb("MemAvailable") * 1024;
+
+    private static long MemInfoKb(string field) =>
+        long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 }

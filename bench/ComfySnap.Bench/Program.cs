@@ -12,12 +12,12 @@ var runs = new Option<int?>("--runs") { Description = "Measured runs per mode (e
 var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite's blob profile", DefaultValueFactory = _ => 1024 };
 var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, telemetry, cache and gateway suites", DefaultValueFactory = _ => 200 };
 var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
-var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job) or sd (SD checkpoint of --preset, default graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
-var preset = new Option<string>("--preset") { Description = "Checkpoint preset for boot --profile sd and diffusion: tiny, small or sd15-full", DefaultValueFactory = _ => CheckpointPreset.Sd15Full.Name };
+var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job), sd (SD checkpoint of --preset, default graph) or sdxl (SDXL checkpoint of --preset, default sdxl-full, the SDXL base graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
+var preset = new Option<string?>("--preset") { Description = "Checkpoint preset for boot --profile sd/sdxl and diffusion: tiny, small, sd15-full (the default), sdxl-tiny, sdxl-small, sdxl-full (the sdxl profile's default)" };
 var size = new Option<int>("--size") { Description = "Image side of the diffusion suite's UNet step and VAE decode", DefaultValueFactory = _ => 512 };
 var threads = new Option<int>("--threads") { Description = "Torch threads for the diffusion suite, both sides (0: torch's default)", DefaultValueFactory = _ => 0 };
 var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
-var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd: {string.Join(',', BootSuite.SdModes)})" };
+var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd, sdxl: {string.Join(',', BootSuite.SdModes)})" };
 var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes };
 root.SetAction(async (parse, ct) =>
 {
@@ -35,9 +35,9 @@ root.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLine($"[bold]suite {s}[/]");
         Dictionary<string, object?> values = s switch
         {
-            "boot" => await new BootSuite(context, parse.GetValue(runs) ?? (bootProfile == BootSuite.SdProfile ? 3 : 5), parse.GetValue(modelMiB), bootProfile, CheckpointPreset.Named(parse.GetValue(preset)!),
+            "boot" => await new BootSuite(context, parse.GetValue(runs) ?? (bootProfile == BootSuite.BlobProfile ? 5 : 3), parse.GetValue(modelMiB), bootProfile, BootSuite.PresetFor(bootProfile, parse.GetValue(preset)),
                 parse.GetValue(bootModes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                ?? (bootProfile == BootSuite.SdProfile ? BootSuite.SdModes : BootSuite.AllModes)).RunAsync(ct),
+                ?? (bootProfile == BootSuite.BlobProfile ? BootSuite.AllModes : BootSuite.SdModes)).RunAsync(ct),
             "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
@@ -45,7 +45,7 @@ root.SetAction(async (parse, ct) =>
             "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "gateway" => await new GatewaySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
-            "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.Named(parse.GetValue(preset)!),
+            "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.AnyNamed(parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name),
                 parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
             _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, batch, boot, diffusion, all)"),
         };
@@ -62,8 +62,14 @@ root.SetAction(async (parse, ct) =>
         }
 
         AnsiConsole.Write(table);
-        // A boot profile other than the default writes boot-PROFILE.json.
-        var file = s == "boot" && bootProfile != BootSuite.BlobProfile ? $"boot-{bootProfile}" : s;
+        // A boot profile other than the default writes boot-PROFILE.json, a diffusion preset other than SD 1.5's diffusion-PRESET.json.
+        var diffusionPreset = parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name;
+        var file = s switch
+        {
+            "boot" when bootProfile != BootSuite.BlobProfile => $"boot-{bootProfile}",
+            "diffusion" when diffusionPreset != CheckpointPreset.Sd15Full.Name => $"diffusion-{diffusionPreset}",
+            _ => s,
+        };
         AnsiConsole.MarkupLineInterpolated($"written: {await ResultWriter.WriteAsync(results, s, options, values, machine, ct, file)}");
     }
 
