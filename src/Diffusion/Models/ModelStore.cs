@@ -96,7 +96,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         try
         {
             var model = (T)await entry.Value.ConfigureAwait(false);
-            Touch(key);
+            MarkUsed(key);
             return model;
         }
         catch (Exception e)
@@ -160,7 +160,11 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         return true;
     }
 
-    private void Touch(string key)
+    /// <summary>
+    /// Records a use of a loaded model for the least-recently-used order. Lookups record it; a job
+    /// whose loader node came from the node output cache never looks up, so its runner records it.
+    /// </summary>
+    public void MarkUsed(string key)
     {
         if (_held.TryGetValue(key, out var held))
         {

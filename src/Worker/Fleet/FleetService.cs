@@ -1,3 +1,5 @@
+using ComfySnap.Contracts;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +19,7 @@ public sealed class FleetService(
     FleetRegistry registry,
     ModelQueueEndpoints endpoints,
     IOptions<BusOptions> busOptions,
+    IOptions<ModelStoreOptions> modelOptions,
     ILogger<FleetService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,6 +32,11 @@ public sealed class FleetService(
         {
             return; // a worker that failed to boot consumes nothing
         }
+
+        // The preloaded models are sets of their own: jobs for them reach this worker from the start.
+        var preloaded = modelOptions.Value.Preload.Select(p => ModelSet.Of([p])).OfType<ModelSet>().ToList();
+        preloaded.ForEach(s => state.Learn(s));
+        await registry.PutSetsAsync(preloaded).ConfigureAwait(false);
 
         var interval = busOptions.Value.HeartbeatInterval > TimeSpan.Zero ? busOptions.Value.HeartbeatInterval : TimeSpan.FromSeconds(2);
         while (!stoppingToken.IsCancellationRequested)

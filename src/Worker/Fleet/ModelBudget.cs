@@ -24,6 +24,8 @@ public sealed class ModelBudget(ModelStore models, WorkflowEngine engine, FleetS
         foreach (var model in needed)
         {
             _pins.AddOrUpdate(model, 1, (_, n) => n + 1);
+            // A loader node answered from the node output cache never asks the store: this is the use.
+            models.MarkUsed(model);
         }
 
         var pin = new Pin(this, needed);
