@@ -1,4 +1,6 @@
 using ComfySnap.Contracts;
+using ComfySnap.Operator.Cli;
+using ComfySnap.Tests.Operator.Support;
 using ComfySnap.ServiceDefaults.Routing;
 using ComfySnap.TestSupport;
 using ComfySnap.Tests.Upscale.Support;
@@ -53,6 +55,16 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
 
         // Nobody held c.pth when the batch went out: the alternate exchange sent its jobs to the shared queue.
         Assert.Contains(jobs.Where(j => j.Model == "c.pth"), j => timings[j.Id].Route == JobRoute.Shared && timings[j.Id].Models == ModelWarmth.Loaded);
+
+        // `status`: each worker's models, each model queue with its depth and who serves it.
+        using var output = new CapturedWriter();
+        using var error = new CapturedWriter();
+        var code = await OperatorCli.InvokeAsync(["status", "--listen", "3", "--rabbitmq", fixture.Services.RabbitMqUri, "--queue", client.QueueName],
+            OperatorIo.Plain(output, error, 200), CancellationToken.None);
+        var text = string.Concat(output.Text.Select(c => c is '│' or '┃' or '║' ? '|' : c));
+        Assert.True(code == 0, text + error.Text);
+        Assert.Matches($@"{SetOf("a.pth").Key}\s*\|\s*upscale_models/a.pth\s*\|\s*0\s*\|\s*1\s*\|[^|\n]*\|\s*{Id(client, "w1")}", text);
+        Assert.Matches($@"{Id(client, "w2")}\s*\|[^\n]*upscale_models/b.pth", text);
     }
 
     [Fact]
