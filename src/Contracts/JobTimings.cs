@@ -9,6 +9,10 @@ namespace ComfySnap.Contracts;
 /// <param name="ExecuteMs">Engine run, all nodes.</param>
 /// <param name="OutputStoreMs">Storing outputs and results.</param>
 /// <param name="TotalMs">From the worker taking the job to the result.</param>
+/// <param name="WorkerId">The worker that ran the job.</param>
+/// <param name="ModelSetKey">The job's model-set key (<see cref="ModelSet"/>), null when it names no model.</param>
+/// <param name="Models">Whether its models were warm, loaded, or being loaded (waited) on that worker.</param>
+/// <param name="Route">How the job reached that worker: its model queue, the shared queue, spilled, handed back or forwarded.</param>
 public sealed record JobTimings(
     string JobId,
     double QueueWaitMs,
@@ -17,7 +21,11 @@ public sealed record JobTimings(
     double ModelLoadMs,
     double ExecuteMs,
     double OutputStoreMs,
-    double TotalMs);
+    double TotalMs,
+    string? WorkerId = null,
+    string? ModelSetKey = null,
+    ModelWarmth Models = ModelWarmth.NoModels,
+    JobRoute Route = JobRoute.Shared);
 
 /// <summary>How long one node took.</summary>
 /// <param name="NodeId">Node id.</param>

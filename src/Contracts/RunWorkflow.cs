@@ -8,6 +8,7 @@ namespace ComfySnap.Contracts;
 /// <param name="Delivery">How outputs travel back; null: worker defaults.</param>
 /// <param name="Deadline">When set, a job not finished by then fails with <see cref="FailureKind.Timeout"/>.</param>
 /// <param name="InputFiles">Files the workflow reads from the input folder that the worker may not have (uploads); null or empty: none.</param>
+/// <param name="ModelSet">The model files the workflow needs and their key (<see cref="Contracts.ModelSet.Of"/>), filled in by the gateway and the operator CLI so the job can be routed to a worker holding them; null: the worker derives it.</param>
 public sealed record RunWorkflow(
     string JobId,
     string Workflow,
@@ -15,4 +16,5 @@ public sealed record RunWorkflow(
     CachePolicy CachePolicy = CachePolicy.Use,
     OutputDelivery? Delivery = null,
     DateTimeOffset? Deadline = null,
-    IReadOnlyList<JobInputFile>? InputFiles = null);
+    IReadOnlyList<JobInputFile>? InputFiles = null,
+    ModelSet? ModelSet = null);

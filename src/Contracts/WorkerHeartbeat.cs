@@ -9,6 +9,9 @@ namespace ComfySnap.Contracts;
 /// <param name="UptimeMs">Milliseconds since it was ready (a restored process's own clock would include the time its snapshot waited).</param>
 /// <param name="IntervalMs">Its heartbeat interval: a worker silent for a few of these is stale.</param>
 /// <param name="SentAt">When this heartbeat left the worker.</param>
+/// <param name="Models">The model files it holds loaded ("kind/name"), least recently used first.</param>
+/// <param name="ModelSets">The model sets whose queues it consumes (it holds every model of each).</param>
+/// <param name="UnloadableModels">Models that failed to load on it: it never tries them again and hands their jobs back.</param>
 public sealed record WorkerHeartbeat(
     string WorkerId,
     BootMode Mode,
@@ -17,4 +20,7 @@ public sealed record WorkerHeartbeat(
     long JobsDone,
     double UptimeMs,
     double IntervalMs,
-    DateTimeOffset SentAt);
+    DateTimeOffset SentAt,
+    IReadOnlyList<string>? Models = null,
+    IReadOnlyList<ModelSet>? ModelSets = null,
+    IReadOnlyList<string>? UnloadableModels = null);

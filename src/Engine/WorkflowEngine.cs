@@ -33,4 +33,8 @@ public sealed class WorkflowEngine(WorkflowValidator validator, WorkflowExecutor
 
     public Task<ExecutionResult> RunAsync(ValidatedWorkflow workflow, Action<ExecutionProgress>? progress, CancellationToken cancellationToken) =>
         executor.RunAsync(workflow, progress, cancellationToken);
+
+    /// <summary>Runs <paramref name="action"/> between workflow runs (<see cref="WorkflowExecutor.WhenIdleAsync"/>).</summary>
+    public Task WhenIdleAsync(Action<NodeOutputCache> action, CancellationToken cancellationToken) =>
+        executor.WhenIdleAsync(action, cancellationToken);
 }

@@ -111,6 +111,20 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
         await endpoint.Send(job, timeout.Token);
     }
 
+    /// <summary>Sends a job to another exchange (e.g. the fleet's model exchange), with a routing key.</summary>
+    public async Task SendToAsync(Uri exchange, RunWorkflow job, string? routingKey)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var endpoint = await _client.GetSendEndpoint(exchange);
+        await endpoint.Send(job, send =>
+        {
+            if (routingKey is not null)
+            {
+                send.SetRoutingKey(routingKey);
+            }
+        }, timeout.Token);
+    }
+
     public Task PublishAsync<T>(T message)
         where T : class => _client.Publish(message);
 

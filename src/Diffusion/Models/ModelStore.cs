@@ -24,6 +24,12 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     /// <summary>Raised after a model finished loading (kind, name, milliseconds); jobs time model loads with it.</summary>
     public event Action<string, string, double>? Loaded;
 
+    /// <summary>Raised when a model's loader threw (kind, name, the error); the fleet stops trying that model on this worker.</summary>
+    public event Action<string, string, Exception>? LoadFailed;
+
+    // Size and last use of every model loaded, by "kind/name": what Models:MemoryBudget counts.
+    private readonly ConcurrentDictionary<string, HeldModel> _held = new(StringComparer.Ordinal);
+
     private volatile Task _pageIn = Task.CompletedTask;
 
     /// <summary>
@@ -85,15 +91,22 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
         await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
         var path = TryResolve(kind, name) ?? throw new FileNotFoundException($"Model '{name}' not found in {kind} ({RootOf(kind)})");
-        var entry = _loaded.GetOrAdd($"{kind}/{name}", _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
+        var key = $"{kind}/{name}";
+        var entry = _loaded.GetOrAdd(key, _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
         try
         {
-            return (T)await entry.Value.ConfigureAwait(false);
+            var model = (T)await entry.Value.ConfigureAwait(false);
+            MarkUsed(key);
+            return model;
         }
-        catch
+        catch (Exception e)
         {
             // A failed load is not remembered: the next job tries again.
-            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>($"{kind}/{name}", entry));
+            if (_loaded.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>(key, entry)) && e is not OperationCanceledException)
+            {
+                LoadFailed?.Invoke(kind, name, e);
+            }
+
             throw;
         }
     }
@@ -116,6 +129,47 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
 
         var model = await GetOrLoadAsync(kind, name, (path, ct) => loader.LoadAsync(path, ct), cancellationToken).ConfigureAwait(false);
         return model as T ?? throw new InvalidOperationException($"{kind}/{name} loaded as {model.GetType().Name}, not {typeof(T).Name}");
+    }
+
+    /// <summary>The models loaded now ("kind/name", file bytes, last use), least recently used first.</summary>
+    public IReadOnlyList<HeldModel> Held =>
+        [.. _held.Values.Where(h => _loaded.TryGetValue(h.Key, out var e) && e.IsValueCreated && e.Value.IsCompletedSuccessfully).OrderBy(h => h.LastUsed)];
+
+    /// <summary>True when "kind/name" is loaded (not loading, not failed).</summary>
+    public bool IsLoaded(string key) => _loaded.TryGetValue(key, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// Drops a loaded model and disposes it. The caller makes sure nothing uses it any more (no job
+    /// runs it, no cached node output holds it). False when it is not loaded or still loading.
+    /// </summary>
+    public bool Unload(string key)
+    {
+        if (!_loaded.TryGetValue(key, out var entry) || !entry.IsValueCreated || !entry.Value.IsCompletedSuccessfully
+            || !_loaded.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>(key, entry)))
+        {
+            return false;
+        }
+
+        if (_held.TryRemove(key, out var held))
+        {
+            _mapped.TryRemove(held.Path, out _);
+        }
+
+        (entry.Value.Result as IDisposable)?.Dispose();
+        logger.LogInformation("Unloaded model {Model} ({Bytes} bytes)", key, held?.Bytes);
+        return true;
+    }
+
+    /// <summary>
+    /// Records a use of a loaded model for the least-recently-used order. Lookups record it; a job
+    /// whose loader node came from the node output cache never looks up, so its runner records it.
+    /// </summary>
+    public void MarkUsed(string key)
+    {
+        if (_held.TryGetValue(key, out var held))
+        {
+            _held.TryUpdate(key, held with { LastUsed = Stopwatch.GetTimestamp() }, held);
+        }
     }
 
     public void Dispose()
@@ -145,8 +199,12 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         }
 
         var ms = watch.Elapsed.TotalMilliseconds;
+        _held[$"{kind}/{name}"] = new HeldModel($"{kind}/{name}", path, new FileInfo(path).Length, Stopwatch.GetTimestamp());
         logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
         Loaded?.Invoke(kind, name, ms);
         return model;
     }
 }
+
+/// <summary>A loaded model: "kind/name", its file, the file's size (what the memory budget counts) and when a job last asked for it (a Stopwatch timestamp).</summary>
+public sealed record HeldModel(string Key, string Path, long Bytes, long LastUsed);

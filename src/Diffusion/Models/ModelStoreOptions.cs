@@ -20,6 +20,12 @@ public sealed class ModelStoreOptions
 
     public string ResolvedConvertedDirectory => Path.GetFullPath(ConvertedDirectory is { Length: > 0 } dir ? dir : Path.Combine(BaseDirectory, ".converted"));
 
+    /// <summary>
+    /// Bytes of model files one worker keeps loaded (file sizes); past it the least recently used
+    /// model no running job needs is unloaded before another loads. 0: no bound.
+    /// </summary>
+    public long MemoryBudget { get; set; }
+
     /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
     public List<string> Preload { get; set; } = [];
 }

@@ -40,6 +40,23 @@ public sealed class WorkflowExecutor(
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> while no workflow runs, with the node output cache (e.g. to
+    /// unload models: cached node outputs may hold them, so the cache is cleared with them).
+    /// </summary>
+    public async Task WhenIdleAsync(Action<NodeOutputCache> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            action(cache);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<ExecutionResult> RunExclusiveAsync(ValidatedWorkflow workflow, Action<ExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();

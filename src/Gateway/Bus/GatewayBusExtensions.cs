@@ -1,4 +1,5 @@
 using ComfySnap.ServiceDefaults.RabbitMq;
+using ComfySnap.ServiceDefaults.Routing;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ public static class GatewayBusExtensions
         services.AddOptions<JobQueueOptions>().Bind(configuration.GetSection(JobQueueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddRabbitMqConnection(configuration)
             .Validate(o => !string.IsNullOrWhiteSpace(o.Host), "Bus:RabbitMq:Host is required: the gateway talks to workers over RabbitMQ");
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobSender>();
         services.AddMassTransit(x =>
         {

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using ComfySnap.Contracts;
 using ComfySnap.Engine.Graph;
+using ComfySnap.Engine.Routing;
 using ComfySnap.Engine.Validation;
 
 namespace ComfySnap.Gateway.Catalog;
@@ -8,7 +10,8 @@ namespace ComfySnap.Gateway.Catalog;
 /// <param name="Error">ComfyUI's 400 answer (<c>{error, node_errors}</c>), or null when valid.</param>
 /// <param name="Outputs">Output nodes to execute.</param>
 /// <param name="Order">The order the worker will run the nodes in.</param>
-public sealed record PromptValidation(JsonObject? Error, IReadOnlyList<string> Outputs, IReadOnlyList<string> Order);
+/// <param name="ModelSet">The model files the prompt needs (routes the job to a worker holding them), null when none.</param>
+public sealed record PromptValidation(JsonObject? Error, IReadOnlyList<string> Outputs, IReadOnlyList<string> Order, ModelSet? ModelSet = null);
 
 /// <summary>
 /// Validates a prompt with the workers' validator over the catalog they published and shapes a
@@ -38,7 +41,7 @@ public sealed class PromptValidator(GatewayCatalog catalog)
 
         if (validated is not null)
         {
-            return new PromptValidation(null, validated.OutputNodeIds, validated.ExecutionOrder);
+            return new PromptValidation(null, validated.OutputNodeIds, validated.ExecutionOrder, WorkflowModelSet.Of(validated));
         }
 
         var answer = ComfyErrorJson.ToJson(report);

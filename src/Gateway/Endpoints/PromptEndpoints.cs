@@ -63,7 +63,7 @@ public static class PromptEndpoints
 
         var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
         await prompts.AddAsync(record);
-        await sender.SendAsync(new RunWorkflow(promptId, promptJson, InputFiles: inputs.Files.Count > 0 ? inputs.Files : null), cancellationToken);
+        await sender.SendAsync(new RunWorkflow(promptId, promptJson, InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet), cancellationToken);
         await relay.BroadcastStatusAsync();
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using ComfySnap.Contracts;
 using ComfySnap.Operator.Bus;
 using ComfySnap.Operator.Cli;
+using ComfySnap.ServiceDefaults.Routing;
 using Spectre.Console;
 
 namespace ComfySnap.Operator.Status;
@@ -43,8 +44,10 @@ public static class StatusCommand
             }
         }
 
-        WriteWorkers(io.Console, seen.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToList(), DateTimeOffset.Now);
+        var workers = seen.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToList();
+        WriteWorkers(io.Console, workers, DateTimeOffset.Now);
         io.Console.MarkupLine("[grey]Workers heard while status listened (--listen; workers beat every Bus:HeartbeatInterval, 2 s by default). The consumers column counts every worker attached to the queue.[/]");
+        await WriteModelQueuesAsync(connection, workers, io.Console, cancellationToken);
         return 0;
     }
 
@@ -76,6 +79,33 @@ public static class StatusCommand
         console.Write(table);
     }
 
+    // The model sets the heard workers serve (Routing:Enabled), each with its queue's depth and oldest wait.
+    private static async Task WriteModelQueuesAsync(Connection connection, IReadOnlyList<WorkerSeen> workers, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var sets = workers.SelectMany(w => w.Heartbeat?.ModelSets ?? []).DistinctBy(s => s.Key).OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+        if (sets.Count == 0)
+        {
+            return;
+        }
+
+        var routes = new ModelRoutes(connection.Queue);
+        var depths = await ModelQueueProbe.ProbeAsync(connection, sets.Select(s => (s.Key, routes.ModelQueue(s.Key))), DateTimeOffset.UtcNow, cancellationToken);
+        var table = new Table().Title("model queues").AddColumns("model set", "models", "ready jobs", "consumers", "oldest wait", "served by");
+        foreach (var (set, depth) in sets.Zip(depths))
+        {
+            var servedBy = workers.Where(w => w.Heartbeat?.ModelSets?.Any(s => s.Key == set.Key) == true).Select(w => w.WorkerId);
+            table.AddRow(
+                Markup.Escape(set.Key),
+                Markup.Escape(string.Join(", ", set.Models)),
+                depth.Messages?.ToString(CultureInfo.InvariantCulture) ?? "[grey]no queue[/]",
+                depth.Consumers?.ToString(CultureInfo.InvariantCulture) ?? "",
+                depth.OldestWait is { } wait ? $"{wait.TotalSeconds:0.0} s" : "",
+                Markup.Escape(string.Join(", ", servedBy)));
+        }
+
+        console.Write(table);
+    }
+
     private static WorkerHeartbeat Newer(WorkerHeartbeat? current, WorkerHeartbeat next) =>
         current is null || next.SentAt >= current.SentAt ? next : current;
 
@@ -93,7 +123,7 @@ public static class StatusCommand
 
     private static void WriteWorkers(IAnsiConsole console, IReadOnlyList<WorkerSeen> workers, DateTimeOffset now)
     {
-        var table = new Table().Title("workers heard").AddColumns("worker", "boot", "boot ms", "fallback", "jobs", "heartbeat");
+        var table = new Table().Title("workers heard").AddColumns("worker", "boot", "boot ms", "fallback", "jobs", "heartbeat", "models held");
         foreach (var w in workers)
         {
             var mode = w.Booted?.Mode ?? w.Heartbeat?.Mode;
@@ -105,15 +135,23 @@ public static class StatusCommand
                 w.Booted is null ? "" : w.Booted.Phases.Sum(p => p.Ms).ToString("0", CultureInfo.InvariantCulture),
                 Markup.Escape(w.Booted?.FallbackReason?.Kind ?? ""),
                 Markup.Escape(jobs),
-                age is null ? "[grey]none heard[/]" : $"{age.Value.TotalSeconds:0.0} s ago{(stale ? " [red]STALE[/]" : "")}");
+                age is null ? "[grey]none heard[/]" : $"{age.Value.TotalSeconds:0.0} s ago{(stale ? " [red]STALE[/]" : "")}",
+                Markup.Escape(ModelsHeld(w.Heartbeat)));
         }
 
         if (workers.Count == 0)
         {
-            table.AddRow("[grey]none[/]", "", "", "", "", "");
+            table.AddRow("[grey]none[/]", "", "", "", "", "", "");
         }
 
         console.Write(table);
+    }
+
+    /// <summary>The models a worker holds, and those that failed to load on it.</summary>
+    public static string ModelsHeld(WorkerHeartbeat? heartbeat)
+    {
+        var held = string.Join(", ", heartbeat?.Models ?? []);
+        return heartbeat?.UnloadableModels is { Count: > 0 } bad ? $"{held}{(held.Length > 0 ? "; " : "")}cannot load: {string.Join(", ", bad)}" : held;
     }
 
     private sealed record WorkerSeen(string WorkerId, WorkerBooted? Booted, int Jobs, DateTimeOffset LastSeen, WorkerHeartbeat? Heartbeat = null);

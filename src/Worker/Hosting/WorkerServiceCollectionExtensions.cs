@@ -3,6 +3,7 @@ using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Catalog;
+using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Health;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
@@ -46,6 +47,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddWorkerBus(configuration);
         services.AddHostedService<WorkerService>();
         services.AddHostedService<HeartbeatService>();
+        services.AddFleet(configuration);
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CatalogPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<CatalogPublisher>());

@@ -1,3 +1,5 @@
+using ComfySnap.Contracts;
+
 namespace ComfySnap.Worker.Jobs;
 
 /// <summary>How a job's events leave the worker.</summary>
@@ -10,4 +12,11 @@ public interface IJobPublisher
     /// <summary>Sent when the job's message is acknowledged (results): suppressed when the attempt throws.</summary>
     Task PublishResultAsync<T>(T message, CancellationToken cancellationToken)
         where T : class;
+
+    /// <summary>
+    /// Sends the job itself on to another exchange (a hand-back or a forward), with a routing key and
+    /// headers; like results, it leaves when this delivery is acknowledged, so the job is never in
+    /// neither place.
+    /// </summary>
+    Task RerouteAsync(RunWorkflow job, Uri exchange, string? routingKey, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken);
 }

@@ -7,6 +7,7 @@ using ComfySnap.Engine.Execution;
 using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Diffusion.Models;
+using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,13 +28,15 @@ public sealed class JobRunner(
     JobRegistry registry,
     JobLeaseGate leaseGate,
     ModelStore models,
+    FleetJobs fleet,
+    ModelBudget budget,
     IOptions<BusOptions> busOptions,
     TimeProvider time,
     WorkerMetrics metrics,
     JobCounters counters,
     ILogger<JobRunner> logger)
 {
-    public async Task RunAsync(RunWorkflow job, DateTimeOffset? sentTime, IJobPublisher publisher, CancellationToken consumeToken)
+    public async Task RunAsync(RunWorkflow job, DateTimeOffset? sentTime, IJobPublisher publisher, CancellationToken consumeToken, JobDelivery? delivery = null)
     {
         if (string.IsNullOrWhiteSpace(job.JobId))
         {
@@ -46,7 +49,7 @@ public sealed class JobRunner(
         activity?.SetTag("comfysnap.job.id", job.JobId);
         activity?.SetTag("comfysnap.batch.id", job.BatchId);
         var context = new JobContext(job, publisher, Stopwatch.StartNew(), sentTime is { } sent ? Math.Max(0, (time.GetUtcNow() - sent).TotalMilliseconds) : 0,
-            job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes, consumeToken);
+            job.Delivery?.MaxInlineBytes ?? busOptions.Value.MaxInlineBytes, consumeToken, Delivery: delivery ?? JobDelivery.Shared);
         if (sentTime is not null)
         {
             metrics.QueueWait(context.QueueWaitMs);
@@ -98,17 +101,72 @@ public sealed class JobRunner(
             return;
         }
 
+        // The model set decides whether this worker runs the job at all (a model that failed to load
+        // here, a job another worker's model queue should have): decided before it is accepted.
+        var plan = await planning.ConfigureAwait(false);
+        if (plan.Workflow is not null)
+        {
+            context = context with { ModelSet = await fleet.LearnAsync(job, plan.Workflow).ConfigureAwait(false) };
+            if (plan.CachedFiles is null && !await RouteAsync(context, await fleet.DecideAsync(job, context.ModelSet, context.Delivery).ConfigureAwait(false), null).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
         // Accepted goes out now; its broker confirm is awaited only before the job's result leaves
         // (results are sent when this method returns), so it overlaps the job instead of delaying it.
         var accepted = publisher.PublishNowAsync(new WorkflowAccepted(job.JobId, job.BatchId, busOptions.Value.EffectiveWorkerId), consumeToken);
         try
         {
-            await AnswerAsync(context, await planning.ConfigureAwait(false)).ConfigureAwait(false);
+            await AnswerAsync(context, plan).ConfigureAwait(false);
         }
         finally
         {
             await accepted.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Carries out a routing decision: true to run the job here; otherwise it was forwarded, handed
+    /// back or failed here. A run whose lease another run took over reroutes nothing (the holder answers).
+    /// </summary>
+    private async Task<bool> RouteAsync(JobContext context, RoutingDecision decision, NodeExecutionException? loadError)
+    {
+        var job = context.Job;
+        switch (decision.Action)
+        {
+            case RoutingAction.Run:
+                return true;
+            case RoutingAction.Fail:
+                var failure = loadError is not null
+                    ? JobFailures.FromNodeError(job, loadError)
+                    : JobFailures.Simple(job, FailureKind.NodeError, $"model {decision.Model} could not be loaded on worker(s) {string.Join(", ", context.Delivery.HandedBackBy.Append(busOptions.Value.EffectiveWorkerId).Distinct())}: {decision.Reason}", [], retryable: false);
+                await FailAsync(context, failure).ConfigureAwait(false);
+                return false;
+        }
+
+        if (context.Lease is { } lease && await lease.CheckAsync(context.Token).ConfigureAwait(false) is { IsFenced: true } fencedBy)
+        {
+            await EndFencedAsync(context, fencedBy).ConfigureAwait(false);
+            return false;
+        }
+
+        var (exchange, routingKey, headers) = decision.Action == RoutingAction.Forward
+            ? fleet.Forward(context.ModelSet!)
+            : fleet.HandBack(context.Delivery, decision);
+        await context.Publisher.RerouteAsync(job with { ModelSet = job.ModelSet ?? context.ModelSet }, exchange, routingKey, headers, context.Token).ConfigureAwait(false);
+        if (decision.Action == RoutingAction.Forward)
+        {
+            logger.LogInformation("Job {JobId} forwarded to the queue of model set {ModelSetKey}: another worker holds it", job.JobId, context.ModelSet!.Key);
+            metrics.JobAnswered("forwarded", context.Total.Elapsed.TotalMilliseconds);
+        }
+        else
+        {
+            logger.LogWarning("Job {JobId} handed back to the shared queue: model {Model} cannot load on this worker ({Reason})", job.JobId, decision.Model, decision.Reason);
+            metrics.JobAnswered("handed-back", context.Total.Elapsed.TotalMilliseconds);
+        }
+
+        return false;
     }
 
     /// <summary>Validation, cache key and cache lookup: everything decided before the engine runs.</summary>
@@ -175,7 +233,8 @@ public sealed class JobRunner(
 
         if (plan.CachedFiles is not null)
         {
-            var timings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, [], 0, 0, 0, context.Total.Elapsed.TotalMilliseconds);
+            var timings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, [], 0, 0, 0, context.Total.Elapsed.TotalMilliseconds,
+                busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, ModelWarmth.NoModels, context.Delivery.Route);
             logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, plan.CacheLookupMs);
             var fromCache = new WorkflowCompleted(job.JobId, job.BatchId, plan.CachedFiles, FromCache: true, timings);
             // A cache answer is the job's answer too: a duplicate of this JobId gets it back, not a
@@ -189,19 +248,39 @@ public sealed class JobRunner(
             return;
         }
 
-        var (result, modelLoadMs) = await ExecuteAsync(context, plan.Workflow).ConfigureAwait(false);
+        var (result, modelLoadMs, warmth) = await ExecuteAsync(context, plan.Workflow).ConfigureAwait(false);
         if (result is not null)
         {
-            await StoreAndCompleteAsync(context, plan, result, modelLoadMs).ConfigureAwait(false);
+            await StoreAndCompleteAsync(context, plan, result, modelLoadMs, warmth).ConfigureAwait(false);
         }
     }
 
     /// <summary>Runs the engine with progress, cancel and deadline; a cancelled or failed run is answered here (null result).</summary>
-    private async Task<(ExecutionResult? Result, double ModelLoadMs)> ExecuteAsync(JobContext context, ValidatedWorkflow workflow)
+    private async Task<(ExecutionResult? Result, double ModelLoadMs, ModelWarmth Warmth)> ExecuteAsync(JobContext context, ValidatedWorkflow workflow)
     {
         var job = context.Job;
         var modelLoadMs = 0.0;
-        void OnModelLoaded(string kind, string name, double ms) => modelLoadMs += ms;
+        var setModels = context.ModelSet?.Models.ToHashSet(StringComparer.Ordinal) ?? [];
+        var loadedHere = false;
+        (string Model, Exception Error)? loadFailure = null;
+        void OnModelLoaded(string kind, string name, double ms)
+        {
+            modelLoadMs += ms;
+            loadedHere |= setModels.Contains(ModelSet.ModelName(kind, name));
+        }
+
+        void OnModelLoadFailed(string kind, string name, Exception error)
+        {
+            // Loads of other jobs (waiting for the engine) are not this job's failure.
+            if (setModels.Contains(ModelSet.ModelName(kind, name)))
+            {
+                loadFailure ??= (ModelSet.ModelName(kind, name), error);
+            }
+        }
+
+        // Models:MemoryBudget: room is made (least recently used models unloaded) and this job's models pinned until it ends.
+        using var pinned = await budget.EnterAsync(context.ModelSet, context.Token).ConfigureAwait(false);
+        var warmBefore = fleet.Holds(context.ModelSet);
 
         using var cancel = registry.Start(job.JobId);
         // A run whose lease another run took over stops early (it would not be allowed to answer).
@@ -217,13 +296,15 @@ public sealed class JobRunner(
         await using (progress.ConfigureAwait(false))
         {
             models.Loaded += OnModelLoaded;
+            models.LoadFailed += OnModelLoadFailed;
             try
             {
                 logger.LogInformation("Job {JobId} running {NodeCount} node(s)", job.JobId, workflow.ExecutionOrder.Count);
                 using var span = WorkerActivities.Source.StartActivity(WorkerActivities.Execute);
                 var result = await engine.RunAsync(workflow, p => progress.Report(
                     new WorkflowProgress(job.JobId, p.NodeId, p.ClassType, p.NodeIndex, p.NodeCount, p.Step, p.Total)), runToken.Token).ConfigureAwait(false);
-                return (result, modelLoadMs);
+                var warmth = context.ModelSet is null ? ModelWarmth.NoModels : loadedHere ? ModelWarmth.Loaded : warmBefore ? ModelWarmth.Warm : ModelWarmth.Waited;
+                return (result, modelLoadMs, warmth);
             }
             catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested && context.Lease?.FencedBy is { } fencedBy)
             {
@@ -231,7 +312,7 @@ public sealed class JobRunner(
                 logger.LogInformation("Job {JobId} stopped after {CompletedNodes} of {NodeCount} node(s): another run took it over",
                     job.JobId, (e as WorkflowCancelledException)?.CompletedNodes.Count ?? 0, workflow.ExecutionOrder.Count);
                 await EndFencedAsync(context, fencedBy).ConfigureAwait(false);
-                return (null, modelLoadMs);
+                return (null, modelLoadMs, ModelWarmth.NoModels);
             }
             catch (OperationCanceledException e) when (!context.Token.IsCancellationRequested)
             {
@@ -240,28 +321,40 @@ public sealed class JobRunner(
                     ? JobFailures.Simple(job, FailureKind.Cancelled, "cancelled by CancelWorkflow", completed, retryable: false)
                     : JobFailures.Simple(job, FailureKind.Timeout, $"deadline {job.Deadline:O} passed", completed, retryable: false);
                 await FailAsync(context, failure).ConfigureAwait(false);
-                return (null, modelLoadMs);
+                return (null, modelLoadMs, ModelWarmth.NoModels);
+            }
+            catch (NodeExecutionException e) when (loadFailure is { } failed)
+            {
+                // A model failed to load: another worker may load it (the job is handed back), else the node error answers.
+                if (await RouteAsync(context, await fleet.AfterLoadFailureAsync(context.ModelSet, context.Delivery, failed.Model, failed.Error).ConfigureAwait(false), e).ConfigureAwait(false))
+                {
+                    await FailAsync(context, JobFailures.FromNodeError(job, e)).ConfigureAwait(false);
+                }
+
+                return (null, modelLoadMs, ModelWarmth.NoModels);
             }
             catch (NodeExecutionException e)
             {
                 await FailAsync(context, JobFailures.FromNodeError(job, e)).ConfigureAwait(false);
-                return (null, modelLoadMs);
+                return (null, modelLoadMs, ModelWarmth.NoModels);
             }
             finally
             {
                 models.Loaded -= OnModelLoaded;
+                models.LoadFailed -= OnModelLoadFailed;
             }
         }
     }
 
     /// <summary>Delivers the outputs, stores the result (cache and idempotency record, the latter fenced by the lease), then answers.</summary>
-    private async Task StoreAndCompleteAsync(JobContext context, JobPlan plan, ExecutionResult result, double modelLoadMs)
+    private async Task StoreAndCompleteAsync(JobContext context, JobPlan plan, ExecutionResult result, double modelLoadMs, ModelWarmth warmth)
     {
         var job = context.Job;
         var store = Stopwatch.StartNew();
         var (files, cached) = await deliverer.DeliverAsync(result.Outputs, context.MaxInline, storeInCache: plan.Key is not null, context.Token).ConfigureAwait(false);
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
-        var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0);
+        var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0,
+            busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, warmth, context.Delivery.Route);
         var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
         AnswerCommit commit;
         using (WorkerActivities.Source.StartActivity(WorkerActivities.CacheStore))
@@ -382,7 +475,10 @@ public sealed class JobRunner(
 
     /// <summary>What every step of one job needs.</summary>
     private sealed record JobContext(RunWorkflow Job, IJobPublisher Publisher, Stopwatch Total, double QueueWaitMs, long MaxInline, CancellationToken Token,
-        HeldJobLease? Lease = null);
+        HeldJobLease? Lease = null, JobDelivery? Delivery = null, ModelSet? ModelSet = null)
+    {
+        public JobDelivery Delivery { get; init; } = Delivery ?? JobDelivery.Shared;
+    }
 
     private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs);
 }

@@ -1,0 +1,21 @@
+using ComfySnap.ServiceDefaults.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ComfySnap.Worker.Fleet;
+
+/// <summary>Registers the fleet's model-aware routing: Routing options, model budget, model-queue consumers, the Redis registry.</summary>
+public static class FleetServiceCollectionExtensions
+{
+    public static IServiceCollection AddFleet(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<FleetState>();
+        services.AddSingleton<FleetRegistry>();
+        services.AddSingleton<FleetJobs>();
+        services.AddSingleton<ModelBudget>();
+        services.AddSingleton<ModelQueueEndpoints>();
+        services.AddHostedService<FleetService>();
+        return services;
+    }
+}
