@@ -3,7 +3,7 @@
 ControlNetApply and ControlNetApplyAdvanced, and a direct ControlNet forward vector.
 
 Runs inside the sdref chroot (not in CI). The reference is sdref's SD 1.x pipeline (CompVis UNet
-and VAE, transformers CLIP, k-diffusion schedules, ComfyUI's CPU semantics; /work/shared/sdref),
+and VAE, transformers CLIP, k-diffusion schedules, ComfyUI's CPU semantics; the optional sdref tool, SDREF_DIR),
 extended here with:
   - the ControlNet module of lllyasviel/ControlNet (cldm/cldm.py ControlNet, with that repository's
     own ldm modules), loaded from a ControlNet file written by ComfySnap's make-checkpoint;
@@ -17,7 +17,7 @@ extended here with:
     conditionings by control object (calc_cond_batch / can_concat_cond), LoadImage.
 
 usage (as root, from the worktree; SDREF_BIND makes the worktree visible in the chroot):
-  SDREF_BIND=$PWD /work/shared/sdref/run.sh tests/.../Fixtures/controlnet/make_controlnet_expected.py \
+  SDREF_BIND=$PWD $SDREF_DIR/run.sh tests/.../Fixtures/controlnet/make_controlnet_expected.py --sdref $SDREF_DIR \
       --checkpoint CKPT --controlnets DIR --inputs DIR --cases DIR --out DIR [--write-inputs]
 """
 import argparse
@@ -30,7 +30,21 @@ import os
 import sys
 import types
 
-sys.path.insert(0, os.environ.get("SDREF_DIR", "/work/shared/sdref"))
+
+
+def _sdref_dir():
+    """The optional sdref tool's folder: --sdref DIR (run.sh passes no environment into its chroot) or SDREF_DIR."""
+    if "--sdref" in sys.argv:
+        i = sys.argv.index("--sdref")
+        folder = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+        return folder
+    if os.environ.get("SDREF_DIR"):
+        return os.environ["SDREF_DIR"]
+    sys.exit("needs the sdref reference tool: pass --sdref DIR (the folder holding sdref.py) or set SDREF_DIR")
+
+
+sys.path.insert(0, _sdref_dir())
 import sdref  # noqa: E402
 
 import numpy as np  # noqa: E402

@@ -16,9 +16,21 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SDREF_DIR = os.environ.get("SDREF_DIR", os.path.join(HERE, *[".."] * 6, "shared", "sdref"))
-if not os.path.isfile(os.path.join(SDREF_DIR, "sdref.py")):
-    SDREF_DIR = "/work/shared/sdref"   # run.sh passes no environment: the team's default location
+
+
+def _sdref_dir():
+    """The optional sdref tool's folder: --sdref DIR (run.sh passes no environment into its chroot) or SDREF_DIR."""
+    if "--sdref" in sys.argv:
+        i = sys.argv.index("--sdref")
+        folder = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+        return folder
+    if os.environ.get("SDREF_DIR"):
+        return os.environ["SDREF_DIR"]
+    sys.exit("needs the sdref reference tool: pass --sdref DIR (the folder holding sdref.py) or set SDREF_DIR")
+
+
+SDREF_DIR = _sdref_dir()
 sys.path.insert(0, SDREF_DIR)
 import torch  # noqa: E402
 import make_checkpoint  # noqa: E402
