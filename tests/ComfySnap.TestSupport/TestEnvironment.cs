@@ -1,3 +1,4 @@
+using ComfySnap.Snapshots;
 using ComfySnap.ServiceDefaults.RabbitMq;
 
 namespace ComfySnap.TestSupport;
@@ -88,6 +89,7 @@ public static class TestEnvironment
         ["DOTNET_EnableDiagnostics"] = "0",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1",
+        [NativeAllocatorTuning.VariableName] = NativeAllocatorTuning.For(Environment.GetEnvironmentVariable(NativeAllocatorTuning.VariableName)),
     };
 
     public static string NewTempDirectory(string prefix)

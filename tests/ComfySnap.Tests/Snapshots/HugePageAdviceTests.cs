@@ -1,3 +1,4 @@
+using ComfySnap.TestSupport;
 using ComfySnap.Worker.Boot;
 
 namespace ComfySnap.Tests.Snapshots;
@@ -24,22 +25,9 @@ public sealed class HugePageAdviceTests
         var (regions, bytes) = HugePageAdvice.MarkAnonymousRegions();
 
         Assert.True(regions > 0 && bytes >= 2L * 1024 * 1024, $"{regions} regions, {bytes} bytes");
-        // smaps lists VM_HUGEPAGE as "hg" in a region's VmFlags. The kernel may merge neighbours
-        // once their flags match, so compare sizes, with room for what the GC released since.
-        var flaggedBytes = 0L;
-        long size = 0;
-        foreach (var line in File.ReadLines("/proc/self/smaps"))
-        {
-            if (line.StartsWith("Size:", StringComparison.Ordinal))
-            {
-                size = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-            }
-            else if (line.StartsWith("VmFlags:", StringComparison.Ordinal) && line.Split(' ').Contains("hg"))
-            {
-                flaggedBytes += size;
-            }
-        }
-
+        // The kernel may merge neighbours once their flags match, so compare sizes, with room for
+        // what the GC released since.
+        var flaggedBytes = HugePageFlags.FlaggedBytes();
         Assert.True(flaggedBytes >= bytes / 2, $"{flaggedBytes} bytes flagged hg, {bytes} marked in {regions} regions");
     }
 }
