@@ -66,7 +66,7 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
         var text = string.Concat(output.Text.Select(c => c is '│' or '┃' or '║' ? '|' : c));
         Assert.True(code == 0, text + error.Text);
         Assert.Matches($@"{SetOf("a.pth").Key}\s*\|\s*upscale_models/a.pth\s*\|\s*0\s*\|\s*1\s*\|[^|\n]*\|\s*{Id(client, "w1")}", text);
-        Assert.Matches($@"{Id(client, "w2")}\s*\|[^\n]*upscale_models/b.pth", text);
+        Assert.Matches($@"{Id(client, "w2")}\s*\|[^\n]*upscale_models/b.pth[^\n]*\|[^\n]*{SetOf("b.pth").Key}", text);
     }
 
     [Fact]
@@ -204,6 +204,30 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
         Assert.All(rest, id => Assert.Equal((Id(client, "good"), JobRoute.ModelQueue), (timings[id].WorkerId, timings[id].Route)));
         Assert.Single(good.Output, l => l.Contains(takeOn, StringComparison.Ordinal));
         Assert.Single(broken.Output, l => l.Contains(takeOn, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_shows_a_model_queue_whose_only_holder_died_with_its_waiting_jobs()
+    {
+        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:10:00" };
+        await using var client = await ClientAsync();
+        await using var holder = await WorkerAsync(client, "gone", preload: "a.pth", settings);
+        await ServingAsync(client, "gone", SetOf("a.pth"));
+        holder.Kill();
+        for (var i = 0; i < 2; i++)
+        {
+            await SendRoutedAsync(client, new RunWorkflow($"{client.QueueName}-orphan-{i}", Workflow("a.pth", i), CachePolicy: CachePolicy.Bypass, ModelSet: SetOf("a.pth")));
+        }
+
+        // Its registry entry goes stale after three 1 s heartbeat intervals.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        using var output = new CapturedWriter();
+        using var error = new CapturedWriter();
+        var code = await OperatorCli.InvokeAsync(["status", "--listen", "1", "--rabbitmq", fixture.Services.RabbitMqUri, "--queue", client.QueueName,
+            "--redis", fixture.Services.RedisEndpoint, "--key-prefix", client.Settings["Cache:KeyPrefix"]!], OperatorIo.Plain(output, error, 240), CancellationToken.None);
+        var text = string.Concat(output.Text.Select(c => c is '│' or '┃' or '║' ? '|' : c));
+        Assert.True(code == 0, text + error.Text);
+        Assert.Matches($@"{SetOf("a.pth").Key}\s*\|\s*upscale_models/a.pth\s*\|\s*2\s*\|\s*0\s*\|\s*\d+\.\d s\s*\|\s*ALL HOLDERS DEAD: {Id(client, "gone")}", text);
     }
 
     // A worker that held only MODEL consumed its set's queue, then stopped: the queue stays, bound, with no consumer.
