@@ -90,10 +90,15 @@ public static class OperatorCli
     private static Command StatusCmd(OperatorIo io)
     {
         var listen = new Option<double>("--listen") { Description = "Seconds to listen for workers booting or taking jobs", DefaultValueFactory = _ => 3 };
+        var keyPrefix = new Option<string>("--key-prefix")
+        {
+            Description = "The workers' Cache:KeyPrefix: where the fleet registry (model queues of dead workers) lives in Redis",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COMFYSNAP_Cache__KeyPrefix") ?? "comfysnap:",
+        };
         var connection = new ConnectionOptions();
-        var command = new Command("status", "Queue depth and consumers; workers heard booting or working") { listen };
+        var command = new Command("status", "Queue depth and consumers; workers heard booting or working; model queues and their holders") { listen, keyPrefix };
         connection.AddTo(command);
-        command.SetAction((parse, ct) => Guarded(io, () => StatusCommand.RunAsync(connection.Bind(parse), TimeSpan.FromSeconds(parse.GetValue(listen)), io, ct)));
+        command.SetAction((parse, ct) => Guarded(io, () => StatusCommand.RunAsync(connection.Bind(parse), TimeSpan.FromSeconds(parse.GetValue(listen)), parse.GetValue(keyPrefix)!, io, ct)));
         return command;
     }
 

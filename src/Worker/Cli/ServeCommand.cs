@@ -23,8 +23,9 @@ namespace ComfySnap.Worker.Cli;
 /// </summary>
 public static class ServeCommand
 {
-    // Configuration a restored worker needs at run time; never part of the snapshot.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health"];
+    // Configuration a restored worker needs at run time; never part of the snapshot. Routing too: a
+    // fleet turns it on at deploy time, and a restored worker without it would ignore the model queues.
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
