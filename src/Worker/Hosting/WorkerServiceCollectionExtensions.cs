@@ -5,6 +5,7 @@ using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Catalog;
 using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Health;
+using ComfySnap.Worker.Inputs;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Telemetry;
@@ -30,6 +31,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ResultStore>();
         services.AddSingleton<WorkflowCacheKey>();
         services.AddSingleton<OutputDeliverer>();
+        services.AddUrlInputs(configuration);
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
