@@ -30,12 +30,12 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
 
-    /// <summary>Starts a server that records each request (body included) and then runs <paramref name="handler"/> with it.</summary>
-    public static async Task<LoopbackHttpServer> StartAsync(Func<HttpContext, ReceivedRequest, Task> handler)
+    /// <summary>Starts a server that records each request (body included) and then runs <paramref name="handler"/> with it; on a free port, or <paramref name="port"/>.</summary>
+    public static async Task<LoopbackHttpServer> StartAsync(Func<HttpContext, ReceivedRequest, Task> handler, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var server = new LoopbackHttpServer(app);
         app.Run(async context =>

@@ -9,6 +9,7 @@ using ComfySnap.Worker.Inputs;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Telemetry;
+using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,7 @@ public static class WorkerServiceCollectionExtensions
             ? sp.GetRequiredService<InProcessJobLeases>()
             : sp.GetRequiredService<RedisJobLeases>());
         services.AddSingleton<JobLeaseGate>();
+        services.AddWebhooks(configuration);
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobCounters>();
         services.AddSingleton<WorkerMetrics>();

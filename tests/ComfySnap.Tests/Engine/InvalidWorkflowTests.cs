@@ -86,7 +86,7 @@ public sealed class InvalidWorkflowTests
 
         // The worker fetches URLs (and applies the network guard) before validating; the gateway validates the form only.
         var report = harness.Validate(
-            $$$"""{"1":{"class_type":"LoadImage","inputs":{"image":"{{{image}}}"}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""",
+            """{"1":{"class_type":"LoadImage","inputs":{"image":""" + System.Text.Json.JsonSerializer.Serialize(image) + """}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""",
             out _);
 
         Assert.Equal(errorType, report.NodeErrors.GetValueOrDefault("1")?.Errors.Single().Type);
