@@ -24,7 +24,8 @@ namespace ComfySnap.Worker.Cli;
 public static class ServeCommand
 {
     // Configuration a restored worker needs at run time; never part of the snapshot.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health"];
+    // Webhooks carries the signing key: like the Bus and Cache credentials it reaches a restored worker only over its control channel.
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Inputs", "Webhooks"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
