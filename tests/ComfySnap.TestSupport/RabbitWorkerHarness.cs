@@ -152,7 +152,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     {
         try
         {
-            await RabbitQueues.DeleteAsync(_rabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
+            await RabbitQueues.DeleteAsync(_rabbitMqUri, [.. RabbitQueues.WithErrorQueues(QueueName), .. RabbitQueues.WithErrorQueues(QueueName + "-webhooks")]);
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {

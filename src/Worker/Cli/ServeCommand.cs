@@ -23,9 +23,11 @@ namespace ComfySnap.Worker.Cli;
 /// </summary>
 public static class ServeCommand
 {
-    // Configuration a restored worker needs at run time; never part of the snapshot. Routing too: a
-    // fleet turns it on at deploy time, and a restored worker without it would ignore the model queues.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing"];
+    // Configuration a restored worker needs at run time; never part of the snapshot. Routing: a fleet
+    // turns it on at deploy time, and a restored worker without it would ignore the model queues.
+    // Webhooks carries the signing key: like the Bus and Cache credentials it reaches a restored
+    // worker only over its control channel.
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing", "Inputs", "Webhooks"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {

@@ -5,9 +5,11 @@ using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Catalog;
 using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Health;
+using ComfySnap.Worker.Inputs;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Telemetry;
+using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ResultStore>();
         services.AddSingleton<WorkflowCacheKey>();
         services.AddSingleton<OutputDeliverer>();
+        services.AddUrlInputs(configuration);
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
@@ -39,6 +42,7 @@ public static class WorkerServiceCollectionExtensions
             ? sp.GetRequiredService<InProcessJobLeases>()
             : sp.GetRequiredService<RedisJobLeases>());
         services.AddSingleton<JobLeaseGate>();
+        services.AddWebhooks(configuration);
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobCounters>();
         services.AddSingleton<WorkerMetrics>();
