@@ -131,7 +131,9 @@ cluster_redis_start_node() {
   ( umask 077
     { printf 'requirepass %s\nmasterauth %s\n' "$password" "$password"
       printf 'bind 127.0.0.1\nport %s\ndaemonize yes\ndir %s\npidfile %s/redis.pid\nlogfile %s/redis.log\n' "$port" "$dir" "$dir" "$dir"
-      printf 'save ""\nappendonly no\nmaxmemory 256mb\n'
+      # Small, and full means evict: every key has a TTL, and LRU drops old cached outputs long
+      # before a lease (renewed every few seconds); noeviction would refuse leases instead.
+      printf 'save ""\nappendonly no\nmaxmemory 256mb\nmaxmemory-policy volatile-lru\n'
       if [ -n "$primary" ] && [ "$primary" != "$port" ]; then printf 'replicaof 127.0.0.1 %s\n' "$primary"; fi
     } > "$dir/redis.conf" )
   redis-server "$dir/redis.conf" >/dev/null
