@@ -33,7 +33,15 @@ public static class TestEnvironment
     };
 
     /// <summary>The test broker as the programs' shared RabbitMQ set-up takes it (for client buses).</summary>
-    public static RabbitMqOptions Broker() => new() { Host = "127.0.0.1", Port = RabbitMqPort, Username = RabbitMqUser, Password = RabbitMqPassword };
+    /// <remarks>COMFYSNAP_RABBITMQ_NODES (host:port,host:port) adds a broker cluster's nodes, e.g. for the bench on `services start --cluster`.</remarks>
+    public static RabbitMqOptions Broker() => new()
+    {
+        Host = "127.0.0.1",
+        Port = RabbitMqPort,
+        Username = RabbitMqUser,
+        Password = RabbitMqPassword,
+        Nodes = [.. (Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+    };
 
     /// <summary>Every secret of the test services, to search logs, events and snapshot images for.</summary>
     public static IReadOnlyList<string> ServiceSecrets =>

@@ -36,6 +36,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ReplicaAcknowledgement>();
         services.AddSingleton<RedisJobLeases>();
         services.AddSingleton<InProcessJobLeases>();
         services.AddSingleton<IJobLeases>(sp => !sp.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.IsConfigured
