@@ -36,6 +36,8 @@ public sealed class NativeAllocatorTuningTests
         var request = new BuildRequest(Path.Combine(work, "snapshot"), TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"), TestEnvironment.Dotnet,
             Path.Combine(work, "models"), Path.Combine(work, "node_packs"), [], [], TimeSpan.FromMinutes(2));
         var info = PreparedWorkerEnvironment.ColdStartInfo(request, work);
+        // Only malloc's own marks: the worker's pre-dump marking (Snapshot:HugePages) would flag the same regions.
+        info.Environment["COMFYSNAP_Snapshot__HugePages"] = "false";
         if (operatorSetting is not null)
         {
             // What the builder passes on when its own environment already chose (see NativeAllocatorTuning.For).
