@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ComfySnap.Worker.Delivery;
+
+/// <summary>Registers output formats, the object store client and the uploader ("ObjectStore" and "Output" sections, validated at start).</summary>
+public static class ObjectStoreServiceCollectionExtensions
+{
+    public static IServiceCollection AddObjectStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OutputFormatOptions>().Bind(configuration.GetSection(OutputFormatOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IObjectStore, S3ObjectStore>();
+        services.AddSingleton<DeliveryPlanner>();
+        services.AddSingleton<OutputUploader>();
+        return services;
+    }
+}
