@@ -12,7 +12,7 @@ ensure_bootstrapped() {
 # Variables the project's programs and tests read to find what the bootstrap made.
 project_env() {
   export COMFYSNAP_CRIU="$(criu_bin)"
-  export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT
+  export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT COMFYSNAP_S3_PORT
   export COMFYSNAP_REPO="$COMFYSNAP_ROOT"
   export COMFYSNAP_DOTNET="$(command -v dotnet)"
   services_credentials_env

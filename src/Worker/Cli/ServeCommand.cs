@@ -29,7 +29,7 @@ public static class ServeCommand
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = WorkerHostFactory.CreateBuilder(overrides, processIsWorker: true);
-        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable);
+        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable, objectStore: true);
         builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
         var services = host.Services;
