@@ -171,11 +171,12 @@ wait_until() {
 services_start() {
   step "start rabbitmq" start_rabbitmq
   step "start redis" start_redis
-  step "start s3" start_s3
+  # COMFYSNAP_S3=0: a private broker + Redis pair (tests, the chaos run) without an object store.
+  if [ "${COMFYSNAP_S3:-1}" = 1 ]; then step "start s3" start_s3; fi
 }
 
 services_stop() {
-  stop_s3
+  if [ "${COMFYSNAP_S3:-1}" = 1 ]; then stop_s3; fi
   stop_redis
   stop_rabbitmq
   log "services stopped"
@@ -186,6 +187,6 @@ services_status() {
   local rc=0
   if rabbitmqctl -q ping >/dev/null 2>&1; then services_credentials_env; echo "rabbitmq: up   amqp://${COMFYSNAP_RABBITMQ_USER:-guest}@127.0.0.1:$COMFYSNAP_RABBITMQ_PORT/ (password: ${CREDENTIALS_FILE})"; else echo "rabbitmq: down"; rc=1; fi
   if redis_cli ping 2>/dev/null | grep -q PONG; then echo "redis:    up   127.0.0.1:$COMFYSNAP_REDIS_PORT"; else echo "redis:    down"; rc=1; fi
-  if s3_answers; then echo "s3:       up   http://127.0.0.1:$COMFYSNAP_S3_PORT (s3rver; keys: ${CREDENTIALS_FILE})"; else echo "s3:       down"; rc=1; fi
+  if [ "${COMFYSNAP_S3:-1}" != 1 ]; then :; elif s3_answers; then echo "s3:       up   http://127.0.0.1:$COMFYSNAP_S3_PORT (s3rver; keys: ${CREDENTIALS_FILE})"; else echo "s3:       down"; rc=1; fi
   return $rc
 }

@@ -1,9 +1,10 @@
+using ComfySnap.Worker.Inputs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfySnap.Worker.Delivery;
 
-/// <summary>Registers output formats, the object store client and the uploader ("ObjectStore" and "Output" sections, validated at start).</summary>
+/// <summary>Registers output formats, the object store client, the uploader, and URI inputs (s3://) ("ObjectStore" and "Output" sections, validated at start).</summary>
 public static class ObjectStoreServiceCollectionExtensions
 {
     public static IServiceCollection AddObjectStore(this IServiceCollection services, IConfiguration configuration)
@@ -13,6 +14,8 @@ public static class ObjectStoreServiceCollectionExtensions
         services.AddSingleton<IObjectStore, S3ObjectStore>();
         services.AddSingleton<DeliveryPlanner>();
         services.AddSingleton<OutputUploader>();
+        services.AddSingleton<IInputSource, S3InputSource>();
+        services.AddSingleton<RemoteInputs>();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using ComfySnap.Contracts;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Delivery;
+using ComfySnap.Worker.Inputs;
 using ComfySnap.Engine;
 using ComfySnap.Engine.Execution;
 using ComfySnap.Engine.Validation;
@@ -28,6 +29,7 @@ public sealed class JobRunner(
     DeliveryPlanner deliveryPlanner,
     OutputUploader uploader,
     InputFileMaterializer inputFiles,
+    RemoteInputs remoteInputs,
     JobRegistry registry,
     JobLeaseGate leaseGate,
     ModelStore models,
@@ -180,6 +182,7 @@ public sealed class JobRunner(
         try
         {
             workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
+            workflowJson = await remoteInputs.PrepareAsync(workflowJson, context.Token).ConfigureAwait(false);
         }
         catch (InputFileException e)
         {
