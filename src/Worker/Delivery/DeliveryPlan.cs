@@ -28,7 +28,8 @@ public sealed record DeliveryPlan(OutputFormat Format, int Quality, ObjectTarget
             return (null, $"delivery.quality {quality} is not between 1 and 100");
         }
 
-        var bucket = string.IsNullOrWhiteSpace(delivery?.Bucket) ? store.Bucket : delivery.Bucket;
+        // Null takes the worker's default; an empty bucket asks for no upload even where there is one.
+        var bucket = delivery?.Bucket ?? store.Bucket;
         if (string.IsNullOrWhiteSpace(bucket))
         {
             return (new DeliveryPlan(format, quality, null), null);

@@ -73,6 +73,13 @@ public sealed class ObjectStoreOptionsTests
     }
 
     [Fact]
+    public void An_empty_bucket_asks_for_no_upload_even_where_the_worker_has_a_default()
+    {
+        var (plan, _) = DeliveryPlan.Resolve(new RunWorkflow("j", "{}", Delivery: new OutputDelivery(Bucket: "")), Store(bucket: "outputs"), new OutputFormatOptions());
+        Assert.Null(plan!.Target);
+    }
+
+    [Fact]
     public void Png_without_a_bucket_changes_nothing()
     {
         var (plan, _) = DeliveryPlan.Resolve(new RunWorkflow("j", "{}"), new ObjectStoreOptions(), new OutputFormatOptions());
