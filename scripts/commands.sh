@@ -12,6 +12,13 @@ ensure_bootstrapped() {
 # Variables the project's programs and tests read to find what the bootstrap made.
 project_env() {
   export COMFYSNAP_CRIU="$(criu_bin)"
+  # malloc's heaps in 2 MiB pages: far fewer page faults per job (NativeAllocatorTuning); an
+  # operator's own glibc.malloc.hugetlb setting wins.
+  case "${GLIBC_TUNABLES:-}" in
+    *glibc.malloc.hugetlb=*) ;;
+    "") export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ;;
+    *) export GLIBC_TUNABLES="$GLIBC_TUNABLES:glibc.malloc.hugetlb=1" ;;
+  esac
   export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT COMFYSNAP_S3_PORT
   export COMFYSNAP_REPO="$COMFYSNAP_ROOT"
   export COMFYSNAP_DOTNET="$(command -v dotnet)"

@@ -9,6 +9,7 @@ namespace ComfySnap.Contracts;
 /// <param name="Deadline">When set, a job not finished by then fails with <see cref="FailureKind.Timeout"/>.</param>
 /// <param name="InputFiles">Files the workflow reads from the input folder that the worker may not have (uploads); null or empty: none.</param>
 /// <param name="ModelSet">The model files the workflow needs and their key (<see cref="Contracts.ModelSet.Of"/>), filled in by the gateway and the operator CLI so the job can be routed to a worker holding them; null: the worker derives it.</param>
+/// <param name="Webhook">Where the result is posted (signed, retried) once the job completed or failed; null: no webhook.</param>
 public sealed record RunWorkflow(
     string JobId,
     string Workflow,
@@ -17,4 +18,5 @@ public sealed record RunWorkflow(
     OutputDelivery? Delivery = null,
     DateTimeOffset? Deadline = null,
     IReadOnlyList<JobInputFile>? InputFiles = null,
-    ModelSet? ModelSet = null);
+    ModelSet? ModelSet = null,
+    JobWebhook? Webhook = null);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ComfySnap.Snapshots;
 
 namespace ComfySnap.SnapshotBuilder;
 
@@ -29,6 +30,8 @@ public static class PreparedWorkerEnvironment
             // page by page, even with --lazy-pages (about 64 ms of every restore on this VM kind).
             ["DOTNET_EnableWriteXorExecute"] = "0",
             ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
+            // malloc's heaps in 2 MiB pages: fewer page faults per job (read at process start, so here).
+            [NativeAllocatorTuning.VariableName] = NativeAllocatorTuning.For(Environment.GetEnvironmentVariable(NativeAllocatorTuning.VariableName)),
             // Snapshots serve RabbitMQ; its address and credentials arrive only after a restore.
             ["COMFYSNAP_Bus__Transport"] = "RabbitMq",
             ["COMFYSNAP_Models__BaseDirectory"] = Path.GetFullPath(request.ModelsDirectory),

@@ -38,9 +38,14 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
 
         var stdio = worker.StdioKeys();
         var mappedFiles = ProcFs.MappedFiles(worker.HostPid);
+        // Read while the worker is parked; the image names the worker by its pid in its namespace.
+        var anonymous = AnonymousRegions.Of(worker.HostPid);
+        var imageId = ProcFs.NamespacePid(worker.HostPid);
         var dumpWatch = Stopwatch.StartNew();
         await criu.DumpAsync(worker.HostPid, images, cancellationToken);
         logger.LogInformation("Dumped in {ElapsedMs} ms", dumpWatch.ElapsedMilliseconds);
+        var trim = ZeroPageTrim.Apply(images, imageId, anonymous, cancellationToken);
+        logger.LogInformation("Left {DroppedPages} of {Pages} pages out of the image: zero-filled anonymous memory, zero again on restore", trim.PagesDropped, trim.PagesBefore);
         await worker.WaitForExitAsync(cancellationToken);
         await Task.WhenAny(stderr, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken)); // drain the last log lines
 

@@ -29,6 +29,12 @@ public static class ProcFs
         return result;
     }
 
+    /// <summary>A process's pid in its innermost PID namespace (the last NSpid of /proc/PID/status): how criu's images name it.</summary>
+    public static int NamespacePid(int hostPid) =>
+        File.ReadLines($"/proc/{hostPid}/status").FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal)) is { } line
+            ? int.Parse(line.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[^1], System.Globalization.CultureInfo.InvariantCulture)
+            : hostPid;
+
     /// <summary>What an fd of a process points at, e.g. "pipe:[1234]" or "/dev/null".</summary>
     public static string? FdTarget(int pid, int fd)
     {

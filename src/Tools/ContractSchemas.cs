@@ -19,7 +19,7 @@ public static class ContractSchemas
     [
         typeof(RunWorkflow), typeof(CancelWorkflow), typeof(WorkflowAccepted), typeof(WorkflowProgress),
         typeof(WorkflowCompleted), typeof(WorkflowFailed), typeof(JobTimings), typeof(WorkerBooted),
-        typeof(WorkerHeartbeat),
+        typeof(WorkerHeartbeat), typeof(DeliverWebhook), typeof(WebhookDeadLetter),
     ];
 
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)

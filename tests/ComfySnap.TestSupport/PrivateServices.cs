@@ -8,7 +8,7 @@ namespace ComfySnap.TestSupport;
 /// scripts/services.sh, for runs that stop and restart their broker. Refuses the shared pair's
 /// ports and node name: other people's tests run on those.
 /// </summary>
-public sealed class PrivateServices
+public sealed class PrivateServices : IPrivateBroker
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(2);
 

@@ -17,7 +17,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     private readonly IBusControl _client;
     private readonly string _rabbitMqUri;
 
-    private RabbitWorkerHarness(IHost? worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs, IReadOnlyDictionary<string, string?> settings, PrivateServices? broker)
+    private RabbitWorkerHarness(IHost? worker, IBusControl client, string root, string queueName, EventCollector events, LogCollector logs, IReadOnlyDictionary<string, string?> settings, IPrivateBroker? broker)
     {
         _rabbitMqUri = broker?.RabbitMqUri ?? TestEnvironment.RabbitMqUri;
         Settings = settings;
@@ -46,7 +46,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     public IServiceProvider Services => _worker?.Services ?? throw new InvalidOperationException("no in-process worker");
 
     public static async Task<RabbitWorkerHarness> StartAsync(string? redis = null, IDictionary<string, string?>? settings = null, bool inProcessWorker = true,
-        Action<IServiceCollection>? configureServices = null, bool heartbeats = false, PrivateServices? broker = null)
+        Action<IServiceCollection>? configureServices = null, bool heartbeats = false, IPrivateBroker? broker = null)
     {
         var root = TestEnvironment.NewTempDirectory("worker");
         var id = Guid.NewGuid().ToString("N")[..10];
@@ -152,7 +152,7 @@ public sealed class RabbitWorkerHarness : IAsyncDisposable
     {
         try
         {
-            await RabbitQueues.DeleteAsync(_rabbitMqUri, RabbitQueues.WithErrorQueues(QueueName));
+            await RabbitQueues.DeleteAsync(_rabbitMqUri, [.. RabbitQueues.WithErrorQueues(QueueName), .. RabbitQueues.WithErrorQueues(QueueName + "-webhooks")]);
         }
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
         {

@@ -1,3 +1,4 @@
+using ComfySnap.Snapshots;
 using ComfySnap.ServiceDefaults.RabbitMq;
 
 namespace ComfySnap.TestSupport;
@@ -50,7 +51,15 @@ public static class TestEnvironment
     };
 
     /// <summary>The test broker as the programs' shared RabbitMQ set-up takes it (for client buses).</summary>
-    public static RabbitMqOptions Broker() => new() { Host = "127.0.0.1", Port = RabbitMqPort, Username = RabbitMqUser, Password = RabbitMqPassword };
+    /// <remarks>COMFYSNAP_RABBITMQ_NODES (host:port,host:port) adds a broker cluster's nodes, e.g. for the bench on `services start --cluster`.</remarks>
+    public static RabbitMqOptions Broker() => new()
+    {
+        Host = "127.0.0.1",
+        Port = RabbitMqPort,
+        Username = RabbitMqUser,
+        Password = RabbitMqPassword,
+        Nodes = [.. (Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+    };
 
     /// <summary>Every secret of the test services, to search logs, events and snapshot images for.</summary>
     public static IReadOnlyList<string> ServiceSecrets =>
@@ -106,6 +115,7 @@ public static class TestEnvironment
         ["DOTNET_EnableDiagnostics"] = "0",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1",
+        [NativeAllocatorTuning.VariableName] = NativeAllocatorTuning.For(Environment.GetEnvironmentVariable(NativeAllocatorTuning.VariableName)),
     };
 
     public static string NewTempDirectory(string prefix)

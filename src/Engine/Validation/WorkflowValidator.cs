@@ -174,6 +174,12 @@ public sealed class WorkflowValidator(INodeCatalog nodes, IFileCatalog files, IN
                 CheckModelName(spec, text, errors);
                 break;
             case FileSource.InputFolder:
+                // A URL is fetched by the worker before its own validation: only its form is checked here.
+                if (InputUrls.TryParse(text, out _))
+                {
+                    break;
+                }
+
                 if (!FileNames.IsInside(text))
                 {
                     errors.Add(new(PathEscapesFolder, "File name escapes the input folder", $"{spec.Name}: '{text}'", spec.Name));

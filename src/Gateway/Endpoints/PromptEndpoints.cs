@@ -61,13 +61,36 @@ public static class PromptEndpoints
             extraData["client_id"] = clientId;
         }
 
+        // extra_data.webhook: a URL (or {"url": ...}) the worker posts the signed result to.
+        JobWebhook? webhook = null;
+        if (extraData["webhook"] is { } hook)
+        {
+            if (WebhookUrl(hook) is not { } url)
+            {
+                return Error("invalid_webhook", "extra_data.webhook must be an absolute http:// or https:// URL, or {\"url\": ...}");
+            }
+
+            webhook = new JobWebhook(url);
+        }
+
         var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
         await prompts.AddAsync(record);
         // Bucket "": outputs come back as bytes or Redis keys even from workers with an ObjectStore:Bucket, since /view serves them.
         await sender.SendAsync(new RunWorkflow(promptId, promptJson, Delivery: new OutputDelivery(Bucket: ""),
-            InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet), cancellationToken);
+            InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet, Webhook: webhook), cancellationToken);
         await relay.BroadcastStatusAsync();
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
+    }
+
+    private static string? WebhookUrl(JsonNode hook)
+    {
+        var text = hook switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var s) => s,
+            JsonObject { } o when o["url"] is JsonValue value && value.TryGetValue<string>(out var s) => s,
+            _ => null,
+        };
+        return text is not null && Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Host.Length > 0 ? text : null;
     }
 
     private static IResult Error(string type, string message, int status = StatusCodes.Status400BadRequest) => ComfyJson.Status(new JsonObject

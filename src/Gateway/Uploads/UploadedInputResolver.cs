@@ -24,7 +24,8 @@ public sealed class UploadedInputResolver(GatewayCatalog catalog, OutputFileStor
 
         foreach (var (_, _, name) in InputFolderReferences.In(prompt, nodes))
         {
-            if (found.ContainsKey(name))
+            // A URL is fetched by the worker (InputUrls), never an upload.
+            if (found.ContainsKey(name) || InputUrls.TryParse(name, out _))
             {
                 continue;
             }

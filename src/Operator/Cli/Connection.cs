@@ -14,6 +14,9 @@ public sealed record Connection(Uri RabbitMq, string Queue, string? Redis, strin
     // An operator command waits this long for a broker or Redis before it says why it cannot reach it.
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The broker cluster's other nodes, host[:port] (--rabbitmq-nodes); empty: one broker.</summary>
+    public IReadOnlyList<string> RabbitMqNodes { get; init; } = [];
+
     public string Host => RabbitMq.Host;
 
     public ushort Port => (ushort)(RabbitMq.IsDefaultPort || RabbitMq.Port <= 0 ? (UseTls ? 5671 : 5672) : RabbitMq.Port);
@@ -35,6 +38,7 @@ public sealed record Connection(Uri RabbitMq, string Queue, string? Redis, strin
     {
         Host = Host,
         Port = Port,
+        Nodes = [.. RabbitMqNodes],
         VirtualHost = VirtualHost,
         Username = Username,
         Password = Password,

@@ -3,6 +3,7 @@ using ComfySnap.Contracts;
 using ComfySnap.Operator.Status;
 using ComfySnap.Operator.Submit;
 using ComfySnap.Operator.Tail;
+using ComfySnap.Operator.Webhooks;
 
 namespace ComfySnap.Operator.Cli;
 
@@ -16,7 +17,7 @@ public static class OperatorCli
 
     public static RootCommand Build(OperatorIo io) => new("ComfySnap operator: submit batches of workflows, tail worker timings, show queue status")
     {
-        Submit(io), TailCmd(io), StatusCmd(io),
+        Submit(io), TailCmd(io), StatusCmd(io), WebhooksCmd(io),
     };
 
     private static Command Submit(OperatorIo io)
@@ -90,11 +91,50 @@ public static class OperatorCli
     private static Command StatusCmd(OperatorIo io)
     {
         var listen = new Option<double>("--listen") { Description = "Seconds to listen for workers booting or taking jobs", DefaultValueFactory = _ => 3 };
+        var keyPrefix = new Option<string>("--key-prefix")
+        {
+            Description = "The workers' Cache:KeyPrefix: where the fleet registry (model queues of dead workers) lives in Redis",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COMFYSNAP_Cache__KeyPrefix") ?? "comfysnap:",
+        };
         var connection = new ConnectionOptions();
-        var command = new Command("status", "Queue depth and consumers; workers heard booting or working") { listen };
+        var command = new Command("status", "Queue depth and consumers; workers heard booting or working; model queues and their holders") { listen, keyPrefix };
         connection.AddTo(command);
-        command.SetAction((parse, ct) => Guarded(io, () => StatusCommand.RunAsync(connection.Bind(parse), TimeSpan.FromSeconds(parse.GetValue(listen)), io, ct)));
+        command.SetAction((parse, ct) => Guarded(io, () => StatusCommand.RunAsync(connection.Bind(parse), TimeSpan.FromSeconds(parse.GetValue(listen)), parse.GetValue(keyPrefix)!, io, ct)));
         return command;
+    }
+
+    private static Command WebhooksCmd(OperatorIo io)
+    {
+        var list = new Command("dead-letters", "List webhook deliveries given up (retries spent, or answered 4xx)");
+        var json = new Option<bool>("--json") { Description = "One JSON object per dead letter on stdout" };
+        list.Options.Add(json);
+        var listConnection = WebhookConnection(list);
+        list.SetAction((parse, ct) => Guarded(io, () => WebhooksCommand.ListAsync(listConnection.Connection.Bind(parse), listConnection.Settings(parse, parse.GetValue(json)), io, ct)));
+
+        var ids = new Argument<string[]>("ids") { Description = "Delivery ids (from dead-letters)", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all") { Description = "Replay every dead letter" };
+        var replay = new Command("replay", "Queue dead letters again for the workers (a fresh set of attempts) and remove them") { ids, all };
+        var replayConnection = WebhookConnection(replay);
+        replay.SetAction((parse, ct) => Guarded(io, () => WebhooksCommand.ReplayAsync(replayConnection.Connection.Bind(parse), replayConnection.Settings(parse, false),
+            parse.GetValue(ids) ?? [], parse.GetValue(all), io, ct)));
+        return new Command("webhooks", "Result webhooks: list and replay dead letters") { list, replay };
+    }
+
+    private static WebhookOptionSet WebhookConnection(Command command)
+    {
+        var set = new WebhookOptionSet(new ConnectionOptions(),
+            new Option<string>("--key-prefix") { Description = "The workers' Cache:KeyPrefix", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COMFYSNAP_Cache__KeyPrefix") is { Length: > 0 } p ? p : "comfysnap:" },
+            new Option<string?>("--webhook-queue") { Description = "The workers' webhook queue (Webhooks:QueueName; default <queue>-webhooks)" });
+        set.Connection.AddTo(command);
+        command.Options.Add(set.KeyPrefix);
+        command.Options.Add(set.WebhookQueue);
+        return set;
+    }
+
+    private sealed record WebhookOptionSet(ConnectionOptions Connection, Option<string> KeyPrefix, Option<string?> WebhookQueue)
+    {
+        public WebhookSettings Settings(ParseResult parse, bool json) =>
+            new(parse.GetValue(KeyPrefix)!, parse.GetValue(WebhookQueue) is { Length: > 0 } q ? q : $"{parse.GetValue(Connection.Queue)}-webhooks", json);
     }
 
     /// <summary>Bad arguments, missing files and unreachable services: one line on stderr and exit 2, no stack trace.</summary>

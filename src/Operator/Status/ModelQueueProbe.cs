@@ -20,7 +20,7 @@ public static class ModelQueueProbe
     {
         var rabbit = connection.Broker;
         var factory = rabbit.CreateConnectionFactory(new BrokerCertificateValidator(rabbit, new BrokerConnectionState(), NullLogger.Instance), "comfysnap-operator-status");
-        await using var amqp = await factory.CreateConnectionAsync(cancellationToken);
+        await using var amqp = await factory.CreateConnectionAsync(rabbit, cancellationToken);
         var result = new List<ModelQueueDepth>();
         foreach (var (key, queue) in queues)
         {

@@ -16,7 +16,7 @@ public static class QueueProbe
     {
         var rabbit = connection.Broker;
         var factory = rabbit.CreateConnectionFactory(new BrokerCertificateValidator(rabbit, new BrokerConnectionState(), NullLogger.Instance), "comfysnap-operator-status");
-        await using var amqp = await factory.CreateConnectionAsync(cancellationToken);
+        await using var amqp = await factory.CreateConnectionAsync(rabbit, cancellationToken);
         var result = new List<QueueDepth>();
         foreach (var queue in queues)
         {

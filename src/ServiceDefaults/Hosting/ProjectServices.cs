@@ -32,7 +32,7 @@ public sealed record ProjectServices(string? Broker, string? Redis)
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         string? broker = null;
         string? redis = null;
-        if (IsEmpty(configuration["Bus:RabbitMq:Host"]) && (IsEmpty(configuration["Bus:Transport"]) || configuration["Bus:Transport"] == "RabbitMq"))
+        if (IsEmpty(configuration["Bus:RabbitMq:Host"]) && !configuration.GetSection("Bus:RabbitMq:Nodes").GetChildren().Any() && (IsEmpty(configuration["Bus:Transport"]) || configuration["Bus:Transport"] == "RabbitMq"))
         {
             var port = environment("COMFYSNAP_RABBITMQ_PORT") ?? "5682";
             var user = environment("COMFYSNAP_RABBITMQ_USER") ?? "guest";

@@ -58,8 +58,11 @@ public static class RabbitMqBusStart
     }
 
     public static async Task<string> UnreachableAsync(RabbitMqOptions rabbit, CancellationToken cancellationToken) =>
-        FirstContactMessages.Unreachable("RabbitMQ", rabbit.Endpoint, await TcpProbe.WhyNotAsync(rabbit.Host ?? "", rabbit.Port, ProbeTimeout, cancellationToken).ConfigureAwait(false),
+        FirstContactMessages.Unreachable("RabbitMQ", rabbit.Endpoint, await TcpProbe.WhyNotAsync(FirstNode(rabbit).Host, FirstNode(rabbit).Port, ProbeTimeout, cancellationToken).ConfigureAwait(false),
             rabbit.ConnectTimeout, "Bus:RabbitMq:Host/Port", "check Bus:RabbitMq:Port and Bus:RabbitMq:UseTls (amqps needs the broker's TLS port)");
+
+    private static (string Host, int Port) FirstNode(RabbitMqOptions rabbit) =>
+        rabbit.Endpoints.Count > 0 ? rabbit.Endpoints[0] : (rabbit.Host ?? "", rabbit.Port);
 
     // The exception and its inner ones, outermost first (an aggregate's first branch).
     private static IEnumerable<Exception> Chain(Exception e)

@@ -21,9 +21,25 @@ public static class RabbitMqHostExtensions
     public static void Host(this IRabbitMqBusFactoryConfigurator cfg, RabbitMqOptions rabbit) =>
         cfg.Host(rabbit, new BrokerCertificateValidator(rabbit, new BrokerConnectionState(), NullLogger.Instance));
 
-    public static void Host(this IRabbitMqBusFactoryConfigurator cfg, RabbitMqOptions rabbit, BrokerCertificateValidator certificates) =>
-        cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+    public static void Host(this IRabbitMqBusFactoryConfigurator cfg, RabbitMqOptions rabbit, BrokerCertificateValidator certificates)
+    {
+        var endpoints = rabbit.Endpoints;
+        var (host, port) = endpoints.Count > 0 ? endpoints[0] : (rabbit.Host, rabbit.Port);
+        cfg.Host(host, (ushort)port, rabbit.VirtualHost, h =>
         {
+            // Several nodes: MassTransit's cluster list; a connection lost with its node is
+            // reopened on the next node that answers.
+            if (endpoints.Count > 1)
+            {
+                h.UseCluster(c =>
+                {
+                    foreach (var (nodeHost, nodePort) in endpoints)
+                    {
+                        c.Node($"{nodeHost}:{nodePort}");
+                    }
+                });
+            }
+
             h.Username(rabbit.Username);
             h.Password(rabbit.Password);
             if (rabbit.UseTls)
@@ -40,6 +56,11 @@ public static class RabbitMqHostExtensions
                 h.Heartbeat(heartbeat);
             }
         });
+    }
+
+    /// <summary>Opens a raw connection on the first of the broker's nodes that answers.</summary>
+    public static Task<IConnection> CreateConnectionAsync(this ConnectionFactory factory, RabbitMqOptions rabbit, CancellationToken cancellationToken) =>
+        factory.CreateConnectionAsync([.. rabbit.Endpoints.Select(e => new AmqpTcpEndpoint(e.Host, e.Port, factory.Ssl))], cancellationToken);
 
     /// <summary>A raw RabbitMQ.Client connection factory with the same settings as <see cref="Host(IRabbitMqBusFactoryConfigurator, RabbitMqOptions, BrokerCertificateValidator)"/>.</summary>
     public static ConnectionFactory CreateConnectionFactory(this RabbitMqOptions rabbit, BrokerCertificateValidator certificates, string clientName)

@@ -10,10 +10,48 @@ public sealed class RabbitMqOptions
 {
     public const string SectionName = "Bus:RabbitMq";
 
-    public string? Host { get; set; }
+    private string? _host;
+
+    /// <summary>The broker; unset with <see cref="Nodes"/> given: the first node's host.</summary>
+    public string? Host
+    {
+        get => string.IsNullOrWhiteSpace(_host) && Endpoints is [var first, ..] ? first.Host : _host;
+        set => _host = value;
+    }
 
     [Range(1, 65535)]
     public int Port { get; set; } = 5672;
+
+    /// <summary>
+    /// The nodes of a broker cluster, each host[:port] (<see cref="Port"/> when none): the client
+    /// connects to the first that answers and moves to another when its node goes. With
+    /// <see cref="Host"/> set too, Host:Port is tried first.
+    /// </summary>
+    public List<string> Nodes { get; set; } = [];
+
+    /// <summary>Every node to try, in order: Host:Port (when set), then <see cref="Nodes"/>, without repeats.</summary>
+    public IReadOnlyList<(string Host, int Port)> Endpoints
+    {
+        get
+        {
+            var endpoints = new List<(string Host, int Port)>();
+            if (!string.IsNullOrWhiteSpace(_host))
+            {
+                endpoints.Add((_host, Port));
+            }
+
+            foreach (var node in Nodes.Where(n => !string.IsNullOrWhiteSpace(n)))
+            {
+                var endpoint = ParseNode(node.Trim(), Port);
+                if (!endpoints.Contains(endpoint))
+                {
+                    endpoints.Add(endpoint);
+                }
+            }
+
+            return endpoints;
+        }
+    }
 
     public string VirtualHost { get; set; } = "/";
 
@@ -41,8 +79,23 @@ public sealed class RabbitMqOptions
 
     public string EffectiveServerName => string.IsNullOrEmpty(TlsServerName) ? Host ?? "" : TlsServerName;
 
-    /// <summary>host:port, for messages.</summary>
-    public string Endpoint => $"{Host}:{Port}";
+    /// <summary>host:port (host:port,host:port,... for a cluster), for messages.</summary>
+    public string Endpoint => Endpoints.Count == 0 ? $"{Host}:{Port}" : string.Join(",", Endpoints.Select(e => $"{e.Host}:{e.Port}"));
 
-    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Endpoint}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
+
+    /// <summary>host, host:port or [v6]:port.</summary>
+    public static (string Host, int Port) ParseNode(string node, int defaultPort)
+    {
+        var colon = node.LastIndexOf(':');
+        var bracket = node.LastIndexOf(']');
+        if (colon <= bracket || colon < 0)
+        {
+            return (node.Trim('[', ']'), defaultPort);
+        }
+
+        return int.TryParse(node.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? (node[..colon].Trim('[', ']'), port)
+            : throw new FormatException($"Bus:RabbitMq:Nodes: '{node}' is not host[:port]");
+    }
 }

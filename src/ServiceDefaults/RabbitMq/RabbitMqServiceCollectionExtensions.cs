@@ -18,7 +18,20 @@ public static class RabbitMqServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => string.IsNullOrEmpty(o.TlsCaFile) || File.Exists(o.TlsCaFile), $"{BrokerCertificateValidator.CaFileSetting} names a file that does not exist")
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero, "Bus:RabbitMq:ConnectTimeout must be positive")
+            .Validate(NodesAreValid, "Bus:RabbitMq:Nodes: each node must be host[:port] with a port from 1 to 65535")
             .ValidateOnStart();
+    }
+
+    private static bool NodesAreValid(RabbitMqOptions options)
+    {
+        try
+        {
+            return options.Endpoints.Count > 0 || string.IsNullOrWhiteSpace(options.Host);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

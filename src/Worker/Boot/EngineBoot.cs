@@ -6,6 +6,7 @@ using ComfySnap.Engine.NodePacks;
 using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Nodes;
 using ComfySnap.Nodes.Loaders;
+using ComfySnap.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -70,6 +71,12 @@ public sealed class EngineBoot(
         if (!ZeroFilledAllocations.TryEnable())
         {
             logger.LogWarning("libtorch CPU allocations are not zero-filled ({Library} flags not found): convolutions may read uninitialised padding", "libc10");
+        }
+
+        if (!NativeAllocatorTuning.HugePagesOn(Environment.GetEnvironmentVariable(NativeAllocatorTuning.VariableName)))
+        {
+            logger.LogInformation("malloc huge pages are off ({Variable} lacks {Tunable}, read at process start): tensors fault in 4 KiB pages, slower on hosts where faults are costly",
+                NativeAllocatorTuning.VariableName, NativeAllocatorTuning.HugePagesTunable);
         }
 
         if (engineOptions.Value.TorchThreads > 0)

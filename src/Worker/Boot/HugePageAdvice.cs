@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
+using ComfySnap.Snapshots;
 
 namespace ComfySnap.Worker.Boot;
 
@@ -19,9 +19,9 @@ public static partial class HugePageAdvice
     public static (int Regions, long Bytes) MarkAnonymousRegions()
     {
         var (regions, bytes) = (0, 0L);
-        foreach (var line in File.ReadLines("/proc/self/maps"))
+        foreach (var region in AnonymousRegions.Of())
         {
-            if (ParsePrivateAnonymous(line) is not { } region || region.Length < HugePageBytes)
+            if (region.Length < HugePageBytes)
             {
                 continue;
             }
@@ -34,28 +34,6 @@ public static partial class HugePageAdvice
         }
 
         return (regions, bytes);
-    }
-
-    /// <summary>A writable private mapping with no file behind it (malloc arenas, the GC heap, [heap]); not stacks.</summary>
-    public static (ulong Start, long Length)? ParsePrivateAnonymous(string mapsLine)
-    {
-        // "start-end perms offset dev inode [path]"
-        var fields = mapsLine.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 5 || fields[1] != "rw-p" || fields[4] != "0")
-        {
-            return null;
-        }
-
-        var path = fields.Length == 6 ? fields[5].Trim() : "";
-        if (path is not ("" or "[heap]"))
-        {
-            return null;
-        }
-
-        var range = fields[0].Split('-');
-        var start = ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        var end = ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        return (start, (long)(end - start));
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -1,5 +1,6 @@
 using ComfySnap.ServiceDefaults.RabbitMq;
 using ComfySnap.Worker.Jobs;
+using ComfySnap.Worker.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,7 @@ public static class BusServiceCollectionExtensions
             x.DisableUsageTelemetry();
             x.AddConsumer<RunWorkflowConsumer, RunWorkflowConsumerDefinition>();
             x.AddConsumer<CancelWorkflowConsumer, CancelWorkflowConsumerDefinition>();
+            x.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 endpoint.UseMessageRetry(r =>

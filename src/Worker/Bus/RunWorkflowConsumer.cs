@@ -31,6 +31,13 @@ public sealed class RunWorkflowConsumer(JobRunner runner, IBus bus, IOptions<Bus
         public Task PublishResultAsync<T>(T message, CancellationToken cancellationToken)
             where T : class => context.Publish(message, cancellationToken);
 
+        public async Task SendResultAsync<T>(Uri destination, T message, CancellationToken cancellationToken)
+            where T : class
+        {
+            var endpoint = await context.GetSendEndpoint(destination).ConfigureAwait(false);
+            await endpoint.Send(message, cancellationToken).ConfigureAwait(false);
+        }
+
         public async Task RerouteAsync(RunWorkflow job, Uri exchange, string? routingKey, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
         {
             var endpoint = await context.GetSendEndpoint(exchange).ConfigureAwait(false);

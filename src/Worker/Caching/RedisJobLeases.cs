@@ -9,9 +9,14 @@ namespace ComfySnap.Worker.Caching;
 /// Job leases in Redis on the output cache's connection: SET NX PX to take one, Lua scripts to
 /// renew (compare-and-extend), to store the job's answer only while holding it (fencing) and to
 /// release it (compare-and-delete). Fails fast while Redis is down
-/// (<see cref="LeaseAttempt.Unavailable"/>), logging one warning per outage.
+/// (<see cref="LeaseAttempt.Unavailable"/>), logging one warning per outage. Each script touches one
+/// JobId's keys only, which share a hash tag (<see cref="JobKeys"/>): one slot on Redis Cluster.
+/// With Jobs:LeaseReplicas above 0, a lease taken or re-taken and an answer stored are followed by
+/// WAIT on the same connection (<see cref="ReplicaAcknowledgement"/>), so a failover to a replica
+/// finds them.
 /// </summary>
-public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, IOptions<CacheOptions> options, ILogger<RedisJobLeases> logger) : IJobLeases
+public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, IOptions<CacheOptions> options, IOptions<JobOptions> jobs,
+    ReplicaAcknowledgement replicas, ILogger<RedisJobLeases> logger) : IJobLeases
 {
     // KEYS: lease, answer. ARGV: owner, lease TTL (ms). A lease that expired unclaimed is re-taken;
     // one that someone else took, or whose job someone else answered, fences this run.
@@ -39,7 +44,7 @@ public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, 
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
     private int _down;
 
-    public string Key(string jobId) => $"{options.Value.KeyPrefix}lease:{jobId}";
+    public string Key(string jobId) => JobKeys.Lease(options.Value.KeyPrefix, jobId);
 
     public async Task<LeaseAttempt> TryAcquireAsync(string jobId, string owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -53,6 +58,11 @@ public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, 
         {
             var taken = await redis.GetDatabase().StringSetAsync(Key(jobId), owner, ttl, When.NotExists).WaitAsync(cancellationToken).ConfigureAwait(false);
             MarkUp();
+            if (taken)
+            {
+                await ReplicateAsync(redis, jobId, cancellationToken).ConfigureAwait(false);
+            }
+
             return taken ? LeaseAttempt.Acquired : LeaseAttempt.HeldByOther;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -74,6 +84,11 @@ public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, 
             var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RenewScript, [Key(jobId), results.CompletedJobKey(jobId)],
                 [owner, (long)ttl.TotalMilliseconds]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
             MarkUp();
+            if ((string?)reply[0] == "retaken")
+            {
+                await ReplicateAsync(redis, jobId, cancellationToken).ConfigureAwait(false);
+            }
+
             return (string?)reply[0] switch
             {
                 "renewed" => new LeaseRenewal(LeaseRenewalKind.Renewed),
@@ -101,6 +116,12 @@ public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, 
             var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(CommitScript, [Key(jobId), results.CompletedJobKey(jobId)],
                 [owner, answer, (long)results.Ttl.TotalMilliseconds, (long)ttl.TotalMilliseconds]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
             MarkUp();
+            if ((string?)reply[0] is "stored" or "retaken")
+            {
+                // Before the answer is published: a failover must not forget an answer a client has.
+                await ReplicateAsync(redis, jobId, cancellationToken).ConfigureAwait(false);
+            }
+
             return (string?)reply[0] switch
             {
                 "stored" => new AnswerCommit(AnswerCommitKind.Stored),
@@ -130,6 +151,14 @@ public sealed class RedisJobLeases(RedisOutputCache cache, ResultStore results, 
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             MarkDown(e); // the lease expires on its own
+        }
+    }
+
+    private async Task ReplicateAsync(IConnectionMultiplexer redis, string jobId, CancellationToken cancellationToken)
+    {
+        if (jobs.Value.LeaseReplicas > 0)
+        {
+            await replicas.WaitAsync(redis, Key(jobId), jobs.Value.LeaseReplicas, jobs.Value.LeaseReplicaTimeout, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class ResultStore(IOutputCache cache, IOptions<CacheOptions> optio
     public TimeSpan Ttl => Options.Ttl;
 
     /// <summary>The job's idempotency record: its answer, stored once (fenced by its lease, see <c>IJobLeases.CommitAnswerAsync</c>).</summary>
-    public string CompletedJobKey(string jobId) => $"{Options.KeyPrefix}job:{jobId}";
+    public string CompletedJobKey(string jobId) => JobKeys.Answer(Options.KeyPrefix, jobId);
 
     public Task<WorkflowCompleted?> GetCompletedJobAsync(string jobId, CancellationToken cancellationToken) =>
         GetJsonAsync<WorkflowCompleted>(CompletedJobKey(jobId), cancellationToken);

@@ -113,7 +113,7 @@ public static class PrepareCommand
             services.GetRequiredService<ModelStore>().StartPageInMappedWeights(cancellationToken);
         }
 
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Bus:RabbitMq:Host"]))
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Bus:RabbitMq:Host"]) && !builder.Configuration.GetSection("Bus:RabbitMq:Nodes").GetChildren().Any())
         {
             return await RestoredWorkerLoop.RunAsync(host, cancellationToken);
         }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfySnap.Worker.Delivery;
 
-/// <summary>Registers output formats, the object store client, the uploader, and URI inputs (s3://) ("ObjectStore" and "Output" sections, validated at start).</summary>
+/// <summary>Registers output formats, the object store client, the uploader, and s3:// URL inputs ("ObjectStore" and "Output" sections, validated at start).</summary>
 public static class ObjectStoreServiceCollectionExtensions
 {
     public static IServiceCollection AddObjectStore(this IServiceCollection services, IConfiguration configuration)
@@ -14,8 +14,8 @@ public static class ObjectStoreServiceCollectionExtensions
         services.AddSingleton<IObjectStore, S3ObjectStore>();
         services.AddSingleton<DeliveryPlanner>();
         services.AddSingleton<OutputUploader>();
-        services.AddSingleton<IInputSource, S3InputSource>();
-        services.AddSingleton<RemoteInputs>();
+        // s3:// inputs join the http(s) ones: InputFileMaterializer fetches every URL input by its scheme.
+        services.AddSingleton<IUrlInputSource, S3InputSource>();
         return services;
     }
 }

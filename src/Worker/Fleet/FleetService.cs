@@ -11,13 +11,15 @@ namespace ComfySnap.Worker.Fleet;
 /// <summary>
 /// Once the worker is ready, keeps its model-queue consumers in step with what it holds: after every
 /// change (a job learned a set, a model loaded, failed or was unloaded) and every heartbeat interval,
-/// it learns the sets the fleet registered and consumes exactly the queues of the sets it holds.
+/// it learns the sets the fleet registered, balances (an idle worker takes on the most pressured
+/// model queue) and consumes exactly the queues of the sets it holds or took on.
 /// </summary>
 public sealed class FleetService(
     WorkerReadiness readiness,
     FleetState state,
     FleetRegistry registry,
     ModelQueueEndpoints endpoints,
+    ModelBalancer balancer,
     IOptions<BusOptions> busOptions,
     IOptions<ModelStoreOptions> modelOptions,
     ILogger<FleetService> logger) : BackgroundService
@@ -48,7 +50,8 @@ public sealed class FleetService(
                     state.Learn(set);
                 }
 
-                await endpoints.ReconcileAsync(state.HeldSets(), stoppingToken).ConfigureAwait(false);
+                await BalanceAsync(stoppingToken).ConfigureAwait(false);
+                await endpoints.ReconcileAsync(state.ConsumedSets(), stoppingToken).ConfigureAwait(false);
                 await state.WaitForChangeAsync(interval, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -61,6 +64,19 @@ public sealed class FleetService(
                 logger.LogWarning("Model queues not reconciled: {Reason}", e.Message);
                 await Task.Delay(interval, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    // A failed probe costs this round's balance only: the held sets' queues are still reconciled.
+    private async Task BalanceAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await balancer.BalanceAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Model queue pressure not read this round: {Reason}", e.Message);
         }
     }
 }

@@ -15,6 +15,8 @@ public static class FleetServiceCollectionExtensions
         services.AddSingleton<FleetJobs>();
         services.AddSingleton<ModelBudget>();
         services.AddSingleton<ModelQueueEndpoints>();
+        services.AddSingleton<ModelQueueDepths>();
+        services.AddSingleton<ModelBalancer>();
         services.AddHostedService<FleetService>();
         return services;
     }

@@ -6,13 +6,15 @@ namespace ComfySnap.Worker.Fleet;
 
 /// <summary>
 /// What this worker knows about model sets: the sets it has seen (in its jobs and in the fleet's
-/// registry), the models that failed to load here (never tried again), and a signal that its
-/// holdings changed so the model-queue consumers and the registry catch up.
+/// registry), the models that failed to load here (never tried again), the set it took on to relieve a
+/// pressured queue (consumed before its models are loaded), and a signal that its holdings changed so
+/// the model-queue consumers and the registry catch up.
 /// </summary>
 public sealed class FleetState(ModelStore models) : IDisposable
 {
     private readonly ConcurrentDictionary<string, ModelSet> _known = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _unloadable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ModelSet> _takenOn = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changed = new(0, 1);
 
     /// <summary>Models that failed to load on this worker, with the reason.</summary>
@@ -31,6 +33,30 @@ public sealed class FleetState(ModelStore models) : IDisposable
 
         return added;
     }
+
+    /// <summary>Sets taken on to relieve their queue: consumed although their models are not loaded here (yet).</summary>
+    public IReadOnlyCollection<ModelSet> TakenOn => [.. _takenOn.Values];
+
+    /// <summary>Consumes <paramref name="set"/>'s queue from the next reconcile on, before its models are loaded.</summary>
+    public void TakeOn(ModelSet set)
+    {
+        if (_takenOn.TryAdd(set.Key, set))
+        {
+            Signal();
+        }
+    }
+
+    /// <summary>Stops treating <paramref name="key"/> as taken on (it is held now, or no longer pressed, or cannot load here).</summary>
+    public void LetGo(string key)
+    {
+        if (_takenOn.TryRemove(key, out _))
+        {
+            Signal();
+        }
+    }
+
+    /// <summary>The sets whose queues this worker consumes: those it holds and those it took on.</summary>
+    public IReadOnlyList<ModelSet> ConsumedSets() => [.. HeldSets().Concat(_takenOn.Values.Where(s => UnloadableIn(s) is null)).DistinctBy(s => s.Key)];
 
     /// <summary>A model failed to load here: not tried again on this worker.</summary>
     public void MarkUnloadable(string model, string reason)

@@ -35,8 +35,8 @@ public sealed class ModelQueueEndpoints(
         }
     }
 
-    /// <summary>Starts consuming the queues of <paramref name="held"/> not consumed yet and stops the others.</summary>
-    public async Task ReconcileAsync(IReadOnlyList<ModelSet> held, CancellationToken cancellationToken)
+    /// <summary>Starts consuming the queues of <paramref name="sets"/> (held or taken on) not consumed yet and stops the others.</summary>
+    public async Task ReconcileAsync(IReadOnlyList<ModelSet> sets, CancellationToken cancellationToken)
     {
         if (!routingOptions.Value.Enabled || busOptions.Value.EffectiveTransport != "RabbitMq")
         {
@@ -46,7 +46,7 @@ public sealed class ModelQueueEndpoints(
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var wanted = held.ToDictionary(s => s.Key, StringComparer.Ordinal);
+            var wanted = sets.ToDictionary(s => s.Key, StringComparer.Ordinal);
             foreach (var key in Consuming.Where(k => !wanted.ContainsKey(k)))
             {
                 await StopAsync(key, cancellationToken).ConfigureAwait(false);
@@ -122,7 +122,7 @@ public sealed class ModelQueueEndpoints(
             // A job running from this queue finishes first (MassTransit waits for its consumers);
             // prefetched messages go back to the queue for another holder, or spill after the TTL.
             await handle.StopAsync(cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Stopped consuming model queue {Queue}: a model of its set was unloaded", _routes.ModelQueue(key));
+            logger.LogInformation("Stopped consuming model queue {Queue}: a model of its set was unloaded, failed to load, or its pressure passed", _routes.ModelQueue(key));
         }
     }
 

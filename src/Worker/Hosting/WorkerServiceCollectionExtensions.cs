@@ -6,9 +6,11 @@ using ComfySnap.Worker.Catalog;
 using ComfySnap.Worker.Delivery;
 using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Health;
+using ComfySnap.Worker.Inputs;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Worker.Telemetry;
+using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -32,15 +34,18 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkflowCacheKey>();
         services.AddSingleton<OutputDeliverer>();
         services.AddObjectStore(configuration);
+        services.AddUrlInputs(configuration);
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ReplicaAcknowledgement>();
         services.AddSingleton<RedisJobLeases>();
         services.AddSingleton<InProcessJobLeases>();
         services.AddSingleton<IJobLeases>(sp => !sp.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.IsConfigured
             ? sp.GetRequiredService<InProcessJobLeases>()
             : sp.GetRequiredService<RedisJobLeases>());
         services.AddSingleton<JobLeaseGate>();
+        services.AddWebhooks(configuration);
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobCounters>();
         services.AddSingleton<WorkerMetrics>();

@@ -13,6 +13,10 @@ public interface IJobPublisher
     Task PublishResultAsync<T>(T message, CancellationToken cancellationToken)
         where T : class;
 
+    /// <summary>Sent to one queue's address when the job's message is acknowledged, like results (a webhook delivery).</summary>
+    Task SendResultAsync<T>(Uri destination, T message, CancellationToken cancellationToken)
+        where T : class;
+
     /// <summary>
     /// Sends the job itself on to another exchange (a hand-back or a forward), with a routing key and
     /// headers; like results, it leaves when this delivery is acknowledged, so the job is never in

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using ComfySnap.Contracts;
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Inputs;
 using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Nodes;
 using ComfySnap.Engine.Validation;
@@ -15,31 +16,49 @@ namespace ComfySnap.Worker.Jobs;
 public sealed class InputFileException(string message) : Exception(message);
 
 /// <summary>
-/// Makes a job's <see cref="RunWorkflow.InputFiles"/> available before validation: fetches each (inline
-/// bytes or its Redis key), checks size and SHA-256, writes it once into the input folder under
+/// Makes a job's <see cref="RunWorkflow.InputFiles"/> and the URLs its input-folder file inputs name
+/// (<see cref="InputUrls"/>) available before validation: fetches each (inline bytes or its Redis key;
+/// a URL through its <see cref="UrlInputSources"/> source), checks it, writes it once into the input folder under
 /// <see cref="Folder"/>/&lt;sha256&gt;.&lt;ext&gt; (never outside it) and points the workflow's input-folder file
 /// inputs that name it at that file. The content-addressed name puts the hash into the output cache key.
 /// </summary>
-public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputCache cache, NodeRegistry registry, ILogger<InputFileMaterializer> logger)
+public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputCache cache, NodeRegistry registry, UrlInputSources urls, ILogger<InputFileMaterializer> logger)
 {
     /// <summary>The input subfolder of materialised job files.</summary>
     public const string Folder = ".comfysnap-inputs";
 
-    /// <summary>The workflow to validate and run: <paramref name="job"/>'s, with its input files in place.</summary>
+    /// <summary>The workflow to validate and run: <paramref name="job"/>'s, with its input files and URL inputs in place.</summary>
     public async Task<string> PrepareAsync(RunWorkflow job, CancellationToken cancellationToken)
     {
-        if (job.InputFiles is not { Count: > 0 } files || job.Workflow is null)
+        ArgumentNullException.ThrowIfNull(job);
+        var hasFiles = job.InputFiles is { Count: > 0 };
+        if (job.Workflow is null || (!hasFiles && !job.Workflow.Contains("://", StringComparison.Ordinal)))
         {
             return job.Workflow ?? "";
         }
 
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var file in job.InputFiles ?? [])
         {
             names[file.Name] = await MaterializeAsync(file, cancellationToken).ConfigureAwait(false);
         }
 
-        return Rewrite(job.Workflow, names);
+        // A workflow that does not parse is left as it is: validation reports it.
+        if (ParseNodes(job.Workflow) is not { } nodes)
+        {
+            return job.Workflow;
+        }
+
+        foreach (var (_, _, name) in InputFolderReferences.In(nodes, registry).ToList())
+        {
+            if (!names.ContainsKey(name) && InputUrls.TryParse(name, out var url))
+            {
+                var fetched = await urls.FetchAsync(url, cancellationToken).ConfigureAwait(false);
+                names[name] = await StoreAsync(fetched.Bytes, ResultStore.Sha256Hex(fetched.Bytes), fetched.Extension, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return names.Count == 0 ? job.Workflow : Rewrite(nodes, names);
     }
 
     private async Task<string> MaterializeAsync(JobInputFile file, CancellationToken cancellationToken)
@@ -55,7 +74,7 @@ public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputC
             throw new InputFileException($"input file '{file.Name}': sha256 must be 64 hex digits");
         }
 
-        var relative = $"{Folder}/{sha}{Extension(file.Name!)}";
+        var relative = Relative(sha, Extension(file.Name!));
         var path = FileNames.Combine(workspace.InputDirectory, relative) ?? throw new InputFileException($"input file '{file.Name}' escapes the input folder");
         if (File.Exists(path) && new FileInfo(path).Length == file.Size)
         {
@@ -78,33 +97,45 @@ public sealed partial class InputFileMaterializer(IWorkspace workspace, IOutputC
             throw new InputFileException($"input file '{file.Name}' does not match its size {file.Size} and sha256 {sha}");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
+        await StoreAsync(bytes, sha, Extension(file.Name!), cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Input file {Name} ({Size} bytes) stored as {Path}", file.Name, file.Size, relative);
         return relative;
     }
 
-    private string Rewrite(string workflowJson, Dictionary<string, string> names)
+    private static string Relative(string sha, string extension) => $"{Folder}/{sha}{extension}";
+
+    /// <summary>Writes the bytes once under their content-addressed name (temp file + rename); the name relative to the input folder.</summary>
+    private async Task<string> StoreAsync(byte[] bytes, string sha, string extension, CancellationToken cancellationToken)
     {
-        // A workflow that does not parse is left as it is: validation reports it.
-        JsonNode? root;
+        var relative = Relative(sha, extension);
+        var path = FileNames.Combine(workspace.InputDirectory, relative)!;
+        if (File.Exists(path) && new FileInfo(path).Length == bytes.LongLength)
+        {
+            return relative;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken).ConfigureAwait(false);
+        File.Move(temporary, path, overwrite: true);
+        return relative;
+    }
+
+    private static JsonObject? ParseNodes(string workflowJson)
+    {
         try
         {
-            root = JsonNode.Parse(workflowJson);
+            return JsonNode.Parse(workflowJson) as JsonObject;
         }
         catch (System.Text.Json.JsonException)
         {
-            return workflowJson;
+            return null;
         }
+    }
 
-        if (root is not JsonObject nodes)
-        {
-            return workflowJson;
-        }
-
-        foreach (var (inputs, input, name) in InputFolderReferences.In(nodes, registry))
+    private string Rewrite(JsonObject nodes, Dictionary<string, string> names)
+    {
+        foreach (var (inputs, input, name) in InputFolderReferences.In(nodes, registry).ToList())
         {
             if (names.TryGetValue(name, out var stored))
             {

@@ -3,7 +3,6 @@ using ComfySnap.Contracts;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Delivery;
-using ComfySnap.Worker.Inputs;
 using ComfySnap.Engine;
 using ComfySnap.Engine.Execution;
 using ComfySnap.Engine.Validation;
@@ -11,6 +10,7 @@ using ComfySnap.Worker.Jobs.Leases;
 using ComfySnap.Diffusion.Models;
 using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Telemetry;
+using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +29,6 @@ public sealed class JobRunner(
     DeliveryPlanner deliveryPlanner,
     OutputUploader uploader,
     InputFileMaterializer inputFiles,
-    RemoteInputs remoteInputs,
     JobRegistry registry,
     JobLeaseGate leaseGate,
     ModelStore models,
@@ -39,6 +38,7 @@ public sealed class JobRunner(
     TimeProvider time,
     WorkerMetrics metrics,
     JobCounters counters,
+    WebhookDeliveries webhooks,
     ILogger<JobRunner> logger)
 {
     public async Task RunAsync(RunWorkflow job, DateTimeOffset? sentTime, IJobPublisher publisher, CancellationToken consumeToken, JobDelivery? delivery = null)
@@ -182,7 +182,6 @@ public sealed class JobRunner(
         try
         {
             workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
-            workflowJson = await remoteInputs.PrepareAsync(workflowJson, context.Token).ConfigureAwait(false);
         }
         catch (InputFileException e)
         {
@@ -437,9 +436,23 @@ public sealed class JobRunner(
         {
             await context.Publisher.PublishResultAsync(completed, context.Token).ConfigureAwait(false);
             await context.Publisher.PublishResultAsync(completed.Timings, context.Token).ConfigureAwait(false);
+            await QueueWebhookAsync(context, WebhookDeliveries.For(context.Job, completed)).ConfigureAwait(false);
         }
 
         metrics.JobAnswered(completed.FromCache ? "cached" : "completed", context.Total.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Queues the job's webhook delivery beside its result: it leaves only when the job's message is
+    /// acknowledged, and is posted by a webhook consumer, never by the job consumer (a slow receiver
+    /// never holds up the next job). A replayed answer (AnswerStoredAsync) queues none: the first run did.
+    /// </summary>
+    private async Task QueueWebhookAsync(JobContext context, DeliverWebhook? delivery)
+    {
+        if (delivery is not null)
+        {
+            await context.Publisher.SendResultAsync(webhooks.QueueAddress, delivery, context.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A duplicate JobId answered with the first run's stored result.</summary>
@@ -522,6 +535,7 @@ public sealed class JobRunner(
         using (WorkerActivities.Source.StartActivity(WorkerActivities.PublishResult))
         {
             await context.Publisher.PublishResultAsync(failure, context.Token).ConfigureAwait(false);
+            await QueueWebhookAsync(context, WebhookDeliveries.For(context.Job, failure)).ConfigureAwait(false);
         }
 
         metrics.JobAnswered($"failed:{failure.Kind}", context.Total.Elapsed.TotalMilliseconds);

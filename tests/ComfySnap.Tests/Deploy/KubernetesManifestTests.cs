@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using ComfySnap.Contracts;
+using ComfySnap.ServiceDefaults.Routing;
 using ComfySnap.TestSupport;
 
 namespace ComfySnap.Tests.Deploy;
@@ -26,6 +29,19 @@ public sealed class KubernetesManifestTests : IDisposable
             .Select(line => line["kind: ".Length..].Trim())
             .ToHashSet();
         Assert.Superset(new HashSet<string> { "Deployment", "Service", "Job", "Secret", "ScaledObject", "TriggerAuthentication" }, kinds);
+    }
+
+    [Fact]
+    public void The_model_queue_scaler_watches_the_queue_of_the_set_its_deployment_preloads()
+    {
+        var shared = Regex.Match(File.ReadAllText(Path.Combine(ManifestDirectory, "keda.yaml")), @"queueName: ([^,\s]+)").Groups[1].Value;
+        var text = File.ReadAllText(Path.Combine(ManifestDirectory, "keda-model-queues.yaml"));
+        var preloaded = Regex.Matches(text, @"name: COMFYSNAP_Models__Preload__\d+, value: ([^ }]+)").Select(m => m.Groups[1].Value).ToList();
+        var watched = Regex.Match(text, @"queueName: ([^,\s]+)").Groups[1].Value;
+
+        Assert.NotEmpty(preloaded);
+        Assert.Equal(new ModelRoutes(shared).ModelQueue(ModelSet.Of(preloaded)!.Key), watched);
+        Assert.Contains("name: COMFYSNAP_Routing__Enabled, value: \"true\"", text, StringComparison.Ordinal);
     }
 
     [Theory]

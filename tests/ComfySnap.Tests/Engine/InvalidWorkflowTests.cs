@@ -75,6 +75,25 @@ public sealed class InvalidWorkflowTests
         Assert.Equal(ValidationErrorTypes.ReturnTypeMismatch, Assert.Single(report.NodeErrors["2"].Errors).Type);
     }
 
+    [Theory]
+    [InlineData("https://images.example.com/cat.png?sig=1", null)]
+    [InlineData("http://10.0.0.1:8080/cat.png", null)]
+    [InlineData("ftp://images.example.com/cat.png", ValidationErrorTypes.ValueNotInList)]
+    [InlineData("https:///cat.png", ValidationErrorTypes.ValueNotInList)]
+    [InlineData("s3://bucket-1/in/cat.png", null)]
+    [InlineData("s3:///cat.png", ValidationErrorTypes.ValueNotInList)]
+    public async Task Load_image_accepts_an_http_or_s3_url_by_its_form(string image, string? errorType)
+    {
+        await using var harness = await EngineHarness.StartAsync();
+
+        // The worker fetches URLs (and applies the network guard) before validating; the gateway validates the form only.
+        var report = harness.Validate(
+            """{"1":{"class_type":"LoadImage","inputs":{"image":""" + System.Text.Json.JsonSerializer.Serialize(image) + """}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""",
+            out _);
+
+        Assert.Equal(errorType, report.NodeErrors.GetValueOrDefault("1")?.Errors.Single().Type);
+    }
+
     [Fact]
     public async Task Undeclared_inputs_are_ignored_with_a_warning()
     {

@@ -67,6 +67,17 @@ public sealed class ProjectServicesTests
     }
 
     [Fact]
+    public void Cluster_nodes_given_without_a_host_are_a_given_broker()
+    {
+        var configuration = Configuration(new Dictionary<string, string?> { ["Bus:RabbitMq:Nodes:0"] = "10.0.0.1:5672", ["Bus:RabbitMq:Nodes:1"] = "10.0.0.2:5672" });
+
+        var used = ProjectServices.Apply(configuration, Environment(Script));
+
+        Assert.Equal(new ProjectServices(null, "Redis 127.0.0.1:6390"), used);
+        Assert.Null(configuration["Bus:RabbitMq:Host"]);
+    }
+
+    [Fact]
     public void Outside_the_script_nothing_is_filled_in()
     {
         var configuration = Configuration(new Dictionary<string, string?>());

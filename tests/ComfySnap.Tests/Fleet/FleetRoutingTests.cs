@@ -29,9 +29,11 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
     [Fact]
     public async Task A_mixed_batch_is_answered_in_full_each_job_on_a_worker_holding_its_model()
     {
+        // Busy holders keep their sets' jobs here: an idle worker takes on another's queue only after 5 min.
+        var settings = new Dictionary<string, string?> { ["Routing:TakeOnAfter"] = "00:05:00" };
         await using var client = await ClientAsync();
-        await using var w1 = await WorkerAsync(client, "w1", preload: "a.pth");
-        await using var w2 = await WorkerAsync(client, "w2", preload: "b.pth");
+        await using var w1 = await WorkerAsync(client, "w1", preload: "a.pth", settings);
+        await using var w2 = await WorkerAsync(client, "w2", preload: "b.pth", settings);
         await ServingAsync(client, "w1", SetOf("a.pth"));
         await ServingAsync(client, "w2", SetOf("b.pth"));
 
@@ -64,13 +66,14 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
         var text = string.Concat(output.Text.Select(c => c is '│' or '┃' or '║' ? '|' : c));
         Assert.True(code == 0, text + error.Text);
         Assert.Matches($@"{SetOf("a.pth").Key}\s*\|\s*upscale_models/a.pth\s*\|\s*0\s*\|\s*1\s*\|[^|\n]*\|\s*{Id(client, "w1")}", text);
-        Assert.Matches($@"{Id(client, "w2")}\s*\|[^\n]*upscale_models/b.pth", text);
+        Assert.Matches($@"{Id(client, "w2")}\s*\|[^\n]*upscale_models/b.pth[^\n]*\|[^\n]*{SetOf("b.pth").Key}", text);
     }
 
     [Fact]
     public async Task Jobs_of_a_killed_worker_holding_the_only_copy_of_their_model_complete_elsewhere_once()
     {
-        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:00:03", ["Jobs:LeaseTtl"] = "00:00:03" };
+        // The TTL path alone: with balance on, the idle w2 would take the orphaned queue on before it spills.
+        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:00:03", ["Jobs:LeaseTtl"] = "00:00:03", ["Routing:Balance"] = "false" };
         await using var client = await ClientAsync();
         await using var w2 = await WorkerAsync(client, "w2", preload: "b.pth", settings);
         await using var w1 = await WorkerAsync(client, "w1", preload: "a.pth", settings);
@@ -143,6 +146,97 @@ public sealed class FleetRoutingTests(FleetServices fixture) : IClassFixture<Fle
         var beat = await client.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == Id(client, "budget") && h.Models?.Contains("upscale_models/c.pth") == true, Generous);
         Assert.Equal(["upscale_models/a.pth", "upscale_models/c.pth"], beat.Message.Models!.Order(StringComparer.Ordinal));
         Assert.Contains(worker.Output, l => l.Contains("unloaded", StringComparison.Ordinal) && l.Contains("upscale_models/b.pth", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_idle_worker_holding_another_model_takes_on_a_queue_nobody_consumes_before_its_jobs_spill()
+    {
+        // A TTL far beyond the test: only the balance can move these jobs out of their model queue.
+        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:10:00" };
+        await using var client = await ClientAsync();
+        await using var idle = await WorkerAsync(client, "idle", preload: "a.pth", settings);
+        await LeaveBehindQueueAsync(client, "b.pth", settings);
+
+        var ids = Enumerable.Range(0, 4).Select(i => $"{client.QueueName}-pressed-{i}").ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await SendRoutedAsync(client, new RunWorkflow(ids[i], Workflow("b.pth", i), CachePolicy: CachePolicy.Bypass, ModelSet: SetOf("b.pth")));
+        }
+
+        var timings = await AnsweredOnceAsync(client, ids);
+        // Taken from the model queue itself (not spilled), by the worker that held a.pth, which loaded b.pth for the first.
+        Assert.All(ids, id => Assert.Equal((Id(client, "idle"), JobRoute.ModelQueue), (timings[id].WorkerId, timings[id].Route)));
+        Assert.Equal(ModelWarmth.Loaded, timings[ids[0]].Models);
+        Assert.All(ids.Skip(1), id => Assert.Equal(ModelWarmth.Warm, timings[id].Models));
+        Assert.Single(idle.Output, l => l.Contains("Taking on model queue " + new ModelRoutes(client.QueueName).ModelQueue(SetOf("b.pth").Key), StringComparison.Ordinal));
+        // From then on it holds b.pth and serves its queue like any holder.
+        await ServingAsync(client, "idle", SetOf("b.pth"));
+    }
+
+    [Fact]
+    public async Task A_worker_on_which_the_pressed_model_failed_to_load_does_not_take_its_queue_on_again()
+    {
+        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:10:00" };
+        await using var client = await ClientAsync();
+        await using var broken = await WorkerAsync(client, "broken", preload: "a.pth", settings, corrupt: "c.pth");
+        await LeaveBehindQueueAsync(client, "c.pth", settings);
+
+        var ids = Enumerable.Range(0, 4).Select(i => $"{client.QueueName}-unloadable-{i}").ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await SendRoutedAsync(client, new RunWorkflow(ids[i], Workflow("c.pth", i), CachePolicy: CachePolicy.Bypass, ModelSet: SetOf("c.pth")));
+        }
+
+        // It took the queue on, its first job failed to load c.pth (no other worker to hand it back to), and it let go.
+        var first = Assert.IsType<WorkflowFailed>(await client.Events.ResultAsync(ids[0], Generous));
+        Assert.Contains("c.pth", first.Message, StringComparison.Ordinal);
+        await client.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == Id(client, "broken") && h.UnloadableModels?.Contains("upscale_models/c.pth") == true, Generous);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var takeOn = "Taking on model queue " + new ModelRoutes(client.QueueName).ModelQueue(SetOf("c.pth").Key);
+        Assert.Single(broken.Output, l => l.Contains(takeOn, StringComparison.Ordinal));
+        Assert.Single(broken.Output, l => l.Contains("failed to load on", StringComparison.Ordinal));
+        Assert.DoesNotContain(client.Events.All<WorkflowCompleted>(), c => ids.Contains(c.JobId));
+
+        // A worker that can load it takes the queue on and runs the rest from it.
+        await using var good = await WorkerAsync(client, "good", settings: settings);
+        var rest = ids.Skip(1).ToList();
+        var timings = await AnsweredOnceAsync(client, rest);
+        Assert.All(rest, id => Assert.Equal((Id(client, "good"), JobRoute.ModelQueue), (timings[id].WorkerId, timings[id].Route)));
+        Assert.Single(good.Output, l => l.Contains(takeOn, StringComparison.Ordinal));
+        Assert.Single(broken.Output, l => l.Contains(takeOn, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_shows_a_model_queue_whose_only_holder_died_with_its_waiting_jobs()
+    {
+        var settings = new Dictionary<string, string?> { ["Routing:ModelQueueWait"] = "00:10:00" };
+        await using var client = await ClientAsync();
+        await using var holder = await WorkerAsync(client, "gone", preload: "a.pth", settings);
+        await ServingAsync(client, "gone", SetOf("a.pth"));
+        holder.Kill();
+        for (var i = 0; i < 2; i++)
+        {
+            await SendRoutedAsync(client, new RunWorkflow($"{client.QueueName}-orphan-{i}", Workflow("a.pth", i), CachePolicy: CachePolicy.Bypass, ModelSet: SetOf("a.pth")));
+        }
+
+        // Its registry entry goes stale after three 1 s heartbeat intervals.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        using var output = new CapturedWriter();
+        using var error = new CapturedWriter();
+        var code = await OperatorCli.InvokeAsync(["status", "--listen", "1", "--rabbitmq", fixture.Services.RabbitMqUri, "--queue", client.QueueName,
+            "--redis", fixture.Services.RedisEndpoint, "--key-prefix", client.Settings["Cache:KeyPrefix"]!], OperatorIo.Plain(output, error, 240), CancellationToken.None);
+        var text = string.Concat(output.Text.Select(c => c is '│' or '┃' or '║' ? '|' : c));
+        Assert.True(code == 0, text + error.Text);
+        Assert.Matches($@"{SetOf("a.pth").Key}\s*\|\s*upscale_models/a.pth\s*\|\s*2\s*\|\s*0\s*\|\s*\d+\.\d s\s*\|\s*ALL HOLDERS DEAD: {Id(client, "gone")}", text);
+    }
+
+    // A worker that held only MODEL consumed its set's queue, then stopped: the queue stays, bound, with no consumer.
+    private static async Task LeaveBehindQueueAsync(RabbitWorkerHarness client, string model, Dictionary<string, string?> settings)
+    {
+        await using var holder = await WorkerAsync(client, "holder-" + Path.GetFileNameWithoutExtension(model), preload: model, settings);
+        await ServingAsync(client, "holder-" + Path.GetFileNameWithoutExtension(model), SetOf(model));
+        holder.Terminate();
+        Assert.NotNull(await holder.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
     // The client: events (heartbeats included) and sends, on the private pair; no in-process worker.

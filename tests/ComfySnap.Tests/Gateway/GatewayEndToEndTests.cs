@@ -105,6 +105,33 @@ public sealed partial class GatewayEndToEndTests(GatewayFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Extra_data_webhook_gets_the_signed_result_and_a_bad_one_is_a_400()
+    {
+        await using var receiver = await LoopbackHttpServer.StartAsync((_, _) => Task.CompletedTask);
+        var prompt = JsonNode.Parse(ImageOps)!;
+        var (status, body) = await fixture.A.PostJsonAsync("/prompt", new JsonObject
+        {
+            ["prompt"] = prompt.DeepClone(),
+            ["extra_data"] = new JsonObject { ["webhook"] = new JsonObject { ["url"] = $"{receiver.BaseUrl}/hook" } },
+        });
+        Assert.Equal(200, status);
+        var promptId = body!["prompt_id"]!.GetValue<string>();
+        var post = Assert.Single(await receiver.WaitForAsync(r => r.PathAndQuery == "/hook", 1, Timeout));
+        Assert.True(ComfySnap.Worker.Webhooks.WebhookSignature.Verify(post.Headers[ComfySnap.Worker.Webhooks.WebhookSignature.Header], post.Body,
+            System.Text.Encoding.UTF8.GetBytes(fixture.WebhookKey), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        var result = JsonNode.Parse(post.Body)!;
+        Assert.Equal(promptId, result["jobId"]!.GetValue<string>());
+        Assert.Equal("workflow.completed", result["event"]!.GetValue<string>());
+
+        foreach (var bad in new JsonNode[] { "ftp://example.com/hook", "/relative", new JsonObject { ["uri"] = "http://x" }, 42 })
+        {
+            var (badStatus, error) = await fixture.A.PostJsonAsync("/prompt", new JsonObject { ["prompt"] = prompt.DeepClone(), ["extra_data"] = new JsonObject { ["webhook"] = bad } });
+            Assert.Equal(400, badStatus);
+            Assert.Equal("invalid_webhook", error!["error"]!["type"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task Interrupt_cancels_the_clients_running_prompt()
     {
         await using var ws = await ComfyWebSocketClient.ConnectAsync(fixture.B.Address);

@@ -28,4 +28,22 @@ public sealed class HeartbeatLivenessTests
     {
         Assert.Equal((null, false), StatusCommand.Liveness(null, Now));
     }
+
+    [Fact]
+    public void A_model_queue_is_marked_when_every_worker_that_served_it_went_silent_judged_by_its_newest_heartbeat()
+    {
+        var set = ModelSet.Of(["checkpoints/a.safetensors"])!;
+        WorkerHeartbeat Beat(string id, int ageMs, bool serves) =>
+            new(id, BootMode.ColdBoot, null, 0, 0, 1, 1000, Now.AddMilliseconds(-ageMs), ModelSets: serves ? [set] : []);
+
+        var allDead = ModelQueueHolders.Of(set, [Beat("w1", 5000, true), Beat("w2", 9000, true), Beat("w3", 100, false)], Now);
+        Assert.True(allDead.AllDead);
+        Assert.Equal(["w1", "w2"], allDead.Dead);
+
+        // w1's newer heartbeat (heard on the bus) outranks its stale registry entry; it no longer serves the set.
+        var oneLive = ModelQueueHolders.Of(set, [Beat("w1", 5000, true), Beat("w1", 200, false), Beat("w2", 100, true)], Now);
+        Assert.False(oneLive.AllDead);
+        Assert.Equal(["w2"], oneLive.Live);
+        Assert.Empty(oneLive.Dead);
+    }
 }

@@ -141,6 +141,29 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
         Assert.Equal(coldSd, render.Outputs.Single().Sha256, ignoreCase: true);
     }
 
+    [Fact]
+    public async Task A_worker_restored_from_a_snapshot_of_a_model_set_consumes_that_sets_queue_with_routing_on()
+    {
+        await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, heartbeats: true);
+        var settings = bus.Settings.Where(kv => kv.Key.StartsWith("Bus:", StringComparison.Ordinal) || kv.Key.StartsWith("Cache:", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        settings["Bus:WorkerId"] = "restored-routed";
+        settings["Bus:HeartbeatInterval"] = "00:00:01";
+        settings["Routing:Enabled"] = "true";
+        var restore = await fixture.Restorer().RestoreAsync(new ResumeConfig("restored-routed", settings), CancellationToken.None);
+        await using var worker = restore.Process!;
+        Assert.True(restore.Restored, restore.Fallback?.Message);
+
+        // The snapshot's preloaded checkpoint is a model set of its own: the restored worker serves its queue.
+        var set = ComfySnap.Contracts.ModelSet.Of(["checkpoints/" + SnapshotFixture.CheckpointName])!;
+        await bus.Events.WaitAsync<ComfySnap.Contracts.WorkerHeartbeat>(h => h.WorkerId == "restored-routed" && h.ModelSets?.Any(s => s.Key == set.Key) == true, TimeSpan.FromSeconds(90));
+        var routes = new ComfySnap.ServiceDefaults.Routing.ModelRoutes(bus.QueueName);
+        await bus.SendToAsync(routes.ModelExchangeAddress, new ComfySnap.Contracts.RunWorkflow("restored-routed-job", DefaultWorkflowAt64Pixels(), CachePolicy: ComfySnap.Contracts.CachePolicy.Bypass, ModelSet: set), set.Key);
+        var (timings, _) = await bus.Events.WaitAsync<ComfySnap.Contracts.JobTimings>(t => t.JobId == "restored-routed-job", TimeSpan.FromSeconds(120));
+        Assert.Equal(("restored-routed", ComfySnap.Contracts.JobRoute.ModelQueue, ComfySnap.Contracts.ModelWarmth.Warm, set.Key),
+            (timings.WorkerId, timings.Route, timings.Models, timings.ModelSetKey));
+    }
+
     // Each restored worker's record names the catalog gateways use: the snapshot's node pack and preloaded checkpoint in it.
     private static async Task AssertCatalogPublishedAsync(string redisConfiguration, string keyPrefix, params string[] workerIds)
     {

@@ -166,9 +166,9 @@ public sealed class JobFencingTests
         Assert.Equal("other-run.png", StoredAnswer(await redis.GetDatabase().StringGetAsync(AnswerKey(harness, jobId)))!.Outputs.Single().FileName);
     }
 
-    private static string LeaseKey(RabbitWorkerHarness harness, string jobId) => $"{harness.Settings["Cache:KeyPrefix"]}lease:{jobId}";
+    private static string LeaseKey(RabbitWorkerHarness harness, string jobId) => JobKeys.Lease(harness.Settings["Cache:KeyPrefix"]!, jobId);
 
-    private static string AnswerKey(RabbitWorkerHarness harness, string jobId) => $"{harness.Settings["Cache:KeyPrefix"]}job:{jobId}";
+    private static string AnswerKey(RabbitWorkerHarness harness, string jobId) => JobKeys.Answer(harness.Settings["Cache:KeyPrefix"]!, jobId);
 
     private static WorkflowCompleted? StoredAnswer(RedisValue value) => value.IsNull ? null : ResultStore.ReadCompletedJob((byte[])value!);
 

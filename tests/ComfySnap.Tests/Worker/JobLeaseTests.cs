@@ -3,6 +3,7 @@ using System.Text.Json;
 using ComfySnap.Contracts;
 using ComfySnap.Tests.Support;
 using ComfySnap.Tests.Worker.Support;
+using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Cli;
 using Serilog.Events;
 using StackExchange.Redis;
@@ -67,7 +68,7 @@ public sealed class JobLeaseTests
         var jobId = $"orphan-{Guid.NewGuid():N}";
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisEndpoint))
         {
-            Assert.True(await redis.GetDatabase().StringSetAsync($"{harness.Settings["Cache:KeyPrefix"]}lease:{jobId}", "dead-worker/0", TimeSpan.FromSeconds(3)));
+            Assert.True(await redis.GetDatabase().StringSetAsync(JobKeys.Lease(harness.Settings["Cache:KeyPrefix"]!, jobId), "dead-worker/0", TimeSpan.FromSeconds(3)));
         }
 
         var sent = Stopwatch.StartNew();
@@ -88,7 +89,7 @@ public sealed class JobLeaseTests
             ["Bus:StopTimeout"] = "00:00:10",
         });
         var jobId = $"held-{Guid.NewGuid():N}";
-        var leaseKey = $"{harness.Settings["Cache:KeyPrefix"]}lease:{jobId}";
+        var leaseKey = JobKeys.Lease(harness.Settings["Cache:KeyPrefix"]!, jobId);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisEndpoint);
         Assert.True(await redis.GetDatabase().StringSetAsync(leaseKey, "other-worker/0", TimeSpan.FromSeconds(60)));
 

@@ -17,9 +17,9 @@ public sealed class RedisLeaseFencingTests
     private readonly string _prefix = $"comfysnap-test-fence-{Guid.NewGuid():N}:";
     private readonly string _jobId = $"fence-{Guid.NewGuid():N}";
 
-    private string LeaseKey => $"{_prefix}lease:{_jobId}";
+    private string LeaseKey => JobKeys.Lease(_prefix, _jobId);
 
-    private string AnswerKey => $"{_prefix}job:{_jobId}";
+    private string AnswerKey => JobKeys.Answer(_prefix, _jobId);
 
     [Fact]
     public async Task The_lease_holder_stores_its_answer()
@@ -146,7 +146,8 @@ public sealed class RedisLeaseFencingTests
             _client = client;
             _prefix = prefix;
             Results = new ResultStore(cache, options, TimeProvider.System);
-            Leases = new RedisJobLeases(cache, Results, options, NullLogger<RedisJobLeases>.Instance);
+            Leases = new RedisJobLeases(cache, Results, options, Options.Create(new JobOptions()), new ReplicaAcknowledgement(NullLogger<ReplicaAcknowledgement>.Instance),
+                NullLogger<RedisJobLeases>.Instance);
         }
 
         public ResultStore Results { get; }

@@ -65,7 +65,7 @@ public interface IJobLeases
     Task<LeaseRenewal> RenewAsync(string jobId, string owner, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores the job's answer (the <c>job:&lt;JobId&gt;</c> record) in one step with the check that no
+    /// Stores the job's answer (the <c>job:{JobId}</c> record, <see cref="Caching.JobKeys"/>) in one step with the check that no
     /// answer is stored yet and that the owner still holds the lease (or nobody does: then it is re-taken).
     /// </summary>
     Task<AnswerCommit> CommitAnswerAsync(string jobId, string owner, TimeSpan ttl, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken);

@@ -17,9 +17,17 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public GatewayInstance B { get; private set; } = null!;
 
+    /// <summary>The worker's Webhooks:SigningKey.</summary>
+    public string WebhookKey { get; } = $"whsec-{Guid.NewGuid():N}";
+
     public async Task InitializeAsync()
     {
-        Bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false);
+        // The worker posts webhooks to the tests' loopback receivers, signed with WebhookKey.
+        Bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
+        {
+            ["Webhooks:SigningKey"] = WebhookKey,
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+        });
         var gateways = Task.WhenAll(GatewayInstance.StartAsync(Bus.Settings), GatewayInstance.StartAsync(Bus.Settings));
         Worker = await WorkerProcess.StartAsync(Bus.Settings, Bus.Settings["Bus:WorkerId"]!);
         var started = await gateways;
