@@ -3,6 +3,8 @@
 # CRIU 4.2.x. Sourced by ./comfysnap; every step is timed and safe to re-run.
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=criu_patched.sh
+source "$(dirname "${BASH_SOURCE[0]}")/criu_patched.sh"
 
 NEWER_SOURCES=/etc/apt/sources.list.d/comfysnap-newer.sources
 NEWER_PIN=/etc/apt/preferences.d/comfysnap-newer
@@ -96,11 +98,23 @@ build_runtime_prefix() {
 }
 
 # CRIU 4.2.x: Debian 12's 3.17 fails `criu check` on kernels >= 6.13 and 4.1 hangs at dump in
-# this VM; forky's 4.2.1 works. Use a system criu only if it is already 4.2 or newer.
+# this VM; forky's 4.2.1 works. With COMFYSNAP_CRIU_HUGEPAGES=1, first 4.2.1 built here with the
+# huge-page restore patch (criu_patched.sh, a few minutes; opt-in: docs/snapshots.md says why);
+# then a system criu if it is already 4.2 or newer; then forky's.
 install_criu() {
   local target; target=$(criu_bin)
-  if [ -x "$target" ]; then log "criu present: $("$target" --version | head -1)"; return 0; fi
+  if [ -x "$target" ]; then
+    local patched="stock: restores fault 4 KiB pages; remove it and bootstrap with COMFYSNAP_CRIU_HUGEPAGES=1 for the huge-page patch"
+    criu_has_hugepage_patch "$target" && patched="with deploy/criu/restore-hugepages.patch"
+    log "criu present: $("$target" --version | head -1) ($patched)"; return 0
+  fi
   mkdir -p "$(dirname "$target")"
+  if [ "${COMFYSNAP_CRIU_HUGEPAGES:-0}" = 1 ]; then
+    if build_patched_criu "$target"; then
+      log "criu $CRIU_SOURCE_VERSION built with deploy/criu/restore-hugepages.patch (huge-page restore)"; return 0
+    fi
+    log "building criu with the huge-page restore patch failed (see $COMFYSNAP_STATE/criu-build.log): using a stock criu 4.2.x, whose restores fault 4 KiB pages"
+  fi
   if command -v criu >/dev/null && printf '%s\n4.2\n' "$(criu --version | awk '/Version/{print $2}')" | sort -V | head -1 | grep -qx 4.2; then
     ln -sf "$(command -v criu)" "$target"; return 0
   fi

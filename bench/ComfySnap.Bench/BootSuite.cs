@@ -37,10 +37,10 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public static readonly Dictionary<string, KeyValuePair<string, string>> SnapshotVariants = new()
     {
         ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
-        ["huge_pages"] = new("Snapshot:HugePages", "true"),
+        ["small_pages"] = new("Snapshot:HugePages", "false"),
     };
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_pages", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "small_pages", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];

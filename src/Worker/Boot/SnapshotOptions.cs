@@ -56,11 +56,11 @@ public sealed class SnapshotOptions
 
     /// <summary>
     /// Mark the prepared worker's private anonymous memory MADV_HUGEPAGE before the dump (a snapshot
-    /// build setting). criu 4.2 keeps the mark but applies it after it has written the pages back,
-    /// so the restore itself still faults 4 KiB pages (measured: same fault count); later faults and
-    /// khugepaged use huge pages. Off by default.
+    /// build setting). The bootstrap's criu (deploy/criu/restore-hugepages.patch) applies the mark
+    /// before it writes the pages back: a third of the restore faults, ~17 MiB more resident memory.
+    /// Stock criu applies it afterwards, so there it costs nothing and gains nothing. On by default.
     /// </summary>
-    public bool HugePages { get; set; }
+    public bool HugePages { get; set; } = true;
 
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;

@@ -1,3 +1,4 @@
+using ComfySnap.Diffusion.Text;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Diffusion.Models.StableDiffusion;
@@ -17,16 +18,25 @@ public static class ClipTextEncoding
     {
         using var scope = NewDisposeScope();
         var windows = clip.Tokenizer.TokenizeWithWeights(text);
+        return EncodeWindows(windows, EndToken, ids => clip.Model.Encode(ids, clip.StopAtLayer)).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The windows encoded as one batch by <paramref name="encode"/> (ids [k, length] to hidden states
+    /// [k, length, width]), weighted tokens blended against the empty window (start, end, then
+    /// <paramref name="pad"/>), joined along the token axis. Shared by every CLIP tower (SD 1.x, SDXL's CLIP-L and CLIP-G).
+    /// </summary>
+    public static Tensor EncodeWindows(IReadOnlyList<IReadOnlyList<WeightedToken>> windows, long pad, Func<Tensor, Tensor> encode)
+    {
         var hasWeights = windows.Any(w => w.Any(t => t.Weight != 1.0));
         var length = windows.Max(w => w.Count);
         var rows = windows.Select(w => w.Select(t => (long)t.Id).ToArray()).ToList();
         if (hasWeights)
         {
-            rows.Add([StartToken, .. Enumerable.Repeat((long)EndToken, length - 1)]);
+            rows.Add([StartToken, EndToken, .. Enumerable.Repeat(pad, length - 2)]);
         }
 
-        var ids = tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, length]);
-        var z = clip.Model.Encode(ids, clip.StopAtLayer);
+        var z = encode(tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, length]));
         var sections = z.narrow(0, 0, windows.Count);
         if (hasWeights)
         {
@@ -36,7 +46,6 @@ public static class ClipTextEncoding
             sections = where(weights.ne(1.0f), weighted, sections);
         }
 
-        var hidden = sections.shape[2];
-        return sections.reshape(1, windows.Count * length, hidden).contiguous().MoveToOuterDisposeScope();
+        return sections.reshape(1, windows.Count * length, sections.shape[2]);
     }
 }

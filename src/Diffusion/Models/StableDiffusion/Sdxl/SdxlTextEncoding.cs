@@ -52,7 +52,7 @@ public static class SdxlTextEncoding
     {
         using var scope = NewDisposeScope();
         Tensor? pooled = null;
-        var condG = EncodeWindows(g, clip.TokenizerG.Pad, ids =>
+        var condG = ClipTextEncoding.EncodeWindows(g.Windows, clip.TokenizerG.Pad, ids =>
         {
             var output = clip.ClipG.Encode(ids, clip.Layer, FirstEnd(ids));
             pooled ??= output.Pooled.narrow(0, 0, 1);
@@ -61,7 +61,7 @@ public static class SdxlTextEncoding
         var cond = condG;
         if (l is not null && clip.ClipL is { } clipL)
         {
-            var condL = EncodeWindows(l, clip.TokenizerL.Pad, ids => clipL.Encode(ids, clip.Layer, normalizeHidden: false));
+            var condL = ClipTextEncoding.EncodeWindows(l.Windows, clip.TokenizerL.Pad, ids => clipL.Encode(ids, clip.Layer, normalizeHidden: false));
             var length = Math.Min(condL.shape[1], condG.shape[1]);
             cond = cat([condL.narrow(1, 0, length), condG.narrow(1, 0, length)], -1).contiguous();
         }
@@ -70,30 +70,6 @@ public static class SdxlTextEncoding
         {
             Pooled = new PooledConditioning(pooled!.contiguous().MoveToOuterDisposeScope()),
         };
-    }
-
-    private static Tensor EncodeWindows(TokenWindows tokens, int pad, Func<Tensor, Tensor> encode)
-    {
-        var windows = tokens.Windows;
-        var hasWeights = windows.Any(w => w.Any(t => t.Weight != 1.0));
-        var length = windows.Max(w => w.Count);
-        var rows = windows.Select(w => w.Select(t => (long)t.Id).ToArray()).ToList();
-        if (hasWeights)
-        {
-            rows.Add([SdTokenizer.StartToken, SdTokenizer.EndToken, .. Enumerable.Repeat((long)pad, length - 2)]);
-        }
-
-        var z = encode(tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, length]));
-        var sections = z.narrow(0, 0, windows.Count);
-        if (hasWeights)
-        {
-            var weights = tensor(windows.SelectMany(w => w.Select(t => (float)t.Weight)).ToArray(), [windows.Count, length, 1]);
-            var empty = z.narrow(0, windows.Count, 1);
-            var weighted = sections.sub(empty).mul_(weights).add_(empty);
-            sections = where(weights.ne(1.0f), weighted, sections);
-        }
-
-        return sections.reshape(1, windows.Count * length, sections.shape[2]);
     }
 
     /// <summary>Each row's first end token: where ComfyUI takes the pooled output.</summary>

@@ -35,42 +35,13 @@ public sealed class UnetModel
             _label2 = new Linear(w["label_emb"][0][2], embed, embed);
         }
 
-        var inputs = new List<IUnetLayer[]> { new IUnetLayer[] { new InputConv(w["input_blocks"][0][0], config.InChannels, mc) } };
-        var skipChannels = new Stack<long>([mc]);
-        var ch = mc;
-        var ds = 1;
-        for (var level = 0; level < config.ChannelMult.Count; level++)
-        {
-            for (var r = 0; r < config.ResBlocksAt(level); r++)
-            {
-                var block = w["input_blocks"][inputs.Count];
-                var outCh = config.ChannelMult[level] * mc;
-                var layers = new List<IUnetLayer> { new UnetResBlock(block[0], ch, embed, outCh) };
-                ch = outCh;
-                if (config.AttentionResolutions.Contains(ds))
-                {
-                    layers.Add(new SpatialTransformer(block[1], ch, config, config.DepthAt(level)));
-                }
-
-                inputs.Add([.. layers]);
-                skipChannels.Push(ch);
-            }
-
-            if (level != config.ChannelMult.Count - 1)
-            {
-                inputs.Add([new UnetDownsample(w["input_blocks"][inputs.Count][0], ch)]);
-                skipChannels.Push(ch);
-                ds *= 2;
-            }
-        }
-
-        _inputBlocks = [.. inputs];
-        _middle =
-        [
-            new UnetResBlock(w["middle_block"][0], ch, embed, ch),
-            new SpatialTransformer(w["middle_block"][1], ch, config, config.MiddleDepth),
-            new UnetResBlock(w["middle_block"][2], ch, embed, ch),
-        ];
+        // The way down is shared with ControlNet, which copies exactly this half.
+        var (inputs, inputChannels) = UnetInputBlocks.Build(w["input_blocks"], config);
+        _inputBlocks = inputs;
+        var skipChannels = new Stack<long>(inputChannels);
+        var ch = inputChannels[^1];
+        var ds = 1 << (config.ChannelMult.Count - 1);
+        _middle = UnetInputBlocks.Middle(w["middle_block"], ch, config);
 
         var outputs = new List<IUnetLayer[]>();
         for (var level = config.ChannelMult.Count - 1; level >= 0; level--)
@@ -159,13 +130,5 @@ public sealed class UnetModel
         }
 
         return h;
-    }
-
-    /// <summary>input_blocks.0.0: the plain 3x3 convolution from latent channels.</summary>
-    private sealed class InputConv(WeightScope w, long inChannels, long channels) : IUnetLayer
-    {
-        private readonly Conv2d _conv = new(w, inChannels, channels, 3);
-
-        public Tensor Forward(Tensor h, Tensor emb, Tensor context, long[]? upsampleTo) => _conv.Forward(h);
     }
 }
