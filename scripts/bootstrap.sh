@@ -28,6 +28,8 @@ install_example_packages() {
   npm_ci_when_changed "$COMFYSNAP_ROOT/examples/node"
   # The Kubernetes manifests' schema check (kubernetes-models, KEDA models).
   npm_ci_when_changed "$COMFYSNAP_ROOT/deploy/k8s/check"
+  # The object store of `./comfysnap services` (s3rver).
+  npm_ci_when_changed "$COMFYSNAP_ROOT/scripts/s3server"
 }
 
 npm_ci_when_changed() {

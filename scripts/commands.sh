@@ -19,7 +19,7 @@ project_env() {
     "") export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ;;
     *) export GLIBC_TUNABLES="$GLIBC_TUNABLES:glibc.malloc.hugetlb=1" ;;
   esac
-  export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT
+  export COMFYSNAP_RABBITMQ_PORT COMFYSNAP_REDIS_PORT COMFYSNAP_S3_PORT
   export COMFYSNAP_REPO="$COMFYSNAP_ROOT"
   export COMFYSNAP_DOTNET="$(command -v dotnet)"
   services_credentials_env

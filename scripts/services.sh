@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts/stops the project's own RabbitMQ and Redis on loopback, data under .comfysnap/services.
+# Starts/stops the project's own RabbitMQ, Redis and S3-compatible object store (s3rver) on
+# loopback, data under .comfysnap/services.
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -9,7 +10,8 @@ SERVICES_DIR="${COMFYSNAP_SERVICES_DIR:-$COMFYSNAP_STATE/services}"
 
 # The services run with generated credentials, never RabbitMQ's guest/guest: a RabbitMQ user and a
 # Redis password, written once (mode 600) to this file, which `project_env` exports to the test run
-# (COMFYSNAP_RABBITMQ_USER, COMFYSNAP_RABBITMQ_PASSWORD, COMFYSNAP_REDIS_PASSWORD).
+# (COMFYSNAP_RABBITMQ_USER, COMFYSNAP_RABBITMQ_PASSWORD, COMFYSNAP_REDIS_PASSWORD,
+# COMFYSNAP_S3_ACCESS_KEY, COMFYSNAP_S3_SECRET_KEY).
 CREDENTIALS_FILE="$SERVICES_DIR/credentials.env"
 
 ensure_credentials() {
@@ -19,6 +21,14 @@ ensure_credentials() {
     printf 'COMFYSNAP_RABBITMQ_USER=comfysnap\nCOMFYSNAP_RABBITMQ_PASSWORD=%s\nCOMFYSNAP_REDIS_PASSWORD=%s\n' \
       "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$CREDENTIALS_FILE" )
   chmod 600 "$CREDENTIALS_FILE"
+}
+
+# The object store's key pair, added to a credentials file written before the store existed.
+ensure_s3_credentials() {
+  ensure_credentials
+  grep -q '^COMFYSNAP_S3_SECRET_KEY=' "$CREDENTIALS_FILE" && return 0
+  printf 'COMFYSNAP_S3_ACCESS_KEY=comfysnap%s\nCOMFYSNAP_S3_SECRET_KEY=%s\n' \
+    "$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$CREDENTIALS_FILE"
 }
 
 # Exports the credentials of services started by this script; without the file (services started
@@ -125,6 +135,29 @@ redis_answers() { redis_cli ping 2>/dev/null | grep -q PONG; }
 
 stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1 || true; }
 
+# s3rver (npm, see docs/configuration.md#object-store for why this server): a node process of its
+# own, detached, with its pid in the services folder; the credentials file path goes on its command
+# line, never the keys. The bucket `comfysnap` exists from the start.
+S3_DIR="$SERVICES_DIR/s3"
+
+s3_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$COMFYSNAP_S3_PORT") 2>/dev/null; }
+
+start_s3() {
+  if s3_answers; then log "s3 already answering on 127.0.0.1:$COMFYSNAP_S3_PORT"; return 0; fi
+  command -v npm >/dev/null || apt_install npm
+  npm_ci_when_changed "$COMFYSNAP_ROOT/scripts/s3server"
+  ensure_s3_credentials
+  mkdir -p "$S3_DIR/data"
+  setsid node "$COMFYSNAP_ROOT/scripts/s3server/server.js" "$CREDENTIALS_FILE" "$S3_DIR/data" "$COMFYSNAP_S3_PORT" comfysnap \
+    </dev/null >"$S3_DIR/s3rver.log" 2>&1 &
+  echo $! > "$S3_DIR/s3rver.pid"
+  wait_until 30 "s3 (s3rver) on 127.0.0.1:$COMFYSNAP_S3_PORT" s3_answers
+}
+
+stop_s3() {
+  if [ -s "$S3_DIR/s3rver.pid" ]; then kill "$(cat "$S3_DIR/s3rver.pid")" >/dev/null 2>&1 || true; rm -f "$S3_DIR/s3rver.pid"; fi
+}
+
 wait_until() {
   local timeout="$1" what="$2"; shift 2
   local deadline=$(( $(date +%s) + timeout ))
@@ -138,9 +171,12 @@ wait_until() {
 services_start() {
   step "start rabbitmq" start_rabbitmq
   step "start redis" start_redis
+  # COMFYSNAP_S3=0: a private broker + Redis pair (tests, the chaos run) without an object store.
+  if [ "${COMFYSNAP_S3:-1}" = 1 ]; then step "start s3" start_s3; fi
 }
 
 services_stop() {
+  if [ "${COMFYSNAP_S3:-1}" = 1 ]; then stop_s3; fi
   stop_redis
   stop_rabbitmq
   log "services stopped"
@@ -151,5 +187,6 @@ services_status() {
   local rc=0
   if rabbitmqctl -q ping >/dev/null 2>&1; then services_credentials_env; echo "rabbitmq: up   amqp://${COMFYSNAP_RABBITMQ_USER:-guest}@127.0.0.1:$COMFYSNAP_RABBITMQ_PORT/ (password: ${CREDENTIALS_FILE})"; else echo "rabbitmq: down"; rc=1; fi
   if redis_cli ping 2>/dev/null | grep -q PONG; then echo "redis:    up   127.0.0.1:$COMFYSNAP_REDIS_PORT"; else echo "redis:    down"; rc=1; fi
+  if [ "${COMFYSNAP_S3:-1}" != 1 ]; then :; elif s3_answers; then echo "s3:       up   http://127.0.0.1:$COMFYSNAP_S3_PORT (s3rver; keys: ${CREDENTIALS_FILE})"; else echo "s3:       down"; rc=1; fi
   return $rc
 }

@@ -29,4 +29,7 @@ public enum FailureKind
 
     /// <summary>A node's IMAGE, LATENT or MASK output held NaN or Inf; nothing was written or cached. See node errors for the node.</summary>
     NonFiniteOutput = 8,
+
+    /// <summary>The outputs could not be written to the object store after retries (the message names the bucket and the reason); no object of the job is left there.</summary>
+    OutputDeliveryFailed = 9,
 }

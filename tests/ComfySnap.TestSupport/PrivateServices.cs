@@ -122,6 +122,9 @@ public sealed class PrivateServices : IPrivateBroker
             ["COMFYSNAP_RABBITMQ_DIST_PORT"] = Invariant(RabbitMqDistPort),
             ["COMFYSNAP_EPMD_PORT"] = Invariant(EpmdPort),
             ["COMFYSNAP_REDIS_PORT"] = Invariant(RedisPort),
+
+            // A private pair is a broker and a Redis: the object store stays the shared one.
+            ["COMFYSNAP_S3"] = "0",
         };
         if (ExtraRabbitMqConf is not null)
         {

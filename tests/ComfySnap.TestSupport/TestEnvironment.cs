@@ -18,6 +18,24 @@ public static class TestEnvironment
     /// <summary>Redis's requirepass, or null for a Redis without one.</summary>
     public static string? RedisPassword => Environment.GetEnvironmentVariable("COMFYSNAP_REDIS_PASSWORD") is { Length: > 0 } p ? p : null;
 
+    /// <summary>The object store `./comfysnap services start` runs (s3rver) and its generated key pair.</summary>
+    public static int S3Port => int.Parse(Environment.GetEnvironmentVariable("COMFYSNAP_S3_PORT") ?? "9010");
+
+    public static string? S3AccessKey => Environment.GetEnvironmentVariable("COMFYSNAP_S3_ACCESS_KEY") is { Length: > 0 } k ? k : null;
+
+    public static string? S3SecretKey => Environment.GetEnvironmentVariable("COMFYSNAP_S3_SECRET_KEY") is { Length: > 0 } k ? k : null;
+
+    public static string S3ServiceUrl => $"http://127.0.0.1:{S3Port}";
+
+    /// <summary>The worker's ObjectStore settings for the test store.</summary>
+    public static Dictionary<string, string?> ObjectStoreSettings() => new()
+    {
+        ["ObjectStore:ServiceUrl"] = S3ServiceUrl,
+        ["ObjectStore:AccessKey"] = S3AccessKey ?? throw new InvalidOperationException("COMFYSNAP_S3_ACCESS_KEY is not set: run the tests through ./comfysnap (services start exports the object store's keys)"),
+        ["ObjectStore:SecretKey"] = S3SecretKey,
+        ["ObjectStore:RetryDelay"] = "00:00:00.050",
+    };
+
     public static string RabbitMqUri => $"amqp://{Uri.EscapeDataString(RabbitMqUser)}:{Uri.EscapeDataString(RabbitMqPassword)}@127.0.0.1:{RabbitMqPort}/";
 
     /// <summary>A StackExchange.Redis configuration string (the worker's Cache:Redis), with the password when there is one.</summary>
@@ -45,7 +63,7 @@ public static class TestEnvironment
 
     /// <summary>Every secret of the test services, to search logs, events and snapshot images for.</summary>
     public static IReadOnlyList<string> ServiceSecrets =>
-        [.. new[] { Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PASSWORD"), RedisPassword }.OfType<string>().Where(s => s.Length > 0)];
+        [.. new[] { Environment.GetEnvironmentVariable("COMFYSNAP_RABBITMQ_PASSWORD"), RedisPassword, S3SecretKey }.OfType<string>().Where(s => s.Length > 0)];
 
     public static string Criu => Environment.GetEnvironmentVariable("COMFYSNAP_CRIU") is { Length: > 0 } c
         ? c

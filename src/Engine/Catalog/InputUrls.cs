@@ -7,8 +7,8 @@ namespace ComfySnap.Engine.Catalog;
 /// </summary>
 public static class InputUrls
 {
-    /// <summary>The schemes accepted as input URLs (each served by a worker URL input source).</summary>
-    public static IReadOnlySet<string> Schemes { get; } = new HashSet<string>(["http", "https"], StringComparer.OrdinalIgnoreCase);
+    /// <summary>The schemes accepted as input URLs (each served by a worker URL input source; s3: the worker's object store).</summary>
+    public static IReadOnlySet<string> Schemes { get; } = new HashSet<string>(["http", "https", "s3"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True when <paramref name="value"/> is an absolute URL of an accepted scheme with a host.</summary>
     public static bool TryParse(string value, out Uri url)

@@ -75,7 +75,9 @@ public static class PromptEndpoints
 
         var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
         await prompts.AddAsync(record);
-        await sender.SendAsync(new RunWorkflow(promptId, promptJson, InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet, Webhook: webhook), cancellationToken);
+        // Bucket "": outputs come back as bytes or Redis keys even from workers with an ObjectStore:Bucket, since /view serves them.
+        await sender.SendAsync(new RunWorkflow(promptId, promptJson, Delivery: new OutputDelivery(Bucket: ""),
+            InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet, Webhook: webhook), cancellationToken);
         await relay.BroadcastStatusAsync();
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
     }

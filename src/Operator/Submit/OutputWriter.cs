@@ -7,7 +7,8 @@ namespace ComfySnap.Operator.Submit;
 
 /// <summary>
 /// Writes a completed job's files to the output folder as NAME_FILENAME: inline bytes as they came,
-/// claim-checked ones fetched from Redis by their key (connected on first need).
+/// claim-checked ones fetched from Redis by their key (connected on first need). Files the worker
+/// wrote to an object store are listed by their <c>s3://</c> address, not downloaded.
 /// </summary>
 public sealed class OutputWriter(string directory, RedisConnectionOptions? redis) : IAsyncDisposable
 {
@@ -19,6 +20,12 @@ public sealed class OutputWriter(string directory, RedisConnectionOptions? redis
         var written = new List<string>();
         foreach (var o in completed.Outputs)
         {
+            if (o.ObjectUri is { } objectUri)
+            {
+                written.Add(objectUri);
+                continue;
+            }
+
             var bytes = o.InlineBytes ?? (o.RedisKey is { } key ? await FetchAsync(key) : null)
                 ?? throw new IOException($"{o.FileName}: neither inline nor in Redis (key {o.RedisKey ?? "none"}; expired, or --redis is wrong)");
             var file = $"{Safe(name)}_{Safe(o.FileName)}";

@@ -26,13 +26,15 @@ public static class ServeCommand
     // Configuration a restored worker needs at run time; never part of the snapshot. Routing: a fleet
     // turns it on at deploy time, and a restored worker without it would ignore the model queues.
     // Webhooks carries the signing key: like the Bus and Cache credentials it reaches a restored
-    // worker only over its control channel.
-    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing", "Inputs", "Webhooks"];
+    // worker only over its control channel; so does ObjectStore (the bucket's keys), and Output (the
+    // formats uploaded) is chosen per deployment.
+    private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing", "Inputs", "Webhooks",
+        "ObjectStore", "Output"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = WorkerHostFactory.CreateBuilder(overrides, processIsWorker: true);
-        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable);
+        var projectServices = ProjectServices.Apply(builder.Configuration, Environment.GetEnvironmentVariable, objectStore: true);
         builder.Services.AddQueueWorker(builder.Configuration);
         using var host = builder.Build();
         var services = host.Services;

@@ -3,6 +3,7 @@ using ComfySnap.ServiceDefaults.Telemetry;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
 using ComfySnap.Worker.Catalog;
+using ComfySnap.Worker.Delivery;
 using ComfySnap.Worker.Fleet;
 using ComfySnap.Worker.Health;
 using ComfySnap.Worker.Inputs;
@@ -32,6 +33,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ResultStore>();
         services.AddSingleton<WorkflowCacheKey>();
         services.AddSingleton<OutputDeliverer>();
+        services.AddObjectStore(configuration);
         services.AddUrlInputs(configuration);
         services.AddSingleton<InputFileMaterializer>();
         services.AddSingleton<JobRegistry>();

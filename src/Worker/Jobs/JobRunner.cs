@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ComfySnap.Contracts;
 using ComfySnap.Worker.Bus;
 using ComfySnap.Worker.Caching;
+using ComfySnap.Worker.Delivery;
 using ComfySnap.Engine;
 using ComfySnap.Engine.Execution;
 using ComfySnap.Engine.Validation;
@@ -25,6 +26,8 @@ public sealed class JobRunner(
     WorkflowCacheKey cacheKey,
     ResultStore results,
     OutputDeliverer deliverer,
+    DeliveryPlanner deliveryPlanner,
+    OutputUploader uploader,
     InputFileMaterializer inputFiles,
     JobRegistry registry,
     JobLeaseGate leaseGate,
@@ -199,22 +202,30 @@ public sealed class JobRunner(
             return new JobPlan(report, null, null, null, 0);
         }
 
+        var (delivery, deliveryProblem) = deliveryPlanner.Resolve(job);
+        if (delivery is null)
+        {
+            return new JobPlan(report, workflow, null, null, 0, DeliveryProblem: deliveryProblem);
+        }
+
+        // Objects are uploaded from the bytes, so a job with a bucket reads its cached outputs whole.
+        var maxInline = delivery.Target is null ? context.MaxInline : long.MaxValue;
         var lookup = Stopwatch.StartNew();
-        var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow);
+        var key = job.CachePolicy == CachePolicy.Bypass ? null : cacheKey.Compute(workflow) + delivery.CacheKeySuffix;
         IReadOnlyList<OutputFile>? cachedFiles = null;
         if (job.CachePolicy == CachePolicy.Use && key is not null)
         {
             using var span = WorkerActivities.Source.StartActivity(WorkerActivities.CacheLookup);
             if (await results.GetResultAsync(key, context.Token).ConfigureAwait(false) is { } hit)
             {
-                cachedFiles = await deliverer.FromCacheAsync(hit, context.MaxInline, context.Token).ConfigureAwait(false);
+                cachedFiles = await deliverer.FromCacheAsync(hit, maxInline, context.Token).ConfigureAwait(false);
             }
 
             span?.SetTag("comfysnap.cache.hit", cachedFiles is not null);
             metrics.CacheLookup(cachedFiles is not null);
         }
 
-        return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds);
+        return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds, delivery);
     }
 
     /// <summary>The job's one answer: a failure, the cached result, or a run's result.</summary>
@@ -233,12 +244,23 @@ public sealed class JobRunner(
             return;
         }
 
+        if (plan.Delivery is null)
+        {
+            await FailAsync(context, JobFailures.Simple(job, FailureKind.OutputDeliveryFailed, plan.DeliveryProblem ?? "no delivery plan", [], retryable: false)).ConfigureAwait(false);
+            return;
+        }
+
         if (plan.CachedFiles is not null)
         {
+            if (await UploadAsync(context, plan.Delivery, plan.CachedFiles).ConfigureAwait(false) is not { } cachedFiles)
+            {
+                return;
+            }
+
             var timings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, [], 0, 0, 0, context.Total.Elapsed.TotalMilliseconds,
                 busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, ModelWarmth.NoModels, context.Delivery.Route);
             logger.LogInformation("Job {JobId} answered from the output cache in {ElapsedMs:0.0} ms", job.JobId, plan.CacheLookupMs);
-            var fromCache = new WorkflowCompleted(job.JobId, job.BatchId, plan.CachedFiles, FromCache: true, timings);
+            var fromCache = new WorkflowCompleted(job.JobId, job.BatchId, cachedFiles, FromCache: true, timings);
             // A cache answer is the job's answer too: a duplicate of this JobId gets it back, not a
             // second cache lookup (found by the chaos run: the duplicate ran again, and a cache
             // refreshed in between would have answered one JobId with two different results).
@@ -353,7 +375,14 @@ public sealed class JobRunner(
     {
         var job = context.Job;
         var store = Stopwatch.StartNew();
-        var (files, cached) = await deliverer.DeliverAsync(result.Outputs, context.MaxInline, storeInCache: plan.Key is not null, context.Token).ConfigureAwait(false);
+        var delivery = plan.Delivery!;
+        var outputs = delivery.Encode(result.Outputs);
+        var (delivered, cached) = await deliverer.DeliverAsync(outputs, delivery.Target is null ? context.MaxInline : long.MaxValue, storeInCache: plan.Key is not null, context.Token).ConfigureAwait(false);
+        if (await UploadAsync(context, delivery, delivered).ConfigureAwait(false) is not { } files)
+        {
+            return;
+        }
+
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
         var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0,
             busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, warmth, context.Delivery.Route);
@@ -377,6 +406,28 @@ public sealed class JobRunner(
         logger.LogInformation("Job {JobId} completed: {OutputCount} output(s), execute {ExecuteMs:0.0} ms, total {TotalMs:0.0} ms",
             job.JobId, files.Count, result.TotalMilliseconds, answer.Timings.TotalMs);
         await CompleteAsync(context, answer).ConfigureAwait(false);
+    }
+
+    /// <summary>The files as the job's delivery wants them: unchanged, or written to its bucket; null when the upload failed (answered here).</summary>
+    private async Task<IReadOnlyList<OutputFile>?> UploadAsync(JobContext context, DeliveryPlan delivery, IReadOnlyList<OutputFile> files)
+    {
+        if (delivery.Target is not { } target)
+        {
+            return files;
+        }
+
+        try
+        {
+            using (WorkerActivities.Source.StartActivity(WorkerActivities.Upload))
+            {
+                return await uploader.UploadAsync(target, context.Job.JobId, files, context.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OutputDeliveryException e)
+        {
+            await FailAsync(context, JobFailures.Simple(context.Job, FailureKind.OutputDeliveryFailed, e.Message, [], retryable: false)).ConfigureAwait(false);
+            return null;
+        }
     }
 
     private async Task CompleteAsync(JobContext context, WorkflowCompleted completed)
@@ -497,5 +548,6 @@ public sealed class JobRunner(
         public JobDelivery Delivery { get; init; } = Delivery ?? JobDelivery.Shared;
     }
 
-    private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs);
+    private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs,
+        DeliveryPlan? Delivery = null, string? DeliveryProblem = null);
 }

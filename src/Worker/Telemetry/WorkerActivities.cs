@@ -18,6 +18,7 @@ public static class WorkerActivities
     public const string CacheLookup = "cache lookup";
     public const string Execute = "execute";
     public const string CacheStore = "cache store";
+    public const string Upload = "output upload";
     public const string PublishResult = "publish result";
     public const string Boot = "boot";
     public const string BootPhase = "boot phase";

@@ -80,7 +80,9 @@ public sealed class InvalidWorkflowTests
     [InlineData("http://10.0.0.1:8080/cat.png", null)]
     [InlineData("ftp://images.example.com/cat.png", ValidationErrorTypes.ValueNotInList)]
     [InlineData("https:///cat.png", ValidationErrorTypes.ValueNotInList)]
-    public async Task Load_image_accepts_an_http_url_by_its_form(string image, string? errorType)
+    [InlineData("s3://bucket-1/in/cat.png", null)]
+    [InlineData("s3:///cat.png", ValidationErrorTypes.ValueNotInList)]
+    public async Task Load_image_accepts_an_http_or_s3_url_by_its_form(string image, string? errorType)
     {
         await using var harness = await EngineHarness.StartAsync();
 

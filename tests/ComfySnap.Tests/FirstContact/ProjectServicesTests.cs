@@ -87,6 +87,31 @@ public sealed class ProjectServicesTests
         Assert.Null(configuration["Cache:Redis"]);
     }
 
+    [Fact]
+    public void The_worker_also_gets_the_project_object_store_and_its_keys_unless_one_is_given()
+    {
+        var script = new Dictionary<string, string?>(Script) { ["COMFYSNAP_S3_PORT"] = "9010", ["COMFYSNAP_S3_ACCESS_KEY"] = "key-id", ["COMFYSNAP_S3_SECRET_KEY"] = "s3-secret" };
+        var configuration = Configuration(new Dictionary<string, string?>());
+
+        var used = ProjectServices.Apply(configuration, Environment(script), objectStore: true);
+
+        Assert.Equal("http://127.0.0.1:9010", configuration["ObjectStore:ServiceUrl"]);
+        Assert.Equal("key-id", configuration["ObjectStore:AccessKey"]);
+        Assert.Equal("s3-secret", configuration["ObjectStore:SecretKey"]);
+        var logger = new FakeLogger();
+        used!.Log(logger);
+        Assert.Contains(logger.Collector.GetSnapshot(), l => l.Message.Contains("s3rver http://127.0.0.1:9010", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), l => l.Message.Contains("secret", StringComparison.Ordinal));
+
+        var gateway = Configuration(new Dictionary<string, string?>());
+        ProjectServices.Apply(gateway, Environment(script));
+        Assert.Null(gateway["ObjectStore:ServiceUrl"]);
+        var given = Configuration(new Dictionary<string, string?> { ["ObjectStore:ServiceUrl"] = "https://s3.example" });
+        ProjectServices.Apply(given, Environment(script), objectStore: true);
+        Assert.Equal("https://s3.example", given["ObjectStore:ServiceUrl"]);
+        Assert.Null(given["ObjectStore:AccessKey"]);
+    }
+
     private static ConfigurationManager Configuration(Dictionary<string, string?> given)
     {
         var configuration = new ConfigurationManager();
