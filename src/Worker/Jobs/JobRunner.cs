@@ -13,6 +13,8 @@ using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using ComfySnap.Worker.Models;
+
 namespace ComfySnap.Worker.Jobs;
 
 /// <summary>
@@ -26,6 +28,7 @@ public sealed class JobRunner(
     ResultStore results,
     OutputDeliverer deliverer,
     InputFileMaterializer inputFiles,
+    ModelUrlFetcher modelUrls,
     JobRegistry registry,
     JobLeaseGate leaseGate,
     ModelStore models,
@@ -179,6 +182,7 @@ public sealed class JobRunner(
         try
         {
             workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
+            await modelUrls.FetchAsync(workflowJson, context.Token).ConfigureAwait(false);
         }
         catch (InputFileException e)
         {
