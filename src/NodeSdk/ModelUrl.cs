@@ -19,6 +19,12 @@ public sealed partial record ModelUrl(Uri Location, string Sha256, string Extens
     /// <summary>The file's name in the model cache: content-addressed.</summary>
     public string CacheFileName => Sha256 + Extension;
 
+    /// <summary>How logs and errors show the URL: without user info and query (a pre-signed URL's token), the hash shortened.</summary>
+    public string Shown => $"{Location.Scheme}://{Location.Authority}{Location.AbsolutePath}#sha256={Sha256[..12]}...";
+
+    /// <summary>A model name as logs show it: a pinned URL by <see cref="Shown"/>, anything else as it is.</summary>
+    public static string ShownName(string name) => TryParse(name, out _) is { } url ? url.Shown : name;
+
     /// <summary>True when <paramref name="value"/> is meant as a URL (http or https with "://"), pinned or not.</summary>
     public static bool LooksLikeUrl(string value) =>
         value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -97,7 +97,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
         await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
         var path = TryResolve(kind, name) ?? throw new FileNotFoundException(ModelUrl.LooksLikeUrl(name)
-            ? $"Model URL '{name}' is not in the download cache ({_options.ResolvedDownloadCacheDirectory})"
+            ? $"Model URL '{ModelUrl.ShownName(name)}' is not in the download cache ({_options.ResolvedDownloadCacheDirectory})"
             : $"Model '{name}' not found in {kind} ({RootOf(kind)})");
         var key = $"{kind}/{name}";
         var entry = _loaded.GetOrAdd(key, _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
@@ -165,7 +165,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
 
         (entry.Value.Result as IDisposable)?.Dispose();
         ReleaseCacheUse(key);
-        logger.LogInformation("Unloaded model {Model} ({Bytes} bytes)", key, held?.Bytes);
+        logger.LogInformation("Unloaded model {Model} ({Bytes} bytes)", ShownKey(key), held?.Bytes);
         return true;
     }
 
@@ -193,6 +193,13 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         {
             ReleaseCacheUse(key);
         }
+    }
+
+    // "kind/name" for logs: a model URL without its user info and query.
+    private static string ShownKey(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? key : $"{key[..(slash + 1)]}{ModelUrl.ShownName(key[(slash + 1)..])}";
     }
 
     /// <summary>True while this store holds the downloaded file at <paramref name="path"/> loaded (tests, diagnostics).</summary>
@@ -251,7 +258,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
 
         var ms = watch.Elapsed.TotalMilliseconds;
         _held[$"{kind}/{name}"] = new HeldModel($"{kind}/{name}", path, new FileInfo(path).Length, Stopwatch.GetTimestamp());
-        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
+        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, ModelUrl.ShownName(name), new FileInfo(path).Length, ms);
         Loaded?.Invoke(kind, name, ms);
         return model;
     }

@@ -20,6 +20,15 @@ public sealed class ModelUrlTests
         Assert.Equal($"{Sha}.safetensors", url.CacheFileName);
     }
 
+    [Fact]
+    public void Shown_url_has_no_user_info_or_query()
+    {
+        var shown = ModelUrl.ShownName($"https://user:secret@models.example.com/m.safetensors?token=abc#sha256={Sha}");
+
+        Assert.Equal($"https://models.example.com/m.safetensors#sha256={Sha[..12]}...", shown);
+        Assert.Equal("plain.safetensors", ModelUrl.ShownName("plain.safetensors"));
+    }
+
     [Theory]
     [InlineData("https://h/m.safetensors", "#sha256=")]
     [InlineData("https://h/m.safetensors#sha256=abc", "#sha256=")]
