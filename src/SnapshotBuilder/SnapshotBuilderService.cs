@@ -12,6 +12,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
 {
     public async Task<SnapshotManifest> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
     {
+        PreloadEntries.ThrowIfUrl(request.Preload);
         var images = Path.Combine(request.OutputDirectory, SnapshotManifest.ImagesFolder);
         if (Directory.Exists(images))
         {

@@ -30,6 +30,9 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     // Size and last use of every model loaded, by "kind/name": what Models:MemoryBudget counts.
     private readonly ConcurrentDictionary<string, HeldModel> _held = new(StringComparer.Ordinal);
 
+    // Shared flocks on the downloaded model files loaded here, by "kind/name": the cache never evicts a file a process holds.
+    private readonly ConcurrentDictionary<string, FileLock> _cacheUse = new(StringComparer.Ordinal);
+
     private volatile Task _pageIn = Task.CompletedTask;
 
     /// <summary>
@@ -82,15 +85,20 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
             .Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>A file under the kind's root, or a pinned URL's file in the download cache (once downloaded).</summary>
     public string? TryResolve(string kind, string name) =>
-        FileNames.Combine(RootOf(kind), name) is { } path && File.Exists(path) ? path : null;
+        (ModelUrl.LooksLikeUrl(name)
+            ? ModelUrl.TryParse(name, out _) is { } url ? Path.Combine(_options.ResolvedDownloadCacheDirectory, url.CacheFileName) : null
+            : FileNames.Combine(RootOf(kind), name)) is { } path && File.Exists(path) ? path : null;
 
     public async ValueTask<T> GetOrLoadAsync<T>(string kind, string name, Func<string, CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
         where T : class
     {
         // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
         await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var path = TryResolve(kind, name) ?? throw new FileNotFoundException($"Model '{name}' not found in {kind} ({RootOf(kind)})");
+        var path = TryResolve(kind, name) ?? throw new FileNotFoundException(ModelUrl.LooksLikeUrl(name)
+            ? $"Model URL '{ModelUrl.ShownName(name)}' is not in the download cache ({_options.ResolvedDownloadCacheDirectory})"
+            : $"Model '{name}' not found in {kind} ({RootOf(kind)})");
         var key = $"{kind}/{name}";
         var entry = _loaded.GetOrAdd(key, _ => new Lazy<Task<object>>(() => TimedLoadAsync(kind, name, path, async ct => await load(path, ct).ConfigureAwait(false), cancellationToken)));
         try
@@ -156,7 +164,8 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         }
 
         (entry.Value.Result as IDisposable)?.Dispose();
-        logger.LogInformation("Unloaded model {Model} ({Bytes} bytes)", key, held?.Bytes);
+        ReleaseCacheUse(key);
+        logger.LogInformation("Unloaded model {Model} ({Bytes} bytes)", ShownKey(key), held?.Bytes);
         return true;
     }
 
@@ -180,12 +189,61 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
         }
 
         _loaded.Clear();
+        foreach (var key in _cacheUse.Keys)
+        {
+            ReleaseCacheUse(key);
+        }
+    }
+
+    // "kind/name" for logs: a model URL without its user info and query.
+    private static string ShownKey(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? key : $"{key[..(slash + 1)]}{ModelUrl.ShownName(key[(slash + 1)..])}";
+    }
+
+    /// <summary>True while this store holds the downloaded file at <paramref name="path"/> loaded (tests, diagnostics).</summary>
+    public bool HoldsCacheFile(string path) => _held.Values.Any(h => h.Path == Path.GetFullPath(path) && _cacheUse.ContainsKey(h.Key));
+
+    // A downloaded file is locked shared before it is read, so an eviction in another process cannot remove it under the load.
+    private void TakeCacheUse(string key, string path)
+    {
+        if (!path.StartsWith(_options.ResolvedDownloadCacheDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var use = FileLock.TryTake(path, exclusive: false) ?? throw new FileNotFoundException($"Downloaded model {path} was removed from the cache before it loaded");
+        if (!_cacheUse.TryAdd(key, use))
+        {
+            use.Dispose();
+        }
+    }
+
+    private void ReleaseCacheUse(string key)
+    {
+        if (_cacheUse.TryRemove(key, out var use))
+        {
+            use.Dispose();
+        }
     }
 
     private async Task<object> TimedLoadAsync(string kind, string name, string path, Func<CancellationToken, Task<object>> load, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var model = await load(cancellationToken).ConfigureAwait(false);
+        var key = $"{kind}/{name}";
+        TakeCacheUse(key, path);
+        object model;
+        try
+        {
+            model = await load(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseCacheUse(key);
+            throw;
+        }
+
         // Loaded means resident: map, then page in, so the first job never waits on the disk.
         if (model is IPageableModel pageable)
         {
@@ -200,7 +258,7 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
 
         var ms = watch.Elapsed.TotalMilliseconds;
         _held[$"{kind}/{name}"] = new HeldModel($"{kind}/{name}", path, new FileInfo(path).Length, Stopwatch.GetTimestamp());
-        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, name, new FileInfo(path).Length, ms);
+        logger.LogInformation("Loaded model {Kind}/{Name} ({Bytes} bytes) in {ElapsedMs:0} ms", kind, ModelUrl.ShownName(name), new FileInfo(path).Length, ms);
         Loaded?.Invoke(kind, name, ms);
         return model;
     }

@@ -26,6 +26,11 @@ public sealed class ModelStoreOptions
     /// </summary>
     public long MemoryBudget { get; set; }
 
+    /// <summary>Models named by pinned URL: where they are cached and the download's limits.</summary>
+    public ModelDownloadOptions Download { get; set; } = new();
+
+    public string ResolvedDownloadCacheDirectory => Download.ResolvedCacheDirectory(BaseDirectory);
+
     /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
     public List<string> Preload { get; set; } = [];
 }

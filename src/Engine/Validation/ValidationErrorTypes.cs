@@ -20,4 +20,7 @@ public static class ValidationErrorTypes
     public const string PathEscapesFolder = "path_escapes_folder";
     public const string InvalidInputFile = "invalid_input_file";
     public const string FileNameTooLong = "file_name_too_long";
+
+    /// <summary>A model input given as a URL that is not pinned (no #sha256=...) or names no model file.</summary>
+    public const string InvalidModelUrl = "invalid_model_url";
 }

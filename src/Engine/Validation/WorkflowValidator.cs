@@ -215,7 +215,15 @@ public sealed class WorkflowValidator(INodeCatalog nodes, IFileCatalog files, IN
     private void CheckModelName(InputSpec spec, string name, List<NodeValidationError> errors)
     {
         var kind = spec.ModelKind ?? "models";
-        if (!FileNames.IsInside(name))
+        if (ModelUrl.LooksLikeUrl(name))
+        {
+            // A pinned URL is downloaded by the worker before its own validation: only its form is checked here.
+            if (ModelUrl.TryParse(name, out var why) is null)
+            {
+                errors.Add(new(InvalidModelUrl, $"Model URL {why}", $"{spec.Name}: '{Shorten(name)}' (expected https://host/path/file.safetensors#sha256=<64 hex digits>)", spec.Name));
+            }
+        }
+        else if (!FileNames.IsInside(name))
         {
             errors.Add(new(PathEscapesFolder, $"Model name escapes the {kind} folder", $"{spec.Name}: '{name}'", spec.Name));
         }

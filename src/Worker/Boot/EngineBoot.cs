@@ -6,6 +6,7 @@ using ComfySnap.Engine.NodePacks;
 using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Nodes;
 using ComfySnap.Nodes.Loaders;
+using ComfySnap.NodeSdk;
 using ComfySnap.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -94,7 +95,9 @@ public sealed class EngineBoot(
     {
         var slash = entry.IndexOf('/', StringComparison.Ordinal);
         return slash > 0
-            ? (entry[..slash], entry[(slash + 1)..])
+            ? ModelUrl.LooksLikeUrl(entry[(slash + 1)..])
+                ? throw new InvalidOperationException($"Models:Preload entry '{entry}' names a URL: only model files under Models:BaseDirectory are preloaded (and snapshotted); a model by URL is downloaded when a job names it")
+                : (entry[..slash], entry[(slash + 1)..])
             : throw new InvalidOperationException($"Models:Preload entry '{entry}' must be 'kind/name', e.g. 'upscale_models/x4.pth'");
     }
 }

@@ -2,6 +2,8 @@ using ComfySnap.Worker.Boot;
 using ComfySnap.Engine;
 using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Hosting;
+using ComfySnap.Worker.Jobs;
+using ComfySnap.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -26,7 +28,19 @@ public static class RunWorkflowCommand
         await services.GetRequiredService<ColdBoot>().RunAsync(timer, cancellationToken);
 
         var engine = services.GetRequiredService<WorkflowEngine>();
-        var report = engine.Validate(await File.ReadAllTextAsync(file.FullName, cancellationToken), out var workflow);
+        var workflowJson = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+        try
+        {
+            // Models named by pinned URL are downloaded first (input images by URL are not: a worker's job).
+            await services.GetRequiredService<ModelUrlFetcher>().FetchAsync(workflowJson, cancellationToken);
+        }
+        catch (InputFileException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 3;
+        }
+
+        var report = engine.Validate(workflowJson, out var workflow);
         if (workflow is null)
         {
             await Console.Error.WriteLineAsync($"error: {file.Name} is not a valid workflow");

@@ -1,6 +1,7 @@
 using ComfySnap.NodeSdk;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Worker.Catalog;
+using ComfySnap.Worker.Models;
 using ComfySnap.Engine;
 using ComfySnap.Engine.Catalog;
 using ComfySnap.Engine.Execution;
@@ -27,6 +28,7 @@ public static class EngineServiceCollectionExtensions
             .Validate(o => o.Limits.MaxNodes > 0 && o.Limits.MaxPixels > 0 && o.Limits.MaxBatchSize > 0, "Engine:Limits values must be positive")
             .ValidateOnStart();
         services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName));
+        services.AddModelDownloads();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName));
         services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.SectionName))
             .Validate(o => o.Preference is "auto" or "cpu" or "cuda", "Device:Preference must be auto, cpu or cuda").ValidateOnStart();

@@ -14,6 +14,8 @@ using ComfySnap.Worker.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using ComfySnap.Worker.Models;
+
 namespace ComfySnap.Worker.Jobs;
 
 /// <summary>
@@ -29,6 +31,7 @@ public sealed class JobRunner(
     DeliveryPlanner deliveryPlanner,
     OutputUploader uploader,
     InputFileMaterializer inputFiles,
+    ModelUrlFetcher modelUrls,
     JobRegistry registry,
     JobLeaseGate leaseGate,
     ModelStore models,
@@ -182,6 +185,7 @@ public sealed class JobRunner(
         try
         {
             workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
+            await modelUrls.FetchAsync(workflowJson, context.Token).ConfigureAwait(false);
         }
         catch (InputFileException e)
         {

@@ -30,7 +30,7 @@ public sealed class CatalogParityTests : IAsyncLifetime
 
     public static TheoryData<string, string> Prompts() => new()
     {
-        { "return_type_mismatch", """{"1":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"x"}}}""" },
+        { "return_type_mismatch", """{"1":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"x"}} }""" },
         { "model_not_found", """{"1":{"class_type":"UpscaleModelLoader","inputs":{"model_name":"absent.pth"}},"2":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"3":{"class_type":"ImageUpscaleWithModel","inputs":{"upscale_model":["1",0],"image":["2",0]}},"4":{"class_type":"PreviewImage","inputs":{"images":["3",0]}}}""" },
         { "model_present", """{"1":{"class_type":"UpscaleModelLoader","inputs":{"model_name":"present.pth"}},"2":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"3":{"class_type":"ImageUpscaleWithModel","inputs":{"upscale_model":["1",0],"image":["2",0]}},"4":{"class_type":"PreviewImage","inputs":{"images":["3",0]}}}""" },
         { "input_file_present", """{"1":{"class_type":"LoadImage","inputs":{"image":"present.png"}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""" },
@@ -38,7 +38,7 @@ public sealed class CatalogParityTests : IAsyncLifetime
         { "input_file_uploaded", """{"1":{"class_type":"LoadImage","inputs":{"image":"uploaded.png"}},"2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}}""" },
         { "value_not_in_list", """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"2":{"class_type":"ImageScale","inputs":{"image":["1",0],"upscale_method":"bislerp","width":16,"height":16,"crop":"disabled"}},"3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}""" },
         { "size_over_limits", """{"1":{"class_type":"EmptyLatentImage","inputs":{"width":16384,"height":16384,"batch_size":65}},"2":{"class_type":"LatentUpscale","inputs":{"samples":["1",0],"upscale_method":"area","width":16384,"height":8192,"crop":"disabled"}},"3":{"class_type":"SaveLatentStub","inputs":{}}}""" },
-        { "steps_over_limit", """{"1":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"none.safetensors"}},"2":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},"3":{"class_type":"CLIPTextEncode","inputs":{"clip":["1",1],"text":"x"}},"4":{"class_type":"KSampler","inputs":{"model":["1",0],"positive":["3",0],"negative":["3",0],"latent_image":["2",0],"seed":1,"steps":999,"cfg":7,"sampler_name":"euler","scheduler":"normal","denoise":1}},"5":{"class_type":"VAEDecode","inputs":{"samples":["4",0],"vae":["1",2]}},"6":{"class_type":"SaveImage","inputs":{"images":["5",0],"filename_prefix":"x"}}}""" },
+        { "steps_over_limit", """{"1":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"none.safetensors"}},"2":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},"3":{"class_type":"CLIPTextEncode","inputs":{"clip":["1",1],"text":"x"}},"4":{"class_type":"KSampler","inputs":{"model":["1",0],"positive":["3",0],"negative":["3",0],"latent_image":["2",0],"seed":1,"steps":999,"cfg":7,"sampler_name":"euler","scheduler":"normal","denoise":1}},"5":{"class_type":"VAEDecode","inputs":{"samples":["4",0],"vae":["1",2]}},"6":{"class_type":"SaveImage","inputs":{"images":["5",0],"filename_prefix":"x"}} }""" },
         { "custom_model_kind_present", """{"1":{"class_type":"CustomModelProbe","inputs":{"weights":"custom.pth"}}}""" },
         { "custom_model_kind_missing", """{"1":{"class_type":"CustomModelProbe","inputs":{"weights":"other.pth"}}}""" },
         { "node_pack_node", """{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},"2":{"class_type":"ImageGrayscale","inputs":{"image":["1",0]}},"3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}""" },
@@ -93,6 +93,25 @@ public sealed class CatalogParityTests : IAsyncLifetime
         Assert.Equal([PresentInput], _published.InputFiles);
         Assert.Equal(files.InputDirectory, _published.InputDirectory);
         Assert.Contains(_published.Packs, p => p.Name == "ComfySnap.ExamplePack" && p.NodeCount == 2 && p.Error is null);
+    }
+
+    [Fact]
+    public void A_pinned_model_url_passes_validation_and_an_unpinned_one_is_invalid_model_url_in_worker_and_gateway()
+    {
+        static string Prompt(string model) => $$$"""
+            {"1":{"class_type":"LoadImage","inputs":{"image":"{{{PresentInput}}}"}},
+             "2":{"class_type":"UpscaleModelLoader","inputs":{"model_name":"{{{model}}}"}},
+             "3":{"class_type":"ImageUpscaleWithModel","inputs":{"upscale_model":["2",0],"image":["1",0]}},
+             "4":{"class_type":"SaveImage","inputs":{"images":["3",0],"filename_prefix":"x"}} }
+            """;
+        var pinned = Prompt($"https://models.example.com/x4.pth#sha256={new string('e', 64)}");
+        var unpinned = Prompt("https://models.example.com/x4.pth");
+
+        Assert.True(Validate(_published.Validator, pinned, null).IsValid);
+        AssertSameAnswer(pinned);
+        var refused = Validate(_published.Validator, unpinned, null);
+        Assert.Contains(refused.AllErrors, e => e.Type == ValidationErrorTypes.InvalidModelUrl && e.Message.Contains("#sha256=", StringComparison.Ordinal));
+        AssertSameAnswer(unpinned);
     }
 
     [Theory]
