@@ -40,8 +40,10 @@ public sealed class OperatorWorkerFixture : IAsyncLifetime
         return (code, output.Text, error.Text);
     }
 
+    // 200 columns: a status row must never wrap (a worker id split over two lines matches nothing),
+    // whatever other tests' workers on the shared broker put into the other columns.
     public Task<int> RunAsync(CapturedWriter output, CapturedWriter error, CancellationToken cancellationToken, params string[] args) =>
-        OperatorCli.InvokeAsync([.. args, .. ConnectionArgs()], OperatorIo.Plain(output, error, 100), cancellationToken);
+        OperatorCli.InvokeAsync([.. args, .. ConnectionArgs()], OperatorIo.Plain(output, error, 200), cancellationToken);
 
     /// <summary>A folder of <paramref name="count"/> small image workflows (one 32xN PNG each), distinct from every other call's (no cache hits across tests).</summary>
     public static string WriteImageWorkflows(string directory, int count, string? invalidFrom = null)
