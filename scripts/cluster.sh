@@ -138,7 +138,13 @@ cluster_redis_start_node() {
     } > "$dir/redis.conf" )
   redis-server "$dir/redis.conf" >/dev/null
   wait_until 20 "redis node $i on 127.0.0.1:$port" cluster_redis_node_answers "$port"
+  # A replica answers PING before its first sync is done; until then WAIT counts no replica.
+  if [ -n "$primary" ] && [ "$primary" != "$port" ]; then
+    wait_until 30 "redis node $i in sync with 127.0.0.1:$primary" cluster_redis_replica_in_sync "$port"
+  fi
 }
+
+cluster_redis_replica_in_sync() { cluster_redis_cli "$1" info replication 2>/dev/null | grep -q '^master_link_status:up'; }
 
 cluster_redis_node_answers() { cluster_redis_cli "$1" ping 2>/dev/null | grep -q PONG; }
 
