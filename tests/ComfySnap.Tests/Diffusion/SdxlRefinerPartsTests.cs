@@ -2,6 +2,7 @@ using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Diffusion.Models.StableDiffusion.Sdxl;
 using ComfySnap.Diffusion.Text;
+using ComfySnap.Tests.Diffusion.Support;
 using static TorchSharp.torch;
 
 namespace ComfySnap.Tests.Diffusion;
@@ -11,16 +12,20 @@ namespace ComfySnap.Tests.Diffusion;
 /// ComfyUI's SDXLRefiner.encode_adm order): Fixtures/sdxl-refiner-parts, a tiny fp16 refiner in the
 /// real single-file layout and the vectors make_refiner_parts.py computed from it.
 /// </summary>
-public sealed class SdxlRefinerPartsTests : IDisposable
+public sealed class SdxlRefinerPartsTests(SdxlRefinerPartsCheckpointFixture refiner) : IClassFixture<SdxlRefinerPartsCheckpointFixture>, IDisposable
 {
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Diffusion", "Fixtures", "sdxl-refiner-parts");
     private readonly Dictionary<string, Tensor> _expected = MappedSafetensors.Read(Path.Combine(Folder, "vectors.safetensors"));
-    private readonly SdxlCheckpoint _checkpoint = SdxlCheckpoint.Load(Path.Combine(Folder, "sdxl-refiner-tiny.safetensors"), conversionDirectory: null, CheckpointFamily.SdxlRefiner);
+    private readonly SdxlCheckpoint _checkpoint = SdxlCheckpoint.Load(refiner.Path, conversionDirectory: null, CheckpointFamily.SdxlRefiner);
+
+    [Fact]
+    public void The_generated_refiner_is_the_one_the_reference_vectors_were_computed_from() =>
+        Assert.Equal(SdxlRefinerPartsCheckpointFixture.TensorDataSha256, refiner.Generated.TensorDataSha256);
 
     [Fact]
     public void Refiner_layout_is_detected_and_loads_clip_g_alone()
     {
-        Assert.Equal(CheckpointFamily.SdxlRefiner, SdxlLayout.Detect(MappedSafetensors.ReadKeys(Path.Combine(Folder, "sdxl-refiner-tiny.safetensors"))));
+        Assert.Equal(CheckpointFamily.SdxlRefiner, SdxlLayout.Detect(MappedSafetensors.ReadKeys(refiner.Path)));
         Assert.Null(_checkpoint.ClipL);
         Assert.Equal(16, _checkpoint.ClipG.Config.Width);
         Assert.Equal(2, _checkpoint.ClipG.Config.Heads);

@@ -1,4 +1,7 @@
 using ComfySnap.Tests.Support;
+using ComfySnap.Diffusion.Models.StableDiffusion.Clip;
+using ComfySnap.Diffusion.Models.StableDiffusion.Sdxl;
+using ComfySnap.Diffusion.Models.StableDiffusion.Vae;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 namespace ComfySnap.Tests.Diffusion.Support;
@@ -45,4 +48,48 @@ public sealed class TinyCheckpointFixture() : GeneratedCheckpointFixture(Checkpo
 public sealed class SdxlTinyCheckpointFixture() : GeneratedCheckpointFixture(SdxlCheckpointPreset.Tiny, FileName, "sdxl-models")
 {
     public const string FileName = "sdref-sdxl-tiny.safetensors";
+}
+
+/// <summary>
+/// The tiny SDXL refiner of Fixtures/sdxl-refiner-parts (make_refiner_parts.py), regenerated here
+/// instead of committed: the refiner layout at UNet width 32 over four levels with attention at the
+/// middle two, a 16-wide OpenCLIP-G, the sdxl-tiny VAE, fp16, seed 0, and the undrawn logit_scale
+/// (log 1/0.07 in fp16) real refiner files carry. Its tensor-data sha256 pins it to the file the
+/// reference vectors were computed from.
+/// </summary>
+public sealed class SdxlRefinerPartsCheckpointFixture : IDisposable
+{
+    public const string TensorDataSha256 = "79b866c6982cdefe9207a47ae6293fdea8fc0fd9df5ee22c67c9dbf988e8036d";
+
+    private static readonly SdxlCheckpointPreset Preset = new(
+        "sdxl-refiner-parts",
+        SdxlCheckpointPreset.SgmUnet(32, [1, 1, 1, 1], [0, 1, 1, 0], 16, 16, 16 + (5 * SdxlLayout.AdmEmbedDim)),
+        new VaeConfig(32, [1, 2, 2, 2], 1, 3, 3, 4, 4),
+        null,
+        new OpenClipTextConfig(49408, 16, 77, 3, 64, 2, 16),
+        "fp16");
+
+    private readonly string _directory = TestEnvironment.NewTempDirectory("sdxl-refiner-parts");
+
+    public SdxlRefinerPartsCheckpointFixture()
+    {
+        Path = System.IO.Path.Combine(_directory, "sdxl-refiner-tiny.safetensors");
+        using var logitScale = TorchSharp.torch.tensor((float)Math.Log(1 / 0.07)).to_type(TorchSharp.torch.float16);
+        Generated = RandomCheckpoint.Write(Preset, Path, constants: new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            [SdxlLayout.RefinerClipGPrefix + "logit_scale"] = logitScale,
+        });
+    }
+
+    public string Path { get; }
+
+    public GeneratedCheckpoint Generated { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
 }

@@ -41,8 +41,14 @@ public static class RandomCheckpoint
         return [.. recorder.Requests.OrderBy(r => r.Key, StringComparer.Ordinal)];
     }
 
-    public static GeneratedCheckpoint Write(IRandomCheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false)
+    /// <summary>
+    /// Writes the checkpoint. <paramref name="constants"/> are extra tensors stored as given, not
+    /// drawn (e.g. the logit_scale real OpenCLIP files carry), so the drawn tensors stay the reference's.
+    /// </summary>
+    public static GeneratedCheckpoint Write(IRandomCheckpointPreset preset, string path, string? dtype = null, long seed = 0, bool sideFile = false,
+        IReadOnlyDictionary<string, torch.Tensor>? constants = null)
     {
+        constants ??= new Dictionary<string, torch.Tensor>();
         dtype ??= preset.DefaultDType;
         var storage = dtype switch
         {
@@ -59,11 +65,13 @@ public static class RandomCheckpoint
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         using var generator = new torch.Generator(unchecked((ulong)seed));
         using var dataHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var entries = layout.Select(r => new SafetensorsWriter.Entry(r.Key, storage, r.Shape)).ToList();
+        var entries = layout.Select(r => new SafetensorsWriter.Entry(r.Key, storage, r.Shape))
+            .Concat(constants.Select(c => new SafetensorsWriter.Entry(c.Key, c.Value.dtype, c.Value.shape)))
+            .ToList();
         SafetensorsWriter.Save(path, entries, key =>
         {
             // Keys are produced in sorted order, so the generator's draws follow the reference's.
-            var tensor = Draw(byKey[key], generator).to_type(storage);
+            var tensor = constants.TryGetValue(key, out var constant) ? constant.clone() : Draw(byKey[key], generator).to_type(storage);
             dataHash.AppendData(Encoding.UTF8.GetBytes(key));
             using (var contiguous = tensor.contiguous())
             {

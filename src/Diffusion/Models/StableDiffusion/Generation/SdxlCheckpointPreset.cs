@@ -21,7 +21,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     /// <summary>SDXL's structure scaled down (the reference's sdxl-tiny): context 32 + 48, adm 48 + 6*256.</summary>
     public static readonly SdxlCheckpointPreset Tiny = new(
         "sdxl-tiny",
-        Base(32, [1, 2, 2], [0, 1, 2], 32 + 48, 16, 48 + 6 * Adm),
+        SgmUnet(32, [1, 2, 2], [0, 1, 2], 32 + 48, 16, 48 + 6 * Adm),
         new VaeConfig(32, [1, 2, 2, 2], 1, 3, 3, 4, 4),
         new ClipTextConfig(Vocab, 32, Positions, 3, 128, 2),
         new OpenClipTextConfig(Vocab, 48, Positions, 3, 192, 3, 48),
@@ -30,7 +30,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     /// <summary>A few times tiny, for timings that mean something on CPU.</summary>
     public static readonly SdxlCheckpointPreset Small = new(
         "sdxl-small",
-        Base(64, [1, 2, 4], [0, 1, 2], 64 + 128, 32, 128 + 6 * Adm),
+        SgmUnet(64, [1, 2, 4], [0, 1, 2], 64 + 128, 32, 128 + 6 * Adm),
         new VaeConfig(32, [1, 2, 2, 2], 2, 3, 3, 4, 4),
         new ClipTextConfig(Vocab, 64, Positions, 4, 256, 2),
         new OpenClipTextConfig(Vocab, 128, Positions, 4, 512, 2, 128),
@@ -39,7 +39,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     /// <summary>SDXL base 1.0's sizes (2,567.5 M UNet, 83.7 M VAE, 123.1 M CLIP-L, 694.7 M CLIP-G parameters).</summary>
     public static readonly SdxlCheckpointPreset Full = new(
         "sdxl-full",
-        Base(320, [1, 2, 4], [0, 2, 10], 2048, 64, 2816),
+        SgmUnet(320, [1, 2, 4], [0, 2, 10], 2048, 64, 2816),
         new VaeConfig(128, [1, 2, 4, 4], 2, 3, 3, 4, 4),
         new ClipTextConfig(Vocab, 768, Positions, 12, 3072, 12),
         new OpenClipTextConfig(Vocab, 1280, Positions, 32, 5120, 20, 1280),
@@ -48,7 +48,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     /// <summary>The refiner's structure scaled down: context 48 (CLIP-G alone), adm 48 + 5*256.</summary>
     public static readonly SdxlCheckpointPreset RefinerTiny = new(
         "sdxl-refiner-tiny",
-        Base(32, [1, 2, 2], [0, 1, 1], 48, 16, 48 + 5 * Adm),
+        SgmUnet(32, [1, 2, 2], [0, 1, 1], 48, 16, 48 + 5 * Adm),
         new VaeConfig(32, [1, 2, 2, 2], 1, 3, 3, 4, 4),
         null,
         new OpenClipTextConfig(Vocab, 48, Positions, 3, 192, 3, 48),
@@ -57,7 +57,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     /// <summary>SDXL refiner 1.0's layout (sd_xl_refiner.yaml: 384 channels, 4 levels, depth 4 at levels 1-2, context 1280, adm 2560).</summary>
     public static readonly SdxlCheckpointPreset RefinerFull = new(
         "sdxl-refiner-full",
-        Base(384, [1, 2, 4, 4], [0, 4, 4, 0], 1280, 64, 2560),
+        SgmUnet(384, [1, 2, 4, 4], [0, 4, 4, 0], 1280, 64, 2560),
         new VaeConfig(128, [1, 2, 4, 4], 2, 3, 3, 4, 4),
         null,
         new OpenClipTextConfig(Vocab, 1280, Positions, 32, 5120, 20, 1280),
@@ -99,7 +99,7 @@ public sealed record SdxlCheckpointPreset(string Name, UnetConfig Unet, VaeConfi
     }
 
     /// <summary>An sgm UNet: 2 res blocks per level, attention where the depth is above 0, the middle at the last level's depth (or the deepest).</summary>
-    private static UnetConfig Base(long channels, long[] mult, int[] depths, long context, long headChannels, long adm)
+    public static UnetConfig SgmUnet(long channels, long[] mult, int[] depths, long context, long headChannels, long adm)
     {
         var attention = Enumerable.Range(0, depths.Length).Where(l => depths[l] > 0).Select(l => 1 << l).ToHashSet();
         var middle = depths[^1] > 0 ? depths[^1] : depths.Max();
