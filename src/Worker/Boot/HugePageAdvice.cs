@@ -5,10 +5,10 @@ namespace ComfySnap.Worker.Boot;
 
 /// <summary>
 /// Marks the process's private anonymous memory MADV_HUGEPAGE just before the dump. criu keeps the
-/// mark in the image and restores those regions with it, so their pages come back as 2 MiB
-/// transparent huge pages: one fault per 512 pages. On hosts where every first touch of a 4 KiB
-/// page costs 14-20 us (the AMD EPYC hosts of this VM kind) that is most of criu's restore time,
-/// and it needs no system setting (THP stays in its default "madvise" mode).
+/// mark in the image; a criu built with deploy/criu/restore-hugepages.patch applies it before it
+/// writes the pages back, so they return as 2 MiB pages (a third of the restore faults measured on
+/// AMD EPYC hosts, no system setting: THP stays in "madvise" mode). Stock criu applies it only
+/// afterwards, so there the restore still faults 4 KiB pages (docs/snapshots.md).
 /// </summary>
 public static partial class HugePageAdvice
 {
