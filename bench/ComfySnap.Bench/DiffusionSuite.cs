@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
+using ComfySnap.Diffusion.Models.StableDiffusion.Unet;
 using Spectre.Console;
 
 namespace ComfySnap.Bench;
@@ -21,6 +22,9 @@ public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckp
     public const int RssWarmupRenders = 5;
 
     private const string NotPresent = "reference environment not present";
+
+    /// <summary>The cfg scale both sides use (it changes no cost: each step is one conditional and one unconditional UNet pass).</summary>
+    private const double SdcppCfg = 8;
 
     public async Task<Dictionary<string, object?>> RunAsync(CancellationToken ct)
     {
@@ -72,6 +76,29 @@ public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckp
         result["reference_peak_rss_mib"] = reference.Result?.PeakRssMib;
         result["reference_threads"] = reference.Result?.Threads;
         result["reference_torch"] = reference.Result?.Torch;
+
+        var unetConfig = preset switch
+        {
+            CheckpointPreset sd => sd.Unet,
+            SdxlCheckpointPreset xl => xl.Unet,
+            _ => throw new ArgumentException($"the diffusion suite runs checkpoint presets, not '{preset.Name}'"),
+        };
+        var flops = UnetFlops.PerCall(unetConfig, 2, size / 8, size / 8);
+        var peak = CpuPeak.Read();
+        result["unet_tflop_per_step"] = flops / 1e12;
+        result["unet_gflops"] = flops / unet.Median / 1e9;
+        result["cpu_peak_fp32_gflops"] = peak.Gflops;
+        result["cpu_peak_basis"] = $"{peak.Cores} cores x {peak.Mhz:F0} MHz x {peak.Fp32FlopsPerCycle} FLOP/cycle ({peak.Basis})";
+        result["unet_fraction_of_peak"] = peak.Gflops > 0 ? flops / unet.Median / 1e9 / peak.Gflops : null;
+
+        var sdcpp = await RunSdcppAsync(models.PathOf(checkpoint), Path.Combine(work, "sdcpp"), measured.Threads, ct);
+        result["sdcpp"] = sdcpp.Missing is null ? "present" : $"not present ({sdcpp.Missing})";
+        var sdcppUnet = sdcpp.Result is { } peerResult ? Stats.Of(peerResult.UnetStepS) : null;
+        result["sdcpp_unet_step_s"] = sdcppUnet;
+        result["ratio_to_sdcpp"] = sdcppUnet is null ? null : unet.Median / sdcppUnet.Median;
+        result["sdcpp_unet_gflops"] = sdcppUnet is null ? null : flops / sdcppUnet.Median / 1e9;
+        result["sdcpp_vae_decode_s"] = sdcpp.Result?.VaeDecodeS;
+        result["sdcpp_sources"] = sdcpp.Result?.Sources;
 
         var small = models.Checkpoint(CheckpointPreset.Small);
         var workflowFile = Path.Combine(work, "rss-workflow.json");
@@ -153,6 +180,20 @@ public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckp
         info.Environment["OMP_NUM_THREADS"] = Arg(threadCount);
         AnsiConsole.MarkupLineInterpolated($"  reference (PyTorch in {chroot}): same checkpoint, {threadCount} threads");
         return (null, await RunForResultAsync<ReferenceMeasurement>(info, "reference", ct));
+    }
+
+    /// <summary>stable-diffusion.cpp on the same checkpoint, size, cfg and threads, or why it is missing.</summary>
+    private async Task<(string? Missing, SdcppMeasurement? Result)> RunSdcppAsync(string checkpoint, string output, int threadCount, CancellationToken ct)
+    {
+        var (peer, missing) = SdcppPeer.Find();
+        if (peer is null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"  [yellow]stable-diffusion.cpp not present[/] ({missing}): sdcpp keys are null");
+            return (missing, null);
+        }
+
+        peer.Announce(checkpoint, size, threadCount);
+        return (null, await peer.RunAsync(BenchModels.RealPath(checkpoint), output, size, runs, threadCount, SdcppCfg, ct));
     }
 
     private static async Task<T> RunForResultAsync<T>(ProcessStartInfo info, string what, CancellationToken ct)
