@@ -62,15 +62,15 @@ kube_generate() {
 # Everything the kube check creates, removed; safe to run when none of it exists.
 kube_down() {
   local file play="$KUBE_STATE/play"
+  # Each step on its own: under set -e (also in the EXIT trap) one that finds nothing must not end the rest.
   for file in gateway.yaml worker.yaml snapshot-job.yaml; do
-    [ -f "$play/$file" ] && podman kube down "$play/$file" >/dev/null 2>&1
+    if [ -f "$play/$file" ]; then podman kube down "$play/$file" >/dev/null 2>&1 || true; fi
   done
-  podman rm -f -t 5 "$KUBE_RABBITMQ" "$KUBE_REDIS" >/dev/null 2>&1
-  podman volume rm -f comfysnap-snapshot comfysnap-models >/dev/null 2>&1
-  [ -f "$play/secret-name" ] && podman secret rm "$(cat "$play/secret-name")" >/dev/null 2>&1
-  podman network rm -f "$KUBE_NETWORK" >/dev/null 2>&1
+  podman rm -f -t 5 "$KUBE_RABBITMQ" "$KUBE_REDIS" >/dev/null 2>&1 || true
+  podman volume rm -f comfysnap-snapshot comfysnap-models >/dev/null 2>&1 || true
+  if [ -f "$play/secret-name" ]; then podman secret rm "$(cat "$play/secret-name")" >/dev/null 2>&1 || true; fi
+  podman network rm -f "$KUBE_NETWORK" >/dev/null 2>&1 || true
   rm -f "$play/secret.json"
-  true
 }
 
 kube_backing_services() {
@@ -126,12 +126,12 @@ kube_collect_logs() {
 kube_check() {
   local t0 t; t0=$(date +%s.%N)
   step "podman" install_podman
+  kube_down   # what an earlier run left (COMFYSNAP_CONTAINERS_KEEP=1, a killed run) before its ports are checked
   kube_ports
   t=$(date +%s.%N); step "local base images" local_base_images; local t_base; t_base=$(elapsed "$t")
   t=$(date +%s.%N); step "worker image (deploy/Dockerfile)" worker_image; local t_image; t_image=$(elapsed "$t")
   t=$(date +%s.%N); step "gateway image (deploy/gateway.Dockerfile)" gateway_image; local t_gateway_image; t_gateway_image=$(elapsed "$t")
   kube_tag_images
-  kube_down
   mkdir -p "$KUBE_STATE"
   kube_credentials
   kube_generate
@@ -159,7 +159,7 @@ kube_check() {
   t=$(date +%s.%N)
   podman kube play --network "$KUBE_NETWORK" "$KUBE_STATE/play/worker.yaml" >"$KUBE_LOGS/play-worker.log" 2>&1 \
     || { kill "$tail_pid" 2>/dev/null; die "kube play worker.yaml failed: $(tail -5 "$KUBE_LOGS/play-worker.log")"; }
-  local t_pods; t_pods=$(elapsed "$t") i
+  local t_pods i; t_pods=$(elapsed "$t")
   for ((i = 0; i < KUBE_WORKERS; i++)); do kube_wait_ready "comfysnap-worker-$i" health /ready 240; done
   local t_ready; t_ready=$(elapsed "$t")
   local deadline=$(( $(date +%s) + 30 ))
@@ -181,10 +181,16 @@ kube_check() {
     --workflow "$COMFYSNAP_ROOT/workflows/image-ops.json" --out "$out/gateway" --timeout 180 >"$out/gateway.txt" 2>&1 \
     || die "the job through the gateway pod failed: $(cat "$out/gateway.txt")"
   local t_gateway_job; t_gateway_job=$(elapsed "$t")
+  # Another colour: the same workflow again would be answered from the result cache, not rendered.
+  local variant="$out/image-ops-submit.json"
+  sed 's/"color": 16744448/"color": 4227327/' "$COMFYSNAP_ROOT/workflows/image-ops.json" >"$variant"
+  ! cmp -s "$variant" "$COMFYSNAP_ROOT/workflows/image-ops.json" || die "workflows/image-ops.json changed: the kube check's colour variant no longer differs"
   t=$(date +%s.%N)
-  dotnet "$(project_dll Operator)" submit "$COMFYSNAP_ROOT/workflows/image-ops.json" --out "$out/submit" --idle-timeout 120 \
+  dotnet "$(project_dll Operator)" submit "$variant" --out "$out/submit" --idle-timeout 120 \
     >"$out/submit.txt" 2>&1 || die "submit through the published broker port failed: $(tail -20 "$out/submit.txt")"
   local t_submit; t_submit=$(elapsed "$t")
+  grep -q '"type":"completed".*"fromCache":false' "$out/submit/comfysnap-batch.jsonl" \
+    || die "the submitted job was not rendered by a worker pod: $(grep '"completed"' "$out/submit/comfysnap-batch.jsonl")"
   cat "$out/gateway.txt" "$out/submit.txt"
   log "WorkerBooted events:"; cat "$out/booted.jsonl" >&2
   ls "$out/gateway"/*.png "$out/submit"/*.png >/dev/null 2>&1 || die "a job's answer has no PNG in $out"
