@@ -113,6 +113,13 @@ kube_run_snapshot_job() {
   [ "$code" = 0 ] || die "the snapshot Job's pod exited with $code: $(podman logs --tail 30 comfysnap-snapshot-builder 2>&1)"
 }
 
+# The background `./comfysnap tail` of this run, stopped (also when a step fails).
+kube_stop_tail() {
+  [ -n "${KUBE_TAIL_PID:-}" ] || return 0
+  kill "$KUBE_TAIL_PID" 2>/dev/null || true; wait "$KUBE_TAIL_PID" 2>/dev/null || true
+  KUBE_TAIL_PID=
+}
+
 kube_collect_logs() {
   local c
   for c in $(podman ps -a --format '{{.Names}}' --filter "network=$KUBE_NETWORK") $(podman ps -a --format '{{.Names}}' --filter label=app.kubernetes.io/name=comfysnap); do
@@ -139,7 +146,8 @@ kube_check() {
   rm -rf "$KUBE_LOGS" "$out"; mkdir -p "$KUBE_LOGS" "$out"
   # On EXIT, not RETURN: a failed step ends the script through die, and its pods go too.
   # COMFYSNAP_CONTAINERS_KEEP=1 leaves them running for a look (`./comfysnap containers down`).
-  [ "${COMFYSNAP_CONTAINERS_KEEP:-0}" = 1 ] || trap 'kube_collect_logs; kube_down' EXIT
+  KUBE_TAIL_PID=
+  [ "${COMFYSNAP_CONTAINERS_KEEP:-0}" = 1 ] || trap 'kube_stop_tail; kube_collect_logs; kube_down' EXIT
 
   kube_backing_services
   podman secret create "$(cat "$KUBE_STATE/play/secret-name")" "$KUBE_STATE/play/secret.json" >/dev/null || die "podman secret create failed"
@@ -153,21 +161,21 @@ kube_check() {
   dotnet_env; project_env
   dotnet build "$COMFYSNAP_ROOT/src/Operator" -c "$BUILD_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null || die "build of the operator CLI failed"
   dotnet "$(project_dll Operator)" tail --json --kind booted --for 300 >"$out/booted.jsonl" 2>"$KUBE_LOGS/tail.log" &
-  local tail_pid=$!
+  KUBE_TAIL_PID=$!
   sleep 3
 
   t=$(date +%s.%N)
   podman kube play --network "$KUBE_NETWORK" "$KUBE_STATE/play/worker.yaml" >"$KUBE_LOGS/play-worker.log" 2>&1 \
-    || { kill "$tail_pid" 2>/dev/null; die "kube play worker.yaml failed: $(tail -5 "$KUBE_LOGS/play-worker.log")"; }
+    || die "kube play worker.yaml failed: $(tail -5 "$KUBE_LOGS/play-worker.log")"
   local t_pods i; t_pods=$(elapsed "$t")
   for ((i = 0; i < KUBE_WORKERS; i++)); do kube_wait_ready "comfysnap-worker-$i" health /ready 240; done
   local t_ready; t_ready=$(elapsed "$t")
   local deadline=$(( $(date +%s) + 30 ))
   until [ "$(grep -c '"mode"' "$out/booted.jsonl" 2>/dev/null || true)" -ge "$KUBE_WORKERS" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || { kill "$tail_pid" 2>/dev/null; die "fewer than $KUBE_WORKERS WorkerBooted events although the pods are ready"; }
+    [ "$(date +%s)" -lt "$deadline" ] || die "fewer than $KUBE_WORKERS WorkerBooted events although the pods are ready"
     sleep 1
   done
-  kill "$tail_pid" 2>/dev/null || true; wait "$tail_pid" 2>/dev/null || true
+  kube_stop_tail
 
   t=$(date +%s.%N)
   podman kube play --network "$KUBE_NETWORK" "$KUBE_STATE/play/gateway.yaml" >"$KUBE_LOGS/play-gateway.log" 2>&1 \
