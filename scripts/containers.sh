@@ -22,9 +22,11 @@ podman_env() {
 }
 
 # podman 4.3 / podman-compose 1.0.3 from the host's suite (Debian 12); iptables for netavark's
-# NAT rules (without it every `podman run` fails with "netavark: No such file or directory").
+# NAT rules (without it every `podman run` fails with "netavark: No such file or directory");
+# catatonit for the pods' infra container (`podman kube play` builds its pause image from it, else
+# "finding pause binary: exec: "catatonit": executable file not found").
 install_podman() {
-  apt_install podman podman-compose runc netavark aardvark-dns iptables debootstrap
+  apt_install podman podman-compose runc netavark aardvark-dns iptables debootstrap catatonit
   podman_env
   local info
   info=$(podman info --format '{{.Host.OCIRuntime.Name}} {{.Store.GraphDriverName}} {{.Host.NetworkBackend}} {{.Host.CgroupManager}}') \
@@ -51,7 +53,10 @@ local_debian_image() {
     cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
     chroot "$rootfs" update-ca-certificates >/dev/null || die "update-ca-certificates in $rootfs failed"
   fi
-  tar -C "$rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$LOCAL_DEBIAN_IMAGE" >/dev/null \
+  # PATH as the official debian image sets it: `podman run` adds a default when an image has none,
+  # `podman kube play` does not (a pod's command then fails: 'executable file not found in $PATH').
+  tar -C "$rootfs" -c . | podman import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/bash"]' - "$LOCAL_DEBIAN_IMAGE" >/dev/null \
     || die "podman import of $rootfs failed"
 }
 
