@@ -43,6 +43,11 @@ public sealed partial class ModelSetSwitchTests(ModelSetSnapshotFixture fixture,
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Single(bus.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
         Assert.DoesNotContain(bus.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
+        foreach (var line in worker.Output.Where(l => HandOverLine().IsMatch(l)))
+        {
+            output.WriteLine(line); // where the switch's time went
+        }
+
         var switchMs = Number(worker.Output, SwitchByRestore());
         output.WriteLine($"switch to b by restore: {switchMs:0} ms from needing b to consuming its queue");
         Assert.InRange(switchMs, 1, Generous.TotalMilliseconds);
@@ -77,6 +82,9 @@ public sealed partial class ModelSetSwitchTests(ModelSetSnapshotFixture fixture,
 
     private static double Number(IEnumerable<string> lines, Regex pattern) =>
         lines.Select(l => pattern.Match(l)).Where(m => m.Success).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).First();
+
+    [GeneratedRegex(@"[Ss]witch|Parked|Restored snapshot|[Ss]top|Consuming|canary|handshake|ready", RegexOptions.None, 1000)]
+    private static partial Regex HandOverLine();
 
     [GeneratedRegex(@"consuming its queue (\d+) ms after")]
     private static partial Regex SwitchByRestore();
