@@ -122,6 +122,18 @@ compose_env() {
       "$CHECK_RABBITMQ_USER" "$CHECK_RABBITMQ_PASSWORD" "$CHECK_REDIS_PASSWORD" > "$secrets/gateway.env" )
 }
 
+# The two model sets' checkpoints the compose file's builder snapshots (random "small" SD 1.x weights, 60 MB each).
+compose_models() {
+  local dir="$COMFYSNAP_MODELS_DIR/checkpoints" name seed=1
+  mkdir -p "$dir"
+  dotnet_env; project_env
+  for name in "${COMFYSNAP_MODEL_SET_A:-set-a.safetensors}" "${COMFYSNAP_MODEL_SET_B:-set-b.safetensors}"; do
+    seed=$((seed + 1))
+    [ -f "$dir/$name" ] || "$COMFYSNAP_ROOT/comfysnap" tools make-checkpoint small "$dir/$name" --seed "$seed" >/dev/null \
+      || die "make-checkpoint $name failed"
+  done
+}
+
 random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # Seconds since $1 (date +%s.%N), one decimal.
@@ -144,6 +156,7 @@ containers_check() {
   t=$(date +%s.%N); step "local base images" local_base_images; local t_base; t_base=$(elapsed "$t")
   t=$(date +%s.%N); step "worker image (deploy/Dockerfile)" worker_image; local t_image; t_image=$(elapsed "$t")
   compose_env
+  step "model-set checkpoints" compose_models
   local out="$CONTAINERS_STATE/check-output" logs="$CONTAINERS_STATE/check-logs"
   rm -rf "$out" "$logs"; mkdir -p "$out" "$logs"
   compose down -v >/dev/null 2>&1 || true

@@ -13,6 +13,10 @@ namespace ComfySnap.Contracts;
 /// <param name="ModelSetKey">The job's model-set key (<see cref="ModelSet"/>), null when it names no model.</param>
 /// <param name="Models">Whether its models were warm, loaded, or being loaded (waited) on that worker.</param>
 /// <param name="Route">How the job reached that worker: its model queue, the shared queue, spilled, handed back or forwarded.</param>
+/// <param name="SwitchFallback">
+/// For a job that loaded its models (<see cref="ModelWarmth.Loaded"/>) on a worker configured to switch
+/// model sets by restoring a snapshot (Snapshot:ModelSets): why it loaded them instead; null otherwise.
+/// </param>
 public sealed record JobTimings(
     string JobId,
     double QueueWaitMs,
@@ -25,7 +29,8 @@ public sealed record JobTimings(
     string? WorkerId = null,
     string? ModelSetKey = null,
     ModelWarmth Models = ModelWarmth.NoModels,
-    JobRoute Route = JobRoute.Shared);
+    JobRoute Route = JobRoute.Shared,
+    string? SwitchFallback = null);
 
 /// <summary>How long one node took.</summary>
 /// <param name="NodeId">Node id.</param>

@@ -23,9 +23,15 @@ var settings = new Option<string[]>("--setting")
     Description = "Worker setting for the prepared worker, as Section:Key=Value (repeatable; e.g. Snapshot:HugePages=false)",
     AllowMultipleArgumentsPerToken = true,
 };
+var modelSets = new Option<string[]>("--model-set")
+{
+    Description = "Build one snapshot per model set instead, each in OUT/NAME, preloading its models (and every --preload): NAME=kind/a[,kind/b...] (repeatable); " +
+        "workers name the same sets in Snapshot:ModelSets:NAME and find them under Snapshot:ModelSetDirectory=OUT",
+    AllowMultipleArgumentsPerToken = true,
+};
 var timeout = new Option<int>("--prepare-timeout") { Description = "Seconds to wait for the worker to park", DefaultValueFactory = _ => 600 };
 
-var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey, workDir, settings };
+var build = new Command("build", "Prepare a worker and checkpoint it with CRIU") { output, worker, models, packs, preload, secrets, timeout, signingKey, workDir, settings, modelSets };
 build.SetAction(async (parse, ct) =>
 {
     Log.Logger = BuilderLogging.Create(Environment.GetEnvironmentVariable(BuilderLogging.FormatVariable));
@@ -49,11 +55,23 @@ build.SetAction(async (parse, ct) =>
             SnapshotSigningKey.Load(parse.GetValue(signingKey)?.FullName, Environment.GetEnvironmentVariable(SnapshotSigningKey.EnvironmentVariable)),
             parse.GetValue(workDir)?.FullName,
             WorkerSettings.Parse(parse.GetValue(settings) ?? []));
-        var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(request, ct);
-        Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {request.OutputDirectory}");
-        foreach (var phase in manifest.PreparePhases)
+        var sets = ModelSetArguments.Parse(parse.GetValue(modelSets) ?? []);
+        // One snapshot per set, one after another: each is a prepared worker of its own (the weights are
+        // mappings of the shared model files, so each image holds only that worker's private memory).
+        IEnumerable<BuildRequest> requests = sets.Count == 0 ? [request]
+            : sets.Select(set => request with
+            {
+                OutputDirectory = Path.Combine(request.OutputDirectory, set.Name),
+                Preload = [.. set.Models, .. request.Preload.Except(set.Models, StringComparer.Ordinal)],
+            });
+        foreach (var each in requests)
         {
-            Console.WriteLine($"  {phase.Name,-40} {phase.Milliseconds,10:0.0} ms  {phase.Detail}");
+            var manifest = await services.GetRequiredService<SnapshotBuilderService>().BuildAsync(each, ct);
+            Console.WriteLine($"snapshot {manifest.SnapshotId}: {manifest.ImageBytes / 1048576.0:0.0} MiB in {each.OutputDirectory}");
+            foreach (var phase in manifest.PreparePhases)
+            {
+                Console.WriteLine($"  {phase.Name,-40} {phase.Milliseconds,10:0.0} ms  {phase.Detail}");
+            }
         }
 
         return 0;

@@ -44,6 +44,12 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
 
     /// <summary>The `serve` process that restored this copy (host pid): the copy stops when it is gone.</summary>
     public int? SupervisorPid { get; init; }
+
+    /// <summary>This copy replaces a worker that needed this model set (switch by restore): it reports how long the switch took.</summary>
+    public string? SwitchedToSet { get; init; }
+
+    /// <summary>When the replaced worker needed <see cref="SwitchedToSet"/>.</summary>
+    public DateTimeOffset? SwitchNeededAt { get; init; }
 }
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>

@@ -62,6 +62,14 @@ public sealed class SnapshotOptions
     /// </summary>
     public bool HugePages { get; set; } = true;
 
+    /// <summary>
+    /// Folder holding one snapshot per model set (<c>&lt;ModelSetDirectory&gt;/&lt;name&gt;</c>, each with its own
+    /// manifest), as `SnapshotBuilder build --model-set` writes them. `serve` restores one of them when its
+    /// worker must change to that set (docs/routing.md, "Switch by restore"); the set names and their models
+    /// are <see cref="ModelSetSnapshotOptions.ModelSets"/>. Empty: a worker that must change sets loads the models.
+    /// </summary>
+    public string? ModelSetDirectory { get; set; }
+
     /// <summary>Verify image file checksums before restoring (catches corrupt or tampered images). Always on with a signing key.</summary>
     public bool VerifyImages { get; set; } = true;
 

@@ -33,10 +33,13 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
     /// Everything up to the handshake: manifest check, restore, image check. The copy runs but
     /// waits for its runtime config (no connections, no secrets), so it can be kept as a standby.
     /// </summary>
-    public async Task<(ParkedRestore? Parked, RestoreOutcome? Failure)> ParkAsync(CancellationToken cancellationToken)
+    public Task<(ParkedRestore? Parked, RestoreOutcome? Failure)> ParkAsync(CancellationToken cancellationToken) =>
+        ParkAsync(_options.Directory, cancellationToken);
+
+    /// <summary>As <see cref="ParkAsync(CancellationToken)"/>, for the snapshot in <paramref name="directory"/> (a model set's).</summary>
+    public async Task<(ParkedRestore? Parked, RestoreOutcome? Failure)> ParkAsync(string? directory, CancellationToken cancellationToken)
     {
         var phases = new List<BootPhase>();
-        var directory = _options.Directory;
         if (string.IsNullOrWhiteSpace(directory))
         {
             return (null, Fail(null, phases, new(FallbackKind.NoSnapshotConfigured, "no Snapshot:Directory configured")));

@@ -121,6 +121,17 @@ public static class PrepareCommand
         services.GetRequiredService<BootContext>().MarkRestored(
             config.SnapshotId,
             [.. config.LauncherPhases.Concat(resume.Phases.Select(p => new PreparePhase(p.Name, p.Milliseconds, p.Detail))).Select(p => new BootPhase(p.Name, p.Milliseconds, p.Detail))]);
+        if (config.SupervisorPid is not null)
+        {
+            // From here on stdin/stdout are the control channel to `serve`: a model-set switch asks it for a restored copy.
+            services.GetRequiredService<ComfySnap.Worker.Fleet.SupervisorChannel>().Attach(Console.In, Console.Out);
+        }
+
+        if (config is { SwitchedToSet: { } switchedTo, SwitchNeededAt: { } neededAt })
+        {
+            services.GetRequiredService<ComfySnap.Worker.Fleet.SwitchArrival>().Expect(switchedTo, neededAt);
+        }
+
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = config.SupervisorPid is { } supervisor
             ? ActivatorUtilities.CreateInstance<SupervisorWatch>(services).WatchAsync(supervisor, stopWatching.Token)

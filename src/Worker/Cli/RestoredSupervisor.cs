@@ -10,15 +10,21 @@ namespace ComfySnap.Worker.Cli;
 /// forwards SIGTERM/SIGINT so it can finish or hand back its job, and ends when it ends. With
 /// standby copies (Snapshot:Standby) a worker that dies unasked is replaced by a parked copy
 /// (handshake only), or by a fresh restore when none is current, and the standby is refilled.
+/// A worker that must change model sets asks on its stdout for a copy of that set's snapshot
+/// (<see cref="SwitchProtocol"/>): it is parked here first, and handed the runtime config only
+/// once the asking worker has exited (docs/routing.md, "Switch by restore").
 /// </summary>
 internal static class RestoredSupervisor
 {
     public static async Task<int> RunAsync(
-        RestoredProcess first, SnapshotRestorer restorer, StandbyPool standby, ResumeConfig config, ILogger logger, CancellationToken cancellationToken)
+        RestoredProcess first, SnapshotRestorer restorer, StandbyPool standby, ResumeConfig config, string? modelSetDirectory, ILogger logger,
+        CancellationToken cancellationToken)
     {
         await using var pool = standby;
         var active = first;
         var stopping = false;
+        var switches = new SwitchSlot(restorer, modelSetDirectory, logger);
+        string? currentSet = null; // the model-set snapshot the active worker came from (null: Snapshot:Directory's)
         void Forward(PosixSignalContext context)
         {
             context.Cancel = true;
@@ -32,40 +38,94 @@ internal static class RestoredSupervisor
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
         var refill = pool.FillAsync(cancellationToken);
-        while (true)
+        try
         {
-            await using (active)
+            while (true)
             {
-                var stdout = active.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardOutput(), CancellationToken.None);
-                var stderr = active.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None);
-                await active.WaitForExitAsync(cancellationToken);
-                await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None));
-            }
+                await using (active)
+                {
+                    var stdout = PumpAsync(active, switches, cancellationToken);
+                    var stderr = active.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None);
+                    await active.WaitForExitAsync(cancellationToken);
+                    await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None));
+                }
 
-            if (stopping || cancellationToken.IsCancellationRequested)
-            {
                 await refill;
-                return 0;
-            }
+                if (stopping || cancellationToken.IsCancellationRequested)
+                {
+                    return 0;
+                }
 
-            await refill;
-            logger.LogWarning("Restored worker pid {HostPid} ended unasked; replacing it", active.HostPid);
-            var next = await ReplaceAsync(restorer, pool, config, logger, cancellationToken);
-            if (next is null)
-            {
-                return 1;
-            }
+                RestoredProcess? next;
+                if (switches.TakeParked() is { } parked)
+                {
+                    next = await switches.HandOverAsync(parked, config, cancellationToken);
+                    currentSet = next is null ? currentSet : parked.Request.Name;
+                }
+                else
+                {
+                    logger.LogWarning("Restored worker pid {HostPid} ended unasked; replacing it", active.HostPid);
+                    next = await ReplaceAsync(restorer, pool, config, currentSet is null ? null : Path.Combine(modelSetDirectory!, currentSet), logger, cancellationToken);
+                }
 
-            active = next;
-            refill = pool.FillAsync(cancellationToken);
+                if (next is null)
+                {
+                    return 1;
+                }
+
+                active = next;
+                refill = pool.FillAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            await switches.DisposeAsync();
         }
     }
 
-    private static async Task<RestoredProcess?> ReplaceAsync(SnapshotRestorer restorer, StandbyPool pool, ResumeConfig config, ILogger logger, CancellationToken cancellationToken)
+    // The worker's stdout, line by line: switch requests are answered, everything else goes to our stdout.
+    private static async Task PumpAsync(RestoredProcess worker, SwitchSlot switches, CancellationToken cancellationToken)
     {
-        var outcome = await pool.TakeAsync(cancellationToken) is { } parked
-            ? await restorer.HandshakeAsync(parked, config, cancellationToken)
-            : await restorer.RestoreAsync(config, cancellationToken);
+        var output = Console.Out;
+        try
+        {
+            while (await worker.StandardOutput.ReadLineAsync(CancellationToken.None) is { } line)
+            {
+                if (SwitchProtocol.ParseRequest(line) is { } request)
+                {
+                    var answer = await switches.ParkAsync(request, cancellationToken);
+                    await worker.StandardInput.WriteLineAsync(answer.AsMemory(), cancellationToken);
+                    await worker.StandardInput.FlushAsync(cancellationToken);
+                    continue;
+                }
+
+                await output.WriteLineAsync(line.AsMemory(), CancellationToken.None);
+                await output.FlushAsync(CancellationToken.None);
+            }
+        }
+        catch (IOException)
+        {
+            // The worker is gone: its exit is handled by the caller.
+        }
+    }
+
+    private static async Task<RestoredProcess?> ReplaceAsync(
+        SnapshotRestorer restorer, StandbyPool pool, ResumeConfig config, string? setDirectory, ILogger logger, CancellationToken cancellationToken)
+    {
+        // A worker that came from a model set's snapshot is replaced from that snapshot (the standby copies are of Snapshot:Directory's).
+        RestoreOutcome outcome;
+        if (setDirectory is not null)
+        {
+            var (parked, failure) = await restorer.ParkAsync(setDirectory, cancellationToken);
+            outcome = parked is null ? failure! : await restorer.HandshakeAsync(parked, config, cancellationToken);
+        }
+        else
+        {
+            outcome = await pool.TakeAsync(cancellationToken) is { } standby
+                ? await restorer.HandshakeAsync(standby, config, cancellationToken)
+                : await restorer.RestoreAsync(config, cancellationToken);
+        }
+
         if (!outcome.Restored)
         {
             logger.LogError("Could not replace the restored worker: {FallbackKind}: {FallbackMessage}", outcome.Fallback!.Kind, outcome.Fallback.Message);

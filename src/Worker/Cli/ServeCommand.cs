@@ -28,8 +28,9 @@ public static class ServeCommand
     // Webhooks carries the signing key: like the Bus and Cache credentials it reaches a restored
     // worker only over its control channel; so does ObjectStore (the bucket's keys), and Output (the
     // formats uploaded) is chosen per deployment.
+    // Snapshot:ModelSets and SwitchTimeout: which sets have snapshots to switch to (docs/routing.md), chosen per deployment.
     private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing", "Inputs", "Webhooks",
-        "ObjectStore", "Output"];
+        "ObjectStore", "Output", "Snapshot:ModelSets", "Snapshot:SwitchTimeout"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
@@ -48,6 +49,7 @@ public static class ServeCommand
             if (outcome.Restored)
             {
                 return await RestoredSupervisor.RunAsync(outcome.Process!, restorer, services.GetRequiredService<StandbyPool>(), config,
+                    services.GetRequiredService<IOptions<SnapshotOptions>>().Value.ModelSetDirectory,
                     services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestoredSupervisor)), cancellationToken);
             }
 

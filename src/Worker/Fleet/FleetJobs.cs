@@ -4,6 +4,7 @@ using ComfySnap.Engine.Routing;
 using ComfySnap.Engine.Validation;
 using ComfySnap.ServiceDefaults.Routing;
 using ComfySnap.Worker.Bus;
+using ComfySnap.Worker.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,8 @@ public sealed class FleetJobs(
     FleetState state,
     FleetRegistry registry,
     ModelStore models,
+    ModelSetSwitch modelSetSwitch,
+    JobCounters jobs,
     IOptions<RoutingOptions> routingOptions,
     IOptions<BusOptions> busOptions,
     TimeProvider time,
@@ -44,22 +47,52 @@ public sealed class FleetJobs(
         return set;
     }
 
+    /// <summary>Why the set was loaded here instead of switched to by restore, or null.</summary>
+    public string? SwitchFallbackFor(ModelSet? set) => state.SwitchFallbackFor(set?.Key);
+
     /// <summary>True when every model of the set is loaded here now.</summary>
     public bool Holds(ModelSet? set) => set is null || set.Models.All(models.IsLoaded);
 
-    public async Task<RoutingDecision> DecideAsync(RunWorkflow job, ModelSet? set, JobDelivery delivery)
+    public async Task<RoutingDecision> DecideAsync(RunWorkflow job, ModelSet? set, JobDelivery delivery, CancellationToken cancellationToken)
     {
         var options = routingOptions.Value;
         var unloadable = state.UnloadableIn(set);
         var mayForward = options.Enabled && options.ForwardUnrouted && set is not null && job.ModelSet is null && delivery.Route == JobRoute.Shared;
-        if (unloadable is null && !mayForward)
+        var decision = RoutingDecision.Run;
+        if (unloadable is not null || mayForward)
+        {
+            var holds = Holds(set);
+            IReadOnlyList<ComfySnap.Contracts.WorkerHeartbeat> live = unloadable is null && holds ? [] : await LiveAsync().ConfigureAwait(false);
+            decision = RoutingDecision.Before(Self, set, job.ModelSet, delivery, unloadable, holds, live, options.Enabled, options.ForwardUnrouted, options.MaxHandBacks);
+        }
+
+        return decision.Action == RoutingAction.Run ? await SwitchOrRunAsync(set, cancellationToken).ConfigureAwait(false) : decision;
+    }
+
+    /// <summary>
+    /// A job whose set is not held here, on a worker running nothing else: switch by restore when a
+    /// snapshot holds the set (asked once per set; the fallback reason is kept for the job that loads it).
+    /// </summary>
+    private async Task<RoutingDecision> SwitchOrRunAsync(ModelSet? set, CancellationToken cancellationToken)
+    {
+        if (set is null || !modelSetSwitch.Configured || Holds(set) || state.SwitchFallbackFor(set.Key) is not null)
         {
             return RoutingDecision.Run;
         }
 
-        var holds = Holds(set);
-        IReadOnlyList<ComfySnap.Contracts.WorkerHeartbeat> live = unloadable is null && holds ? [] : await LiveAsync().ConfigureAwait(false);
-        return RoutingDecision.Before(Self, set, job.ModelSet, delivery, unloadable, holds, live, options.Enabled, options.ForwardUnrouted, options.MaxHandBacks);
+        if (!modelSetSwitch.Switching && jobs.Running > 1)
+        {
+            return RoutingDecision.Run; // other jobs run here: not now (a later job of the set asks again)
+        }
+
+        var outcome = await modelSetSwitch.TryAsync(set, cancellationToken).ConfigureAwait(false);
+        if (outcome.Switching)
+        {
+            return new RoutingDecision(RoutingAction.Switch);
+        }
+
+        state.MarkSwitchFallback(set.Key, outcome.FallbackReason!);
+        return RoutingDecision.Run;
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed class FleetState(ModelStore models) : IDisposable
     private readonly ConcurrentDictionary<string, ModelSet> _known = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _unloadable = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ModelSet> _takenOn = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _switchFallbacks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changed = new(0, 1);
 
     /// <summary>Models that failed to load on this worker, with the reason.</summary>
@@ -57,6 +58,15 @@ public sealed class FleetState(ModelStore models) : IDisposable
 
     /// <summary>The sets whose queues this worker consumes: those it holds and those it took on.</summary>
     public IReadOnlyList<ModelSet> ConsumedSets() => [.. HeldSets().Concat(_takenOn.Values.Where(s => UnloadableIn(s) is null)).DistinctBy(s => s.Key)];
+
+    /// <summary>
+    /// Remembers why <paramref name="key"/>'s set is loaded here rather than switched to by restore: asked
+    /// once per set (the supervisor is not asked again for every job), reported by the job that loads it.
+    /// </summary>
+    public void MarkSwitchFallback(string key, string reason) => _switchFallbacks[key] = reason;
+
+    /// <summary>Why the set is loaded here instead of switched to by restore, or null (never asked, or switching is not configured).</summary>
+    public string? SwitchFallbackFor(string? key) => key is not null && _switchFallbacks.TryGetValue(key, out var reason) ? reason : null;
 
     /// <summary>A model failed to load here: not tried again on this worker.</summary>
     public void MarkUnloadable(string model, string reason)

@@ -19,12 +19,14 @@ public sealed class ModelBalancer(
     ModelQueueDepths depths,
     JobCounters jobs,
     ModelBudget budget,
+    ModelSetSwitch modelSetSwitch,
     IOptions<RoutingOptions> routingOptions,
     IOptions<BusOptions> busOptions,
     TimeProvider time,
     ILogger<ModelBalancer> logger)
 {
     private readonly ModelRoutes _routes = new(busOptions.Value.QueueName);
+    private readonly Dictionary<string, DateTimeOffset> _takenOnAt = new(StringComparer.Ordinal);
 
     /// <summary>One round: probe the known sets' queues, let go of what no longer needs this worker, take on the most pressed set.</summary>
     public async Task BalanceAsync(CancellationToken cancellationToken)
@@ -32,7 +34,7 @@ public sealed class ModelBalancer(
         var options = routingOptions.Value;
         var idle = jobs.Running == 0;
         var takenOn = state.TakenOn;
-        if (!options.Enabled || !options.Balance || busOptions.Value.EffectiveTransport != "RabbitMq" || (!idle && takenOn.Count == 0))
+        if (!options.Enabled || !options.Balance || modelSetSwitch.Switching || busOptions.Value.EffectiveTransport != "RabbitMq" || (!idle && takenOn.Count == 0))
         {
             return;
         }
@@ -53,6 +55,10 @@ public sealed class ModelBalancer(
                 state.LetGo(set.Key);
                 logger.LogInformation("Letting go of model queue {Queue}: {Why}", _routes.ModelQueue(set.Key),
                     held.Any(s => s.Key == set.Key) ? "its models are loaded here now" : LoadableHere(set) ? "no job waits in it" : "its models cannot load here");
+                if (_takenOnAt.Remove(set.Key, out var takenOnAt) && held.Any(s => s.Key == set.Key))
+                {
+                    logger.LogInformation("Switched to model set {ModelSetKey} by load: held {SwitchByLoadMs:0} ms after it was taken on", set.Key, (now - takenOnAt).TotalMilliseconds);
+                }
             }
         }
 
@@ -61,9 +67,22 @@ public sealed class ModelBalancer(
             return;
         }
 
+        // Switch by restore first: a copy restored from the set's snapshot takes this worker's place.
+        if (state.SwitchFallbackFor(chosen.Key) is null && modelSetSwitch.Configured)
+        {
+            var outcome = await modelSetSwitch.TryAsync(chosen, cancellationToken).ConfigureAwait(false);
+            if (outcome.Switching)
+            {
+                return;
+            }
+
+            state.MarkSwitchFallback(chosen.Key, outcome.FallbackReason!);
+        }
+
         var pressure = pressures.First(p => p.Set.Key == chosen.Key);
         logger.LogInformation("Taking on model queue {Queue} for {Models}: {Waiting} jobs waiting for {OldestWaitSeconds:0.0} s, {Consumers} consumers (score {Score:0.0})",
             _routes.ModelQueue(chosen.Key), string.Join(", ", chosen.Models), pressure.Waiting, pressure.OldestWait.TotalSeconds, pressure.Consumers, pressure.Score);
+        _takenOnAt[chosen.Key] = now;
         state.TakeOn(chosen);
     }
 

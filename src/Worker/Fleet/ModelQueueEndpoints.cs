@@ -17,6 +17,7 @@ public sealed class ModelQueueEndpoints(
     IReceiveEndpointConnector connector,
     IOptions<BusOptions> busOptions,
     IOptions<RoutingOptions> routingOptions,
+    SwitchArrival arrival,
     ILogger<ModelQueueEndpoints> logger) : IDisposable
 {
     private readonly Dictionary<string, HostReceiveEndpointHandle> _consuming = new(StringComparer.Ordinal);
@@ -107,6 +108,10 @@ public sealed class ModelQueueEndpoints(
         }
 
         logger.LogInformation("Consuming model queue {Queue} for {Models}", queue, string.Join(", ", set.Models));
+        if (arrival.Arrived(set.Key) is { } switched)
+        {
+            logger.LogInformation("Switched to model set {ModelSetKey} by restore: consuming its queue {SwitchByRestoreMs:0} ms after the replaced worker needed it", set.Key, switched.TotalMilliseconds);
+        }
     }
 
     private async Task StopAsync(string key, CancellationToken cancellationToken)

@@ -16,6 +16,12 @@ public enum RoutingAction
 
     /// <summary>Send it to its model set's queue: it came without a model set and another live worker consumes that queue.</summary>
     Forward,
+
+    /// <summary>
+    /// Switch by restore: this worker hands its place to a copy restored from the set's snapshot (its
+    /// supervisor has one parked) and stops; the job goes to its set's queue, which that copy consumes.
+    /// </summary>
+    Switch,
 }
 
 /// <summary>The decision and, for a hand-back or a failure, the model that could not load and why.</summary>

@@ -115,7 +115,7 @@ public sealed class JobRunner(
         if (plan.Workflow is not null)
         {
             context = context with { ModelSet = await fleet.LearnAsync(job, plan.Workflow).ConfigureAwait(false) };
-            if (plan.CachedFiles is null && !await RouteAsync(context, await fleet.DecideAsync(job, context.ModelSet, context.Delivery).ConfigureAwait(false), null).ConfigureAwait(false))
+            if (plan.CachedFiles is null && !await RouteAsync(context, await fleet.DecideAsync(job, context.ModelSet, context.Delivery, consumeToken).ConfigureAwait(false), null).ConfigureAwait(false))
             {
                 return;
             }
@@ -159,13 +159,18 @@ public sealed class JobRunner(
             return false;
         }
 
-        var (exchange, routingKey, headers) = decision.Action == RoutingAction.Forward
+        var (exchange, routingKey, headers) = decision.Action is RoutingAction.Forward or RoutingAction.Switch
             ? fleet.Forward(context.ModelSet!)
             : fleet.HandBack(context.Delivery, decision);
         await context.Publisher.RerouteAsync(job with { ModelSet = job.ModelSet ?? context.ModelSet }, exchange, routingKey, headers, context.Token).ConfigureAwait(false);
         if (decision.Action == RoutingAction.Forward)
         {
             logger.LogInformation("Job {JobId} forwarded to the queue of model set {ModelSetKey}: another worker holds it", job.JobId, context.ModelSet!.Key);
+            metrics.JobAnswered("forwarded", context.Total.Elapsed.TotalMilliseconds);
+        }
+        else if (decision.Action == RoutingAction.Switch)
+        {
+            logger.LogInformation("Job {JobId} forwarded to the queue of model set {ModelSetKey}: the copy restored from its snapshot takes this worker's place", job.JobId, context.ModelSet!.Key);
             metrics.JobAnswered("forwarded", context.Total.Elapsed.TotalMilliseconds);
         }
         else
@@ -389,7 +394,8 @@ public sealed class JobRunner(
 
         var nodes = result.Timings.Select(t => new Contracts.NodeTiming(t.NodeId, t.ClassType, t.Milliseconds, t.CacheHit)).ToList();
         var jobTimings = new JobTimings(job.JobId, context.QueueWaitMs, plan.CacheLookupMs, nodes, modelLoadMs, result.TotalMilliseconds, 0, 0,
-            busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, warmth, context.Delivery.Route);
+            busOptions.Value.EffectiveWorkerId, context.ModelSet?.Key, warmth, context.Delivery.Route,
+            warmth == ModelWarmth.Loaded ? fleet.SwitchFallbackFor(context.ModelSet) : null);
         var answer = new WorkflowCompleted(job.JobId, job.BatchId, files, FromCache: false, jobTimings);
         AnswerCommit commit;
         using (WorkerActivities.Source.StartActivity(WorkerActivities.CacheStore))

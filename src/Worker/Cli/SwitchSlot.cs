@@ -1,0 +1,88 @@
+using ComfySnap.Snapshots;
+using ComfySnap.Worker.Boot;
+using Microsoft.Extensions.Logging;
+
+namespace ComfySnap.Worker.Cli;
+
+/// <summary>A model-set snapshot's copy parked for a worker that asked to switch to it.</summary>
+internal sealed record ParkedSwitch(SwitchRequest Request, ParkedRestore Copy);
+
+/// <summary>
+/// The supervisor's side of switch by restore: parks a copy of the requested set's snapshot
+/// (restored, stopped before its handshake: no connection, no config) and, once the asking worker
+/// has exited, hands it the runtime config. At most one copy waits; a newer request replaces it.
+/// </summary>
+internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDirectory, ILogger logger) : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private ParkedSwitch? _parked;
+
+    /// <summary>Parks a copy for <paramref name="request"/>; the protocol line that answers the worker.</summary>
+    public async Task<string> ParkAsync(SwitchRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(modelSetDirectory))
+        {
+            return Refuse(request, "no Snapshot:ModelSetDirectory configured on the supervisor");
+        }
+
+        await DiscardAsync();
+        var (copy, failure) = await restorer.ParkAsync(Path.Combine(modelSetDirectory, request.Name), cancellationToken);
+        if (copy is null)
+        {
+            return Refuse(request, $"{failure!.Fallback!.Kind}: {failure.Fallback.Message}");
+        }
+
+        lock (_lock)
+        {
+            _parked = new ParkedSwitch(request, copy);
+        }
+
+        logger.LogInformation("Parked a copy of model-set snapshot {ModelSetSnapshot} ({SnapshotId}) as pid {HostPid} for the switch to {ModelSetKey}",
+            request.Name, copy.Manifest.SnapshotId, copy.Process.HostPid, request.SetKey);
+        return SwitchProtocol.Ready(request.Name);
+    }
+
+    /// <summary>The parked copy, if a switch is pending (taken: the caller hands it over or disposes it).</summary>
+    public ParkedSwitch? TakeParked()
+    {
+        lock (_lock)
+        {
+            var parked = _parked;
+            _parked = null;
+            return parked;
+        }
+    }
+
+    /// <summary>The switching worker has exited: the parked copy gets the runtime config and takes its place.</summary>
+    public async Task<RestoredProcess?> HandOverAsync(ParkedSwitch parked, ResumeConfig config, CancellationToken cancellationToken)
+    {
+        var outcome = await restorer.HandshakeAsync(parked.Copy, config with { SwitchedToSet = parked.Request.SetKey, SwitchNeededAt = parked.Request.NeededAt },
+            cancellationToken);
+        if (!outcome.Restored)
+        {
+            logger.LogError("The copy of model-set snapshot {ModelSetSnapshot} failed its handshake: {FallbackKind}: {FallbackMessage}",
+                parked.Request.Name, outcome.Fallback!.Kind, outcome.Fallback.Message);
+            return null;
+        }
+
+        logger.LogInformation("Switched to model-set snapshot {ModelSetSnapshot} for {ModelSetKey}: pid {HostPid} booted {SwitchMs:0} ms after the set was needed",
+            parked.Request.Name, parked.Request.SetKey, outcome.Process!.HostPid, (DateTimeOffset.UtcNow - parked.Request.NeededAt).TotalMilliseconds);
+        return outcome.Process;
+    }
+
+    public async ValueTask DisposeAsync() => await DiscardAsync();
+
+    private async Task DiscardAsync()
+    {
+        if (TakeParked() is { } stale)
+        {
+            await stale.Copy.DisposeAsync();
+        }
+    }
+
+    private string Refuse(SwitchRequest request, string reason)
+    {
+        logger.LogWarning("Cannot switch to model-set snapshot {ModelSetSnapshot} for {ModelSetKey}: {SwitchFallbackReason}", request.Name, request.SetKey, reason);
+        return SwitchProtocol.Refused(request.Name, reason);
+    }
+}

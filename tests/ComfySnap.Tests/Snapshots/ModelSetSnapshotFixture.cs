@@ -1,0 +1,92 @@
+using ComfySnap.Contracts;
+using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
+using ComfySnap.Snapshots;
+using ComfySnap.Tests.Support;
+
+namespace ComfySnap.Tests.Snapshots;
+
+/// <summary>
+/// Two model-set snapshots built by one real `SnapshotBuilder build --model-set a=... --model-set b=...`
+/// run: set a preloads checkpoint sd-a, set b checkpoint sd-b (random "small" SD 1.x weights, 60 MB each),
+/// each in sets/NAME with its own manifest.
+/// </summary>
+public sealed class ModelSetSnapshotFixture : IAsyncLifetime
+{
+    public const string CheckpointA = "sd-a.safetensors";
+    public const string CheckpointB = "sd-b.safetensors";
+
+    public string Root { get; } = TestEnvironment.NewTempDirectory("model-sets");
+
+    public string SetsDirectory => Path.Combine(Root, "sets");
+
+    public string ModelsDirectory => Path.Combine(Root, "models");
+
+    public static ModelSet SetOf(string checkpoint) => ModelSet.Of(["checkpoints/" + checkpoint])!;
+
+    public async Task InitializeAsync()
+    {
+        RandomCheckpoint.Write(CheckpointPreset.Small, Path.Combine(ModelsDirectory, "checkpoints", CheckpointA), "fp32", seed: 11);
+        RandomCheckpoint.Write(CheckpointPreset.Small, Path.Combine(ModelsDirectory, "checkpoints", CheckpointB), "fp32", seed: 12);
+        TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
+        var info = new System.Diagnostics.ProcessStartInfo(TestEnvironment.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[]
+        {
+            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", SetsDirectory, "--worker", SnapshotFixture.WorkerDll,
+            "--models-dir", ModelsDirectory, "--node-packs", Path.Combine(Root, "node_packs"),
+            "--model-set", $"a=checkpoints/{CheckpointA}", "--model-set", $"b=checkpoints/{CheckpointB}",
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet;
+        info.Environment["COMFYSNAP_CRIU"] = TestEnvironment.Criu;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"model-set snapshot build failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
+        }
+    }
+
+    /// <summary>
+    /// A `serve` worker restored from set <paramref name="start"/>'s snapshot, routing on, that may switch to
+    /// the sets named in <paramref name="switchable"/> (Snapshot:ModelSets), on top of a bus harness's settings.
+    /// </summary>
+    public Dictionary<string, string?> ServeSettings(IReadOnlyDictionary<string, string?> busSettings, string start, params string[] switchable)
+    {
+        var settings = new Dictionary<string, string?>(busSettings)
+        {
+            ["Snapshot:Directory"] = Path.Combine(SetsDirectory, start),
+            ["Snapshot:ModelSetDirectory"] = SetsDirectory,
+            ["Snapshot:WorkDirectory"] = Path.Combine(Root, "serve-work-" + Guid.NewGuid().ToString("N")[..6]),
+            ["Snapshot:WorkerDirectory"] = Path.GetDirectoryName(SnapshotFixture.WorkerDll),
+            ["Snapshot:HandshakeTimeout"] = "00:01:30",
+            ["Criu:Path"] = TestEnvironment.Criu,
+            ["Routing:Enabled"] = "true",
+            ["Bus:HeartbeatInterval"] = "00:00:01",
+        };
+        foreach (var name in switchable)
+        {
+            settings[$"Snapshot:ModelSets:{name}:0"] = "checkpoints/" + (name == "a" ? CheckpointA : CheckpointB);
+        }
+
+        return settings;
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Leave it for the OS to clean.
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ComfySnap.Contracts;
+using ComfySnap.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ComfySnap.Tests.Snapshots;
+
+/// <summary>
+/// Real RabbitMQ, Redis and CRIU: a `serve` worker restored from model set a's snapshot gets a job for
+/// checkpoint b. With b's snapshot configured it hands its place to a copy restored from that snapshot,
+/// which runs the job warm (answered once); without one it loads b itself and says why. Both report the
+/// switch time for the same model, b (restore: need to consuming b's queue; load: the job's model load).
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed partial class ModelSetSwitchTests(ModelSetSnapshotFixture fixture, ITestOutputHelper output) : IClassFixture<ModelSetSnapshotFixture>
+{
+    // Waits that are not the claim: restores and a 64x64 render on a loaded 2-vCPU machine.
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task A_worker_that_must_switch_sets_is_replaced_by_a_copy_restored_from_the_sets_snapshot_and_the_job_is_answered_once()
+    {
+        await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, heartbeats: true);
+        var workerId = bus.Settings["Bus:WorkerId"]!;
+        await using var worker = await WorkerProcess.StartAsync(fixture.ServeSettings(bus.Settings, "a", "a", "b"), workerId, Generous);
+        var setA = ModelSetSnapshotFixture.SetOf(ModelSetSnapshotFixture.CheckpointA);
+        await bus.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == workerId && h.ModelSets?.Any(s => s.Key == setA.Key) == true, Generous);
+        var firstPid = worker.RestoredPid;
+
+        var jobId = bus.QueueName + "-b";
+        await bus.SendAsync(new RunWorkflow(jobId, Workflow(ModelSetSnapshotFixture.CheckpointB), CachePolicy: CachePolicy.Bypass));
+        var (timings, _) = await bus.Events.WaitAsync<JobTimings>(t => t.JobId == jobId, Generous);
+
+        // Run warm by the copy restored from b's snapshot: nothing was loaded for it.
+        var setB = ModelSetSnapshotFixture.SetOf(ModelSetSnapshotFixture.CheckpointB);
+        Assert.Equal((setB.Key, ModelWarmth.Warm, 0.0, (string?)null), (timings.ModelSetKey, timings.Models, timings.ModelLoadMs, timings.SwitchFallback));
+        Assert.Contains(worker.Output, l => l.Contains("Switched to model-set snapshot b", StringComparison.Ordinal));
+        Assert.NotEqual(firstPid, worker.RestoredPid);
+        await bus.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == workerId && h.ModelSets?.Any(s => s.Key == setB.Key) == true, Generous);
+
+        // Answered once: one Completed, nothing failed, after the old worker's drain and the new one's run are both over.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Single(bus.Events.All<WorkflowCompleted>(), c => c.JobId == jobId);
+        Assert.DoesNotContain(bus.Events.All<WorkflowFailed>(), f => f.JobId == jobId);
+        foreach (var line in worker.Output.Where(l => HandOverLine().IsMatch(l)))
+        {
+            output.WriteLine(line); // where the switch's time went
+        }
+
+        var switchMs = Number(worker.Output, SwitchByRestore());
+        output.WriteLine($"switch to b by restore: {switchMs:0} ms from needing b to consuming its queue");
+        Assert.InRange(switchMs, 1, Generous.TotalMilliseconds);
+    }
+
+    [Fact]
+    public async Task With_no_snapshot_for_the_set_the_worker_loads_it_and_says_why()
+    {
+        await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, heartbeats: true);
+        var workerId = bus.Settings["Bus:WorkerId"]!;
+        await using var worker = await WorkerProcess.StartAsync(fixture.ServeSettings(bus.Settings, "a", "a"), workerId, Generous);
+        var firstPid = worker.RestoredPid;
+
+        var jobId = bus.QueueName + "-b";
+        await bus.SendAsync(new RunWorkflow(jobId, Workflow(ModelSetSnapshotFixture.CheckpointB), CachePolicy: CachePolicy.Bypass));
+        var (timings, _) = await bus.Events.WaitAsync<JobTimings>(t => t.JobId == jobId, Generous);
+
+        const string why = "no snapshot in Snapshot:ModelSets (a) preloads every model of checkpoints/" + ModelSetSnapshotFixture.CheckpointB;
+        Assert.Equal((ModelWarmth.Loaded, why), (timings.Models, timings.SwitchFallback));
+        Assert.Contains(worker.Output, l => l.Contains(why, StringComparison.Ordinal));
+        Assert.Equal(firstPid, worker.RestoredPid);
+        output.WriteLine($"switch to b by load: {timings.ModelLoadMs:0} ms loading b in the job");
+        Assert.True(timings.ModelLoadMs > 0);
+    }
+
+    private static string Workflow(string checkpoint)
+    {
+        var graph = System.Text.Json.Nodes.JsonNode.Parse(SnapshotRestoreTests.DefaultWorkflowAt64Pixels())!;
+        graph["4"]!["inputs"]!["ckpt_name"] = checkpoint;
+        return graph.ToJsonString();
+    }
+
+    private static double Number(IEnumerable<string> lines, Regex pattern) =>
+        lines.Select(l => pattern.Match(l)).Where(m => m.Success).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).First();
+
+    [GeneratedRegex(@"[Ss]witch|Parked|Restored snapshot|[Ss]top|Consuming|canary|handshake|ready", RegexOptions.None, 1000)]
+    private static partial Regex HandOverLine();
+
+    [GeneratedRegex(@"consuming its queue (\d+) ms after")]
+    private static partial Regex SwitchByRestore();
+}
