@@ -33,4 +33,12 @@ public sealed class ModelStoreOptions
 
     /// <summary>Models loaded to CPU memory at boot, as "kind/name" (e.g. "upscale_models/x4.pth").</summary>
     public List<string> Preload { get; set; } = [];
+
+    /// <summary>
+    /// Image sizes ("512", "512x768") each preloaded checkpoint renders one step at during boot
+    /// (and so in a snapshot): oneDNN chooses and caches its kernels per tensor shape, and the
+    /// allocator grows to that size's working set, so the first job at a warmed size runs at the
+    /// steady speed. Empty: one 64x64 render (every kernel loaded, the shapes of no real job).
+    /// </summary>
+    public List<string> WarmupSizes { get; set; } = [];
 }

@@ -52,15 +52,18 @@ public sealed class EngineBoot(
             timer.Record("node packs", packWatch.Elapsed.TotalMilliseconds, "none");
         }
 
+        var warmupSizes = modelOptions.Value.WarmupSizes is { Count: > 0 } configured ? WarmupSize.ParseAll(configured) : [WarmupSize.Minimal];
         foreach (var entry in modelOptions.Value.Preload)
         {
             var (kind, name) = SplitModelEntry(entry);
             await timer.RunAsync($"model {kind}/{name}", () => models.PreloadAsync(kind, name, cancellationToken)).ConfigureAwait(false);
             if (kind == CheckpointLoaderSimple.ModelKind)
             {
-                // A tiny render, so that the first job (or a restored worker's) pays no first-call costs.
+                // One-step renders at the warm-up sizes, so that the first job (or a restored worker's) pays no first-call costs.
                 var checkpoint = await models.LoadAsync<ILoadedCheckpoint>(kind, name, cancellationToken).ConfigureAwait(false);
-                timer.Run($"warm-up {name}", () => checkpoint.WarmUp(cancellationToken));
+                var watch = Stopwatch.StartNew();
+                checkpoint.WarmUp(warmupSizes, cancellationToken);
+                timer.Record($"warm-up {name}", watch.Elapsed.TotalMilliseconds, string.Join(", ", warmupSizes));
             }
         }
     }

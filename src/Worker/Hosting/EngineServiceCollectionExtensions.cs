@@ -22,12 +22,27 @@ namespace ComfySnap.Worker.Hosting;
 /// <summary>Registers the workflow engine: nodes, packs, models, workspace, device, validator, executor, the catalog document.</summary>
 public static class EngineServiceCollectionExtensions
 {
+    private static bool WarmupSizesParse(IEnumerable<string> entries)
+    {
+        try
+        {
+            _ = WarmupSize.ParseAll(entries);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.SectionName))
             .Validate(o => o.Limits.MaxNodes > 0 && o.Limits.MaxPixels > 0 && o.Limits.MaxBatchSize > 0, "Engine:Limits values must be positive")
             .ValidateOnStart();
-        services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName));
+        services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName))
+            .Validate(o => WarmupSizesParse(o.WarmupSizes), "Models:WarmupSizes entries must be sizes such as 512 or 512x768: multiples of 8 from 64 to 4096")
+            .ValidateOnStart();
         services.AddModelDownloads();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName));
         services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.SectionName))

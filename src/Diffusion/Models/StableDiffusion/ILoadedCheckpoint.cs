@@ -14,6 +14,6 @@ public interface ILoadedCheckpoint : IPageableModel, IDisposable
     /// <summary>VAE.</summary>
     AutoencoderKl Vae { get; }
 
-    /// <summary>A tiny render through every model, so the first job pays no first-call costs.</summary>
-    void WarmUp(CancellationToken cancellationToken);
+    /// <summary>A one-step render through every model at each of <paramref name="sizes"/>, so the first job at those sizes pays no first-call costs.</summary>
+    void WarmUp(IReadOnlyList<WarmupSize> sizes, CancellationToken cancellationToken);
 }

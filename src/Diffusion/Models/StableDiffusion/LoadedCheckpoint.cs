@@ -19,7 +19,7 @@ public sealed class LoadedCheckpoint(SdCheckpoint checkpoint, SdTokenizer tokeni
 
     public IReadOnlyList<string> MappedFiles => Checkpoint.MappedFiles;
 
-    public void WarmUp(CancellationToken cancellationToken) => DiffusionWarmup.Run(this, cancellationToken);
+    public void WarmUp(IReadOnlyList<WarmupSize> sizes, CancellationToken cancellationToken) => DiffusionWarmup.Run(this, sizes, cancellationToken);
 
     public long PageIn(CancellationToken cancellationToken) => Checkpoint.PageIn(cancellationToken);
 

@@ -27,7 +27,7 @@ public sealed class LoadedSdxlCheckpoint(SdxlCheckpoint checkpoint, SdTokenizer 
 
     public long PageIn(CancellationToken cancellationToken) => Checkpoint.PageIn(cancellationToken);
 
-    public void WarmUp(CancellationToken cancellationToken) => DiffusionWarmup.Run(this, cancellationToken);
+    public void WarmUp(IReadOnlyList<WarmupSize> sizes, CancellationToken cancellationToken) => DiffusionWarmup.Run(this, sizes, cancellationToken);
 
     public void Dispose() => Checkpoint.Dispose();
 }
