@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ComfySnap.Contracts;
 using ComfySnap.Diffusion.Models;
+using ComfySnap.NodeSdk;
 using ComfySnap.Tests.Diffusion.Support;
 using ComfySnap.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,5 +62,42 @@ public sealed class ModelUrlServeTests(TinyCheckpointFixture checkpoint) : IClas
 
         Assert.DoesNotContain(worker.Logs.Events, e => e.RenderMessage().Contains(token, StringComparison.Ordinal)
             || e.Properties.Values.Any(p => p.ToString().Contains(token, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_jobs_downloaded_model_is_held_until_released_so_another_process_cannot_evict_it_before_the_load()
+    {
+        byte[] Model(byte seed) => [.. Enumerable.Range(0, 200).Select(i => (byte)(i * 3 + seed))];
+        var files = new Dictionary<string, byte[]> { ["/a.safetensors"] = Model(1), ["/b.safetensors"] = Model(2), ["/c.safetensors"] = Model(3) };
+        await using var server = await LoopbackHttpServer.StartAsync(async (context, request) => await context.Response.Body.WriteAsync(files[request.PathAndQuery]));
+        string Url(string path) => $"{server.BaseUrl}{path}#sha256={Convert.ToHexStringLower(SHA256.HashData(files[path]))}";
+        await using var worker = await RabbitWorkerHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Models:Download:AllowPrivateNetworks"] = "true",
+            ["Models:Download:MaxCacheBytes"] = "300",
+        });
+        var folder = worker.Services.GetRequiredService<ModelUrlCache>().Directory;
+        var fileA = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(files["/a.safetensors"])) + ".safetensors");
+        // Another process on the same cache folder and cap (its own open files: flocks conflict as between processes).
+        await using var other = new ServiceCollection().AddLogging()
+            .Configure<ModelStoreOptions>(o =>
+            {
+                o.BaseDirectory = Path.GetDirectoryName(folder)!;
+                o.Download.CacheDirectory = folder;
+                o.Download.AllowPrivateNetworks = true;
+                o.Download.MaxCacheBytes = 300;
+            })
+            .AddModelDownloads().BuildServiceProvider();
+        var otherCache = other.GetRequiredService<ModelUrlCache>();
+
+        using (await worker.Services.GetRequiredService<ModelUrlFetcher>().FetchAsync(Workflow(Url("/a.safetensors")), CancellationToken.None))
+        {
+            // b needs room: a is the least recently used file, but the job holds it.
+            await otherCache.EnsureAsync(ModelUrl.TryParse(Url("/b.safetensors"), out _)!, CancellationToken.None);
+            Assert.True(File.Exists(fileA), "a file the job holds was evicted");
+        }
+
+        await otherCache.EnsureAsync(ModelUrl.TryParse(Url("/c.safetensors"), out _)!, CancellationToken.None);
+        Assert.False(File.Exists(fileA), "the released file should have been evicted for c");
     }
 }
