@@ -7,10 +7,10 @@ using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes
 // bench/results/SUITE.json. Ratios are always measured side by side in the same run.
-var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | telemetry | cache | gateway | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
+var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | telemetry | cache | gateway | delivery | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
 var runs = new Option<int?>("--runs") { Description = "Measured runs per mode (engine, boot: default 5; diffusion: 3)" };
 var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite's blob profile", DefaultValueFactory = _ => 1024 };
-var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, telemetry, cache and gateway suites", DefaultValueFactory = _ => 200 };
+var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, telemetry, cache and gateway suites (delivery: per mode)", DefaultValueFactory = _ => 200 };
 var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
 var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job), sd (SD checkpoint of --preset, default graph) or sdxl (SDXL checkpoint of --preset, default sdxl-full, the SDXL base graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
 var preset = new Option<string?>("--preset") { Description = "Checkpoint preset for boot --profile sd/sdxl and diffusion: tiny, small, sd15-full (the default), sdxl-tiny, sdxl-small, sdxl-full (the sdxl profile's default)" };
@@ -28,7 +28,7 @@ root.SetAction(async (parse, ct) =>
     // What reproduces a suite's numbers: its name plus the options given (defaults otherwise).
     var options = args.Where(a => a != name).ToList();
     // boot-sd and diffusion take minutes of full-size Stable Diffusion: not part of `all`.
-    var selected = name == "all" ? ["engine", "micro", "overhead", "telemetry", "cache", "gateway", "batch", "boot"] : new[] { name };
+    var selected = name == "all" ? ["engine", "micro", "overhead", "telemetry", "cache", "gateway", "delivery", "batch", "boot"] : new[] { name };
     var bootProfile = parse.GetValue(profile)!;
     foreach (var s in selected)
     {
@@ -44,10 +44,11 @@ root.SetAction(async (parse, ct) =>
             "telemetry" => await new TelemetrySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "gateway" => await new GatewaySuite(context, parse.GetValue(samples)).RunAsync(ct),
+            "delivery" => await new DeliverySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
             "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.AnyNamed(parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name),
                 parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
-            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, batch, boot, diffusion, all)"),
+            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, delivery, batch, boot, diffusion, all)"),
         };
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)

@@ -22,6 +22,16 @@ public sealed partial record ModelUrl(Uri Location, string Sha256, string Extens
     /// <summary>How logs and errors show the URL: without user info and query (a pre-signed URL's token), the hash shortened.</summary>
     public string Shown => $"{Location.Scheme}://{Location.Authority}{Location.AbsolutePath}#sha256={Sha256[..12]}...";
 
+    /// <summary>
+    /// How model keys, load events, heartbeats and routing model sets name the model: the URL without
+    /// user info and query (a pre-signed URL's token must not reach fleet state or logs) but with the
+    /// full hash, so it still parses and resolves to the same cached file.
+    /// </summary>
+    public string Identity => $"{Location.Scheme}://{Location.Authority}{Location.AbsolutePath}#sha256={Sha256}";
+
+    /// <summary>A model name as keys and events carry it: a pinned URL by <see cref="Identity"/>, anything else as it is.</summary>
+    public static string IdentityName(string name) => TryParse(name, out _) is { } url ? url.Identity : name;
+
     /// <summary>A model name as logs show it: a pinned URL by <see cref="Shown"/>, anything else as it is.</summary>
     public static string ShownName(string name) => TryParse(name, out _) is { } url ? url.Shown : name;
 

@@ -96,6 +96,8 @@ public sealed class ModelStore(IOptions<ModelStoreOptions> options, IEnumerable<
     {
         // A restored worker may still be paging its weights in (AfterReady): never run a model half-resident.
         await _pageIn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // One key per model file whatever token a URL carries; the events and Held name it this way too.
+        name = ModelUrl.IdentityName(name);
         var path = TryResolve(kind, name) ?? throw new FileNotFoundException(ModelUrl.LooksLikeUrl(name)
             ? $"Model URL '{ModelUrl.ShownName(name)}' is not in the download cache ({_options.ResolvedDownloadCacheDirectory})"
             : $"Model '{name}' not found in {kind} ({RootOf(kind)})");

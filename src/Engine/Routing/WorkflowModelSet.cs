@@ -29,7 +29,7 @@ public static class WorkflowModelSet
                 if (input is { FileSource: FileSource.Model, ModelKind: { } kind }
                     && literals.TryGetValue(input.Name, out var value) && value is string { Length: > 0 } name)
                 {
-                    yield return ModelSet.ModelName(kind, name);
+                    yield return ModelSet.ModelName(kind, ModelUrl.IdentityName(name));
                 }
             }
         }

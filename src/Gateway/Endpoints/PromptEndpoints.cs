@@ -73,10 +73,15 @@ public static class PromptEndpoints
             webhook = new JobWebhook(url);
         }
 
+        var (delivery, deliveryProblem) = PromptDelivery.Parse(extraData["delivery"], promptId);
+        if (delivery is null)
+        {
+            return Error(PromptDelivery.ErrorType, deliveryProblem!);
+        }
+
         var record = new PromptRecord(number, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
         await prompts.AddAsync(record);
-        // Bucket "": outputs come back as bytes or Redis keys even from workers with an ObjectStore:Bucket, since /view serves them.
-        await sender.SendAsync(new RunWorkflow(promptId, promptJson, Delivery: new OutputDelivery(Bucket: ""),
+        await sender.SendAsync(new RunWorkflow(promptId, promptJson, Delivery: delivery,
             InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet, Webhook: webhook), cancellationToken);
         await relay.BroadcastStatusAsync();
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });

@@ -23,6 +23,9 @@ public sealed class PromptRelay(
     TimeProvider time,
     ILogger<PromptRelay> logger)
 {
+    /// <summary>The history's type of an output written to the object store (not on /view).</summary>
+    public const string ObjectOutputType = "object";
+
     private readonly ConcurrentDictionary<string, RelayState> _states = new(StringComparer.Ordinal);
 
     public async Task OnAcceptedAsync(WorkflowAccepted accepted)
@@ -88,6 +91,14 @@ public sealed class PromptRelay(
             var images = new JsonArray();
             foreach (var file in group)
             {
+                // An output written to the job's bucket (extra_data.delivery) has no bytes here: listed
+                // with its object's address, type "object", not served by /view.
+                if (file.ObjectUri is { } objectUri)
+                {
+                    images.Add(new JsonObject { ["filename"] = file.FileName, ["subfolder"] = "", ["type"] = ObjectOutputType, ["url"] = file.Url, ["object_uri"] = objectUri });
+                    continue;
+                }
+
                 var image = await files.RegisterAsync(record.PromptId, file).ConfigureAwait(false);
                 images.Add(new JsonObject { ["filename"] = image.Filename, ["subfolder"] = image.Subfolder, ["type"] = image.Type });
             }

@@ -40,6 +40,13 @@ public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, En
         }
 
         var spec = definition.Inputs.FirstOrDefault(i => i.Name == input);
+        // A pinned model URL names its content (the sha256 is in the canonical text): the key needs
+        // neither the downloaded file nor its mtime, so it is known before the download.
+        if (spec?.FileSource == FileSource.Model && ModelUrl.TryParse(value.GetString()!, out _) is not null)
+        {
+            return "content-addressed";
+        }
+
         var path = spec?.FileSource switch
         {
             FileSource.Model when spec.ModelKind is { } kind => models.TryResolve(kind, value.GetString()!),

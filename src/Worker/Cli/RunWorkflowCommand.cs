@@ -29,16 +29,19 @@ public static class RunWorkflowCommand
 
         var engine = services.GetRequiredService<WorkflowEngine>();
         var workflowJson = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+        IDisposable heldModels;
         try
         {
             // Models named by pinned URL are downloaded first (input images by URL are not: a worker's job).
-            await services.GetRequiredService<ModelUrlFetcher>().FetchAsync(workflowJson, cancellationToken);
+            heldModels = await services.GetRequiredService<ModelUrlFetcher>().FetchAsync(workflowJson, cancellationToken);
         }
         catch (InputFileException e)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 3;
         }
+
+        using var held = heldModels;
 
         var report = engine.Validate(workflowJson, out var workflow);
         if (workflow is null)

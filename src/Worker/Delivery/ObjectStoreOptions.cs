@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ComfySnap.Contracts;
 
 namespace ComfySnap.Worker.Delivery;
 

@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using ComfySnap.Contracts;
 using ComfySnap.Worker.Delivery;
 using ComfySnap.Worker.Jobs;
 using Microsoft.Extensions.Logging;

@@ -73,6 +73,28 @@ public sealed class JobRunner(
         // The completed-job lookup and the workflow's cache lookup go to Redis together.
         var storedLookup = results.GetCompletedJobAsync(job.JobId, consumeToken);
         var planning = PlanAsync(context);
+        try
+        {
+            await AnswerOnceAsync(context, storedLookup, planning).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseWhenPlanned(planning);
+        }
+    }
+
+    /// <summary>
+    /// The job's downloaded models stay locked (never evicted by another process) until it was
+    /// answered; released once planning ends, when a failure left the plan unawaited.
+    /// </summary>
+    private static void ReleaseWhenPlanned(Task<JobPlan> planning) =>
+        _ = planning.ContinueWith(static p => p.Result.ModelFiles?.Dispose(), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private async Task AnswerOnceAsync(JobContext context, Task<WorkflowCompleted?> storedLookup, Task<JobPlan> planning)
+    {
+        var job = context.Job;
+        var consumeToken = context.Token;
         var stored = await storedLookup.ConfigureAwait(false);
         if (stored is not null)
         {
@@ -190,7 +212,6 @@ public sealed class JobRunner(
         try
         {
             workflowJson = await inputFiles.PrepareAsync(job, context.Token).ConfigureAwait(false);
-            await modelUrls.FetchAsync(workflowJson, context.Token).ConfigureAwait(false);
         }
         catch (InputFileException e)
         {
@@ -234,7 +255,24 @@ public sealed class JobRunner(
             metrics.CacheLookup(cachedFiles is not null);
         }
 
-        return new JobPlan(report, workflow, key, cachedFiles, lookup.Elapsed.TotalMilliseconds, delivery);
+        var cacheLookupMs = lookup.Elapsed.TotalMilliseconds;
+        if (cachedFiles is not null)
+        {
+            return new JobPlan(report, workflow, key, cachedFiles, cacheLookupMs, delivery);
+        }
+
+        // Models by URL only now that the job has to run (a cache hit never downloads): validation
+        // counted them present and the cache key names them by their pinned sha256.
+        try
+        {
+            var modelFiles = await modelUrls.FetchAsync(workflowJson, context.Token).ConfigureAwait(false);
+            return new JobPlan(report, workflow, key, null, cacheLookupMs, delivery, ModelFiles: modelFiles);
+        }
+        catch (InputFileException e)
+        {
+            var error = new WorkflowError(ValidationErrorTypes.InvalidInputFile, "Invalid input file", e.Message);
+            return new JobPlan(new ValidationReport(error, new Dictionary<string, NodeErrorReport>(), []), null, null, null, cacheLookupMs);
+        }
     }
 
     /// <summary>The job's one answer: a failure, the cached result, or a run's result.</summary>
@@ -558,6 +596,7 @@ public sealed class JobRunner(
         public JobDelivery Delivery { get; init; } = Delivery ?? JobDelivery.Shared;
     }
 
+    // ModelFiles: shared locks on the job's downloaded models, held until the job ends (ReleaseWhenPlanned).
     private sealed record JobPlan(ValidationReport Report, ValidatedWorkflow? Workflow, string? Key, IReadOnlyList<OutputFile>? CachedFiles, double CacheLookupMs,
-        DeliveryPlan? Delivery = null, string? DeliveryProblem = null);
+        DeliveryPlan? Delivery = null, string? DeliveryProblem = null, IDisposable? ModelFiles = null);
 }

@@ -1,27 +1,81 @@
 using System.Text.Json.Nodes;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Engine.Nodes;
 using ComfySnap.NodeSdk;
 
 namespace ComfySnap.Worker.Models;
 
 /// <summary>
-/// Before a workflow is validated: downloads every pinned model URL its model inputs name
-/// (<see cref="ModelUrl"/>) into the <see cref="ModelUrlCache"/>, so validation and the loaders find
+/// Before a workflow runs (after its output-cache lookup missed): downloads every pinned model URL its
+/// model inputs name (<see cref="ModelUrl"/>) into the <see cref="ModelUrlCache"/>, so the loaders find
 /// the files. An unpinned URL, an unknown node or a workflow that does not parse is left to validation.
 /// </summary>
 public sealed class ModelUrlFetcher(ModelUrlCache cache, NodeRegistry registry)
 {
-    /// <summary>Throws <see cref="Jobs.InputFileException"/> with the reason when a model URL cannot be had.</summary>
-    public async Task FetchAsync(string workflowJson, CancellationToken cancellationToken)
+    // A file evicted by another process between EnsureAsync and the shared lock is fetched again, this often.
+    private const int Attempts = 3;
+
+    /// <summary>
+    /// Downloads what is missing and returns shared locks on the files, to hold until the job ends: the
+    /// cache never evicts a locked file, so another process cannot remove it between the download and
+    /// the load. Throws <see cref="Jobs.InputFileException"/> with the reason when a model URL cannot be had.
+    /// </summary>
+    public async Task<IDisposable> FetchAsync(string workflowJson, CancellationToken cancellationToken)
     {
+        var held = new HeldModelFiles();
         if (!workflowJson.Contains("://", StringComparison.Ordinal))
         {
-            return;
+            return held;
         }
 
-        foreach (var url in In(workflowJson, registry).DistinctBy(u => u.Sha256))
+        try
         {
-            await cache.EnsureAsync(url, cancellationToken).ConfigureAwait(false);
+            foreach (var url in In(workflowJson, registry).DistinctBy(u => u.Sha256))
+            {
+                held.Add(await EnsureHeldAsync(url, cancellationToken).ConfigureAwait(false));
+            }
+
+            return held;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<FileLock> EnsureHeldAsync(ModelUrl url, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var path = await cache.EnsureAsync(url, cancellationToken).ConfigureAwait(false);
+            if (FileLock.TryTake(path, exclusive: false) is { } use)
+            {
+                return use;
+            }
+
+            if (attempt == Attempts)
+            {
+                throw new Jobs.InputFileException($"model URL {url.Shown} was evicted from the model cache {Attempts} times before this job could hold it: Models:Download:MaxCacheBytes is too small for the models in use");
+            }
+        }
+    }
+
+    /// <summary>The shared locks of one job's downloaded models.</summary>
+    private sealed class HeldModelFiles : IDisposable
+    {
+        private readonly List<FileLock> _locks = [];
+
+        public void Add(FileLock use) => _locks.Add(use);
+
+        public void Dispose()
+        {
+            foreach (var use in _locks)
+            {
+                use.Dispose();
+            }
+
+            _locks.Clear();
         }
     }
 

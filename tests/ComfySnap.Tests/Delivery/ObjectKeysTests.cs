@@ -1,4 +1,4 @@
-using ComfySnap.Worker.Delivery;
+using ComfySnap.Contracts;
 
 namespace ComfySnap.Tests.Delivery;
 

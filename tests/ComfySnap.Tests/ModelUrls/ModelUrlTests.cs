@@ -21,6 +21,19 @@ public sealed class ModelUrlTests
     }
 
     [Fact]
+    public void Identity_drops_user_info_and_query_keeps_the_full_hash_and_parses_to_the_same_file()
+    {
+        var raw = $"https://user:secret@models.example.com:8443/m.safetensors?token=abc#sha256={Sha}";
+
+        var identity = ModelUrl.IdentityName(raw);
+
+        Assert.Equal($"https://models.example.com:8443/m.safetensors#sha256={Sha}", identity);
+        Assert.Equal(ModelUrl.TryParse(raw, out _)!.CacheFileName, ModelUrl.TryParse(identity, out _)!.CacheFileName);
+        Assert.Equal(identity, ModelUrl.IdentityName(identity));
+        Assert.Equal("plain.safetensors", ModelUrl.IdentityName("plain.safetensors"));
+    }
+
+    [Fact]
     public void Shown_url_has_no_user_info_or_query()
     {
         var shown = ModelUrl.ShownName($"https://user:secret@models.example.com/m.safetensors?token=abc#sha256={Sha}");

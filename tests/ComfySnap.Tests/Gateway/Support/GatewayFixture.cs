@@ -22,12 +22,12 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The worker posts webhooks to the tests' loopback receivers, signed with WebhookKey.
-        Bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: new Dictionary<string, string?>
-        {
-            ["Webhooks:SigningKey"] = WebhookKey,
-            ["Webhooks:AllowPrivateNetworks"] = "true",
-        });
+        // The worker posts webhooks to the tests' loopback receivers, signed with WebhookKey, and
+        // writes to the test object store when a prompt's extra_data.delivery names a bucket.
+        var settings = TestEnvironment.ObjectStoreSettings();
+        settings["Webhooks:SigningKey"] = WebhookKey;
+        settings["Webhooks:AllowPrivateNetworks"] = "true";
+        Bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, settings: settings);
         var gateways = Task.WhenAll(GatewayInstance.StartAsync(Bus.Settings), GatewayInstance.StartAsync(Bus.Settings));
         Worker = await WorkerProcess.StartAsync(Bus.Settings, Bus.Settings["Bus:WorkerId"]!);
         var started = await gateways;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ComfySnap.Worker.Delivery;
+namespace ComfySnap.Contracts;
 
 /// <summary>
 /// Bucket and key rules. Keys are deterministic per job (<c>PREFIX + JobId + "/" + FileName</c>),
@@ -8,6 +8,7 @@ namespace ComfySnap.Worker.Delivery;
 /// </summary>
 public static partial class ObjectKeys
 {
+    /// <summary>The object key of one output file of a job.</summary>
     public static string For(string keyPrefix, string jobId, string fileName) => $"{keyPrefix}{jobId}/{fileName}";
 
     /// <summary>Why a bucket name breaks S3's naming rules (3 to 63 of a-z, 0-9, '.', '-'; letter or digit at both ends); null when it does not.</summary>
