@@ -16,6 +16,13 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
     private readonly Lock _lock = new();
     private Task _lastBrokerNodeFault = Task.CompletedTask;
 
+    // rabbitmqctl boots an Erlang VM per call (seconds, tens of seconds on a loaded machine): the
+    // leader is looked up before the batch and after each broker node fault, the only times it moves.
+    private int? _leader;
+
+    /// <summary>Finds the work queue's leader before the batch starts.</summary>
+    public async Task PrepareAsync(CancellationToken ct) => _leader = await Nodes.QueueLeaderAsync(queue, ct);
+
     private ClusterServices Nodes => cluster.Nodes!;
 
     /// <summary>Injects <paramref name="fault"/>; <paramref name="hit"/> marks when it hit. Null when skipped.</summary>
@@ -30,7 +37,7 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
 
     private async Task<string?> KillQueueLeaderAsync(Fault fault, Action<FaultKind, string> hit, CancellationToken ct)
     {
-        if (await Nodes.QueueLeaderAsync(queue, ct) is not { } leader)
+        if (_leader is not { } leader)
         {
             return null;
         }
@@ -38,16 +45,11 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
         var clock = Stopwatch.StartNew();
         await Nodes.KillRabbitMqNodeAsync(leader, ct);
         hit(fault.Kind, $"node {leader}");
-        var elected = await WaitForAsync(async () => await Nodes.QueueLeaderAsync(queue, ct) is { } l && l != leader ? l : (int?)null, ct);
-        var electedAfter = clock.Elapsed;
-        var down = fault.Duration - clock.Elapsed;
-        if (down > TimeSpan.Zero)
-        {
-            await Task.Delay(down, ct);
-        }
-
+        await Task.Delay(fault.Duration, ct);
         await Nodes.StartRabbitMqNodeAsync(leader, ct);
-        return $"SIGKILL of node {leader}, leader of the work queue; new leader {(elected is { } e ? $"node {e} after {electedAfter.TotalSeconds:0.0}s" : "not seen")}; node back after {clock.Elapsed.TotalSeconds:0.0}s";
+        var backAfter = clock.Elapsed;
+        _leader = await Nodes.QueueLeaderAsync(queue, ct);
+        return $"SIGKILL of node {leader}, leader of the work queue; node back after {backAfter.TotalSeconds:0.0}s; leader now node {_leader?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
     }
 
     // The node most workers are connected to (their forwarders say), so the freeze hits the fleet.
@@ -67,7 +69,9 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
         }
 
         await Nodes.StartRabbitMqNodeAsync(node, ct); // already running: waits until it answers
-        return $"SIGSTOP of node {node} for {fault.Duration.TotalSeconds:0}s, then SIGCONT; answering again after {clock.Elapsed.TotalSeconds:0.0}s";
+        var backAfter = clock.Elapsed;
+        _leader = await Nodes.QueueLeaderAsync(queue, ct);
+        return $"SIGSTOP of node {node} for {fault.Duration.TotalSeconds:0}s, then SIGCONT; answering again after {backAfter.TotalSeconds:0.0}s; leader now node {_leader?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
     }
 
     // Each broker node fault starts once the one before it has ended (its node answering again).
@@ -103,23 +107,30 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
         return $"SIGKILL of the Redis primary :{primary}; {(promoted is { } p ? $":{p} promoted after {promotedAfter.TotalSeconds:0.0}s" : "no promotion seen")}; old primary back as a replica after {clock.Elapsed.TotalSeconds:0.0}s";
     }
 
-    // The planned slot, or the next with a ready worker connected through one of its forwarders.
+    // The planned slot, or the next with a ready worker connected through one of its forwarders;
+    // when every worker is restarting (a kill just hit), it waits for one a while.
     private async Task<string?> CutWorkerAsync(Fault fault, Action<FaultKind, string> hit, CancellationToken ct)
     {
-        for (var i = 0; i < cluster.Workers.Count; i++)
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < FailoverBound)
         {
-            var slot = (fault.Slot + i) % cluster.Workers.Count;
-            var forwarders = cluster.Forwarders[slot];
-            if (cluster.Workers[slot].ReadyWorkerId is not { } workerId || forwarders.MaxBy(f => f.OpenConnections) is not { OpenConnections: > 0 } used)
+            for (var i = 0; i < cluster.Workers.Count; i++)
             {
-                continue;
+                var slot = (fault.Slot + i) % cluster.Workers.Count;
+                if (cluster.Workers[slot].ReadyWorkerId is not { } workerId
+                    || cluster.Forwarders[slot].MaxBy(f => f.OpenConnections) is not { OpenConnections: > 0 } used)
+                {
+                    continue;
+                }
+
+                var node = Nodes.AmqpPorts.ToList().IndexOf(used.TargetPort) + 1;
+                var closed = used.Cut(fault.Duration);
+                hit(fault.Kind, $"{workerId} from node {node}");
+                await Task.Delay(fault.Duration, ct);
+                return $"{workerId} cut off from node {node} for {fault.Duration.TotalSeconds:0}s ({closed} connection(s) closed, new ones refused; waited {waited.Elapsed.TotalSeconds:0}s for a ready worker)";
             }
 
-            var node = Nodes.AmqpPorts.ToList().IndexOf(used.TargetPort) + 1;
-            var closed = used.Cut(fault.Duration);
-            hit(fault.Kind, $"{workerId} from node {node}");
-            await Task.Delay(fault.Duration, ct);
-            return $"{workerId} cut off from node {node} for {fault.Duration.TotalSeconds:0}s ({closed} connection(s) closed, new ones refused)";
+            await Task.Delay(PollInterval, ct);
         }
 
         return null;

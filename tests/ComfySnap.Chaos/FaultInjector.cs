@@ -29,6 +29,15 @@ public sealed class FaultInjector(ChaosCluster cluster, IReadOnlyList<Fault> pla
     /// <summary>When the last fault ended (Stopwatch timestamp).</summary>
     public long LastFaultEnded { get; private set; }
 
+    /// <summary>What the faults need to know before the batch (on the cluster: the work queue's leader).</summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        if (_clusterFaults is not null)
+        {
+            await _clusterFaults.PrepareAsync(ct);
+        }
+    }
+
     public async Task RunAsync(long batchStart, CancellationToken ct)
     {
         foreach (var fault in plan)

@@ -12,7 +12,8 @@ var seed = new Option<int?>("--seed") { Description = "Seed of the job mix and t
 var soak = new Option<bool>("--soak") { Description = "The long run: 2,000 jobs over about 7 minutes of faults" };
 var output = new Option<string?>("--out") { Description = "Report file (default bench/results/chaos.json; chaos-cluster.json with --cluster)" };
 var onCluster = new Option<bool>("--cluster") { Description = "Against a private 3-node RabbitMQ cluster and Redis with Sentinels, adding node faults" };
-var root = new RootCommand("ComfySnap chaos run") { jobs, seed, soak, output, onCluster };
+var rate = new Option<double?>("--rate") { Description = "Jobs sent per second (default 5); lower on a machine too loaded to keep up, or jobs pile up past the answer bound" };
+var root = new RootCommand("ComfySnap chaos run") { jobs, seed, soak, output, onCluster, rate };
 root.SetAction(async (parse, ct) =>
 {
     var isSoak = parse.GetValue(soak);
@@ -22,7 +23,8 @@ root.SetAction(async (parse, ct) =>
         parse.GetValue(seed) ?? SeedFromEnvironment() ?? Random.Shared.Next(1, 1_000_000),
         isSoak,
         parse.GetValue(output) ?? Path.Combine(TestEnvironment.RepoRoot, "bench", "results", isCluster ? "chaos-cluster.json" : "chaos.json"),
-        isCluster);
+        isCluster,
+        parse.GetValue(rate) is > 0 and var r ? r : ChaosSettings.DefaultJobsPerSecond);
     var runId = Guid.NewGuid().ToString("N")[..8];
     var plan = FaultPlan.Create(settings);
     var batch = JobPlan.Create(settings.Jobs, settings.Seed, runId);
@@ -41,8 +43,9 @@ root.SetAction(async (parse, ct) =>
     await cluster.WaitForWorkersAsync(TimeSpan.FromMinutes(3), ct);
     AnsiConsole.MarkupLineInterpolated($"snapshot built and {ChaosSettings.Workers} workers ready at {started.Elapsed.TotalSeconds:0}s; the batch starts");
 
-    var batchStart = Stopwatch.GetTimestamp();
     var faults = new FaultInjector(cluster, plan, cluster.Queue);
+    await faults.PrepareAsync(ct);
+    var batchStart = Stopwatch.GetTimestamp();
     using var progress = new Timer(_ => AnsiConsole.MarkupLineInterpolated(
         $"[grey]{Stopwatch.GetElapsedTime(batchStart).TotalSeconds:0}s: {ledger.AnsweredCount(batch.Select(j => j.JobId))}/{batch.Count} answered[/]"), null, 10_000, 10_000);
     await Task.WhenAll(new BatchSender(client, ledger, batch, settings).RunAsync(batchStart, ct), faults.RunAsync(batchStart, ct));
