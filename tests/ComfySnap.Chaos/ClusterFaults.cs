@@ -46,7 +46,7 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
         await Nodes.KillRabbitMqNodeAsync(leader, ct);
         hit(fault.Kind, $"node {leader}");
         await Task.Delay(fault.Duration, ct);
-        await Nodes.StartRabbitMqNodeAsync(leader, ct);
+        await BringBackAsync(leader, ct);
         var backAfter = clock.Elapsed;
         _leader = await Nodes.QueueLeaderAsync(queue, ct);
         return $"SIGKILL of node {leader}, leader of the work queue; node back after {backAfter.TotalSeconds:0.0}s; leader now node {_leader?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
@@ -68,10 +68,28 @@ public sealed class ClusterFaults(ChaosCluster cluster, string queue)
             await Nodes.ThawRabbitMqNodeAsync(node, CancellationToken.None);
         }
 
-        await Nodes.StartRabbitMqNodeAsync(node, ct); // already running: waits until it answers
+        await BringBackAsync(node, ct); // already running: waits until it answers
         var backAfter = clock.Elapsed;
         _leader = await Nodes.QueueLeaderAsync(queue, ct);
         return $"SIGSTOP of node {node} for {fault.Duration.TotalSeconds:0}s, then SIGCONT; answering again after {backAfter.TotalSeconds:0.0}s; leader now node {_leader?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
+    }
+
+    // Until the node answers: on a loaded machine a killed node's boot can take longer than one
+    // wait of the script (90 s), and the next node fault must not start while this node is down.
+    private async Task BringBackAsync(int node, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Nodes.StartRabbitMqNodeAsync(node, ct);
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 4)
+            {
+                Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[yellow]node {node} not answering yet (attempt {attempt}): {e.Message.Split('\n')[0]}[/]");
+            }
+        }
     }
 
     // Each broker node fault starts once the one before it has ended (its node answering again).

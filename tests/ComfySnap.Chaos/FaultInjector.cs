@@ -10,6 +10,7 @@ public sealed record Injection(FaultKind Kind, long At, string Description);
 /// <summary>Carries out the fault plan against the cluster, on the batch's clock; remembers what it injected and when.</summary>
 public sealed class FaultInjector(ChaosCluster cluster, IReadOnlyList<Fault> plan, string queue)
 {
+    private static readonly TimeSpan ReadyWorkerBound = TimeSpan.FromSeconds(60);
     private readonly ConcurrentBag<Task> _running = [];
     private readonly ClusterFaults? _clusterFaults = cluster.Nodes is null ? null : new ClusterFaults(cluster, queue);
 
@@ -102,15 +103,23 @@ public sealed class FaultInjector(ChaosCluster cluster, IReadOnlyList<Fault> pla
         return null;
     }
 
+    // The planned slot, or the next ready one; the freeze happens once per run, so when every
+    // worker is restarting (a kill just hit, a loaded machine) it waits for one a while.
     private async Task<string?> FreezeOneAsync(Fault fault, CancellationToken ct)
     {
-        for (var i = 0; i < cluster.Workers.Count; i++)
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < ReadyWorkerBound)
         {
-            var worker = cluster.Workers[(fault.Slot + i) % cluster.Workers.Count];
-            if (worker.IsReady && await worker.FreezeAsync(fault.Duration, () => Hit(fault.Kind, $"worker slot {fault.Slot}"), ct) is { } frozen)
+            for (var i = 0; i < cluster.Workers.Count; i++)
             {
-                return $"SIGSTOP then SIGCONT {frozen}";
+                var worker = cluster.Workers[(fault.Slot + i) % cluster.Workers.Count];
+                if (worker.IsReady && await worker.FreezeAsync(fault.Duration, () => Hit(fault.Kind, $"worker slot {fault.Slot}"), ct) is { } frozen)
+                {
+                    return $"SIGSTOP then SIGCONT {frozen}";
+                }
             }
+
+            await Task.Delay(500, ct);
         }
 
         return null;
