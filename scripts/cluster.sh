@@ -85,6 +85,14 @@ cluster_rabbitmq_kill_node() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
 }
 
+# SIGSTOP / SIGCONT of node I's Erlang VM (the chaos run's frozen broker node: its clients only
+# notice through the AMQP heartbeat).
+cluster_rabbitmq_signal_node() {
+  local pid; pid="$(cat "$CLUSTER_DIR/rabbitmq-$1/rabbitmq.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] || die "no pid file for $(cluster_node_name "$1")"
+  kill -"$2" "$pid"
+}
+
 cluster_rabbitmq_stop_node() { cluster_rabbitmq_ctl "$1" stop >/dev/null 2>&1 || true; }
 
 start_rabbitmq_cluster() {

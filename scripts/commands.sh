@@ -84,7 +84,8 @@ cmd_test() {
   return $rc
 }
 
-# The chaos run (tests/ComfySnap.Chaos): a private RabbitMQ + Redis pair on free ports, three
+# The chaos run (tests/ComfySnap.Chaos): a private RabbitMQ + Redis pair on free ports (--cluster:
+# a private 3-node cluster + Redis Sentinels, never the ones of `services start --cluster`), three
 # snapshot-restored workers, a batch of jobs under a seeded schedule of faults. Needs root (criu).
 cmd_chaos() {
   ensure_bootstrapped; dotnet_env; project_env

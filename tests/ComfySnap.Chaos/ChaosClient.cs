@@ -21,9 +21,12 @@ public sealed class ChaosClient : IAsyncDisposable
         _queue = queue;
     }
 
-    public static async Task<ChaosClient> StartAsync(PrivateServices services, string runId, string workerQueue, Ledger ledger, CancellationToken ct)
+    public static async Task<ChaosClient> StartAsync(IPrivateBroker services, string runId, string workerQueue, Ledger ledger, CancellationToken ct)
     {
         var broker = services.Broker();
+        // On a cluster a classic queue lives on one node and is gone while that node is down: the
+        // client's events then wait in a quorum queue, like the workers' jobs.
+        var replicated = broker.Nodes.Count > 1;
         broker.Heartbeat = ChaosSettings.Heartbeat;
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -31,6 +34,11 @@ public sealed class ChaosClient : IAsyncDisposable
             cfg.ReceiveEndpoint($"chaos-events-{runId}", e =>
             {
                 e.PrefetchCount = 256;
+                if (replicated)
+                {
+                    e.SetQuorumQueue();
+                }
+
                 e.Handler<WorkflowAccepted>(c => Record(() => ledger.Accepted(c.Message)));
                 e.Handler<WorkflowCompleted>(c => Record(() => ledger.Completed(c.Message)));
                 e.Handler<WorkflowFailed>(c => Record(() => ledger.Failed(c.Message)));

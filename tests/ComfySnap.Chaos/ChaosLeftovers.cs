@@ -18,9 +18,12 @@ public static class ChaosLeftovers
     /// <summary>Where every run keeps its folder (one per run id).</summary>
     public static string RunsDirectory => Path.Combine(TestEnvironment.RepoRoot, ".comfysnap", "chaos");
 
-    public static void Claim(string root, PrivateServices services)
+    /// <summary>Records this process as the owner of <paramref name="root"/>; <paramref name="pair"/> null: a cluster run (its processes all name the folder).</summary>
+    public static void Claim(string root, PrivateServices? pair)
     {
-        var owner = new RunOwner(Environment.ProcessId, services.NodeName, services.RabbitMqPort, services.RabbitMqDistPort, services.EpmdPort, services.RedisPort);
+        var owner = pair is null
+            ? new RunOwner(Environment.ProcessId, "", 0, 0, 0, 0, Cluster: true)
+            : new RunOwner(Environment.ProcessId, pair.NodeName, pair.RabbitMqPort, pair.RabbitMqDistPort, pair.EpmdPort, pair.RedisPort);
         File.WriteAllText(Path.Combine(root, OwnerFile), JsonSerializer.Serialize(owner));
     }
 
@@ -45,17 +48,21 @@ public static class ChaosLeftovers
 
     private static async Task ClearAsync(string root, RunOwner owner, CancellationToken ct)
     {
-        var services = new PrivateServices(Path.Combine(root, "services"), owner.NodeName, owner.RabbitMqPort, owner.RabbitMqDistPort, owner.EpmdPort, owner.RedisPort);
-        try
+        if (!owner.Cluster)
         {
-            await services.StopAsync(ct);
-        }
-        catch (InvalidOperationException e)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]stopping the services of the stale run in {root}: {e.Message}[/]");
+            var services = new PrivateServices(Path.Combine(root, "services"), owner.NodeName, owner.RabbitMqPort, owner.RabbitMqDistPort, owner.EpmdPort, owner.RedisPort);
+            try
+            {
+                await services.StopAsync(ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]stopping the services of the stale run in {root}: {e.Message}[/]");
+            }
         }
 
-        // Workers and restored copies map the run's model and snapshot files; whatever still does is its.
+        // Workers and restored copies map the run's model and snapshot files, and a cluster's broker
+        // nodes (their epmd too), Redis nodes and Sentinels name its folder: whatever still does is its.
         var killed = 0;
         foreach (var pid in ProcessesUsing(root))
         {
@@ -128,5 +135,5 @@ public static class ChaosLeftovers
         }
     }
 
-    private sealed record RunOwner(int Pid, string NodeName, int RabbitMqPort, int RabbitMqDistPort, int EpmdPort, int RedisPort);
+    private sealed record RunOwner(int Pid, string NodeName, int RabbitMqPort, int RabbitMqDistPort, int EpmdPort, int RedisPort, bool Cluster = false);
 }

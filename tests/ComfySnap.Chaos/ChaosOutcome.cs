@@ -22,7 +22,9 @@ public sealed record ChaosOutcome(
     double LatencyP50Ms,
     double LatencyP99Ms,
     IReadOnlyDictionary<string, int> BootsByMode,
-    int WorkerRestarts)
+    int WorkerRestarts,
+    IReadOnlyList<FaultRecovery> Recovery,
+    IReadOnlyDictionary<string, RecoverySummary> RecoveryByKind)
 {
     /// <summary>
     /// What must hold: nothing lost, no JobId with two different results, every duplicate
@@ -87,6 +89,7 @@ public sealed record ChaosOutcome(
         }
 
         latencies.Sort();
+        var recovery = FaultRecovery.From(faults.Injections, jobs, ledger, batchStart);
         var boots = ledger.Boots.GroupBy(b => b.Mode == BootMode.Restored ? "restored" : $"cold_boot ({b.FallbackReason?.Kind ?? "no snapshot"})")
             .ToDictionary(g => g.Key, g => g.Count());
         return new ChaosOutcome(
@@ -102,12 +105,14 @@ public sealed record ChaosOutcome(
             jobs.Count(j => j.Cancelled),
             cancelledAnsweredCancelled,
             unexpected,
-            Enum.GetValues<FaultKind>().ToDictionary(k => k.ToString(), k => faults.Injected.GetValueOrDefault(k)),
+            faults.PlannedKinds.ToDictionary(k => k.ToString(), k => faults.Injected.GetValueOrDefault(k)),
             faults.Skipped.ToDictionary(p => p.Key.ToString(), p => p.Value),
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.99),
             boots,
-            cluster.Workers.Sum(w => w.Starts) - cluster.Workers.Count);
+            cluster.Workers.Sum(w => w.Starts) - cluster.Workers.Count,
+            recovery,
+            FaultRecovery.ByKind(recovery));
     }
 
     // A second run of a job is allowed when the worker running it was killed; during the Redis

@@ -12,7 +12,9 @@ public static class ChaosReport
     {
         var report = new Dictionary<string, object?>
         {
-            ["command"] = $"./comfysnap chaos --jobs {settings.Jobs} --seed {settings.Seed}{(settings.Soak ? " --soak" : "")}",
+            ["command"] = settings.ReplayCommand,
+            ["services"] = settings.Cluster ? "cluster: 3 RabbitMQ nodes, Redis primary + replica, 3 Sentinels" : "single RabbitMQ + Redis pair",
+            ["load_average"] = LoadAverage(),
             ["finished_utc"] = DateTimeOffset.UtcNow,
             ["duration_s"] = Math.Round(duration.TotalSeconds, 1),
             ["seed"] = settings.Seed,
@@ -49,8 +51,29 @@ public static class ChaosReport
         table.AddRow("latency p50 / p99 (ms)", $"{o.LatencyP50Ms} / {o.LatencyP99Ms}");
         table.AddRow("worker boots by mode", Pairs(o.BootsByMode));
         table.AddRow("worker restarts", $"{o.WorkerRestarts}");
+        foreach (var (kind, r) in o.RecoveryByKind)
+        {
+            table.AddRow($"answered again after {kind} (s)", Markup.Escape(
+                $"{r.Count}x: any job p50 {Value(r.AnsweredAgainP50S)}, max {Value(r.AnsweredAgainMaxS)}; a job sent after it p50 {Value(r.SentAfterAnsweredP50S)}, max {Value(r.SentAfterAnsweredMaxS)}"));
+        }
+
         AnsiConsole.Write(table);
     }
+
+    // The machine's load while the run went on: every time in the report depends on it.
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string Value(double? seconds) => seconds is { } s ? s.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
     private static string Mark(bool ok, string name) => ok ? name : $"[red]{name}[/]";
 

@@ -37,6 +37,18 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
 
     public int Starts => _incarnations;
 
+    /// <summary>The worker id of the current incarnation when it is ready; null otherwise.</summary>
+    public string? ReadyWorkerId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _current is { Ready: true } c && !c.Process.HasExited ? c.WorkerId : null;
+            }
+        }
+    }
+
     public string? LastLines { get; private set; }
 
     public void Start() => _loop = Task.Run(() => SuperviseAsync(_stopping.Token));
@@ -73,8 +85,8 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
         return target.WorkerId;
     }
 
-    /// <summary>SIGSTOP to the working process for <paramref name="duration"/>, then SIGCONT. Null when not ready.</summary>
-    public async Task<string?> FreezeAsync(TimeSpan duration, CancellationToken ct)
+    /// <summary>SIGSTOP to the working process for <paramref name="duration"/> (<paramref name="stopped"/> right after), then SIGCONT. Null when not ready.</summary>
+    public async Task<string?> FreezeAsync(TimeSpan duration, Action stopped, CancellationToken ct)
     {
         Incarnation? target;
         lock (_lock)
@@ -92,6 +104,7 @@ public sealed partial class SupervisedWorker : IAsyncDisposable
         }
 
         PosixSignals.TrySend(target.WorkPid, PosixSignals.SigStop, out _);
+        stopped();
         try
         {
             await Task.Delay(duration, ct);

@@ -43,9 +43,13 @@ public sealed class ClusterServices : IPrivateBroker, IAsyncDisposable
     public string NodeName(int node) => $"{_nodePrefix}-{node}@localhost";
 
     /// <summary>Starts the whole cluster (about a minute: three Erlang VMs, two joins).</summary>
-    public static async Task<ClusterServices> StartAsync(CancellationToken ct)
+    public static Task<ClusterServices> StartAsync(CancellationToken ct) => StartAsync(TestEnvironment.NewTempDirectory("cluster"), ct);
+
+    /// <summary>Starts the whole cluster with its data in <paramref name="directory"/> (every process it starts names that folder).</summary>
+    public static async Task<ClusterServices> StartAsync(string directory, CancellationToken ct)
     {
-        var cluster = new ClusterServices(TestEnvironment.NewTempDirectory("cluster"));
+        System.IO.Directory.CreateDirectory(directory);
+        var cluster = new ClusterServices(directory);
         await cluster.RunAsync("cluster_start", ct);
         return cluster;
     }
@@ -115,6 +119,36 @@ public sealed class ClusterServices : IPrivateBroker, IAsyncDisposable
     {
         var pids = await RabbitMqCtlAsync(askNode, ["list_connections", "pid"], ct);
         return Enumerable.Range(1, 3).Where(n => pids.Contains("<" + NodeName(n) + ".", StringComparison.Ordinal)).ToHashSet();
+    }
+
+    /// <summary>SIGSTOP of node N's Erlang VM: it stays up but silent (clients notice through the heartbeat).</summary>
+    public Task FreezeRabbitMqNodeAsync(int node, CancellationToken ct) => RunAsync("cluster_rabbitmq_signal_node", ct, [Invariant(node), "STOP"]);
+
+    /// <summary>SIGCONT of a frozen node.</summary>
+    public Task ThawRabbitMqNodeAsync(int node, CancellationToken ct) => RunAsync("cluster_rabbitmq_signal_node", ct, [Invariant(node), "CONT"]);
+
+    /// <summary>Broker node (1-3) of a RabbitMQ node name; 0 when it is none of this cluster's.</summary>
+    public int NodeOf(string nodeName) => Enumerable.Range(1, 3).FirstOrDefault(n => NodeName(n) == nodeName.Trim());
+
+    /// <summary>
+    /// The node (1-3) that leads quorum queue <paramref name="queue"/> now, asked of the first node
+    /// that answers; null when none answers or the queue has no leader.
+    /// </summary>
+    public async Task<int?> QueueLeaderAsync(string queue, CancellationToken ct)
+    {
+        for (var ask = 1; ask <= 3; ask++)
+        {
+            var result = await RunAsync("cluster_rabbitmq_ctl", ct, [Invariant(ask), "list_queues", "name", "leader", "--no-table-headers", "--timeout", "10"], allowFailure: true);
+            if (result.ExitCode != 0)
+            {
+                continue;
+            }
+
+            var line = result.Stdout.Split('\n').Select(l => l.Split('\t')).FirstOrDefault(f => f.Length == 2 && f[0] == queue);
+            return line is not null && NodeOf(line[1]) is > 0 and var node ? node : null;
+        }
+
+        return null;
     }
 
     /// <summary>The port of the Redis primary the Sentinels name now; null when none answers.</summary>
