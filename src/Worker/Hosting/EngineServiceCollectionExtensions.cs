@@ -27,7 +27,9 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.SectionName))
             .Validate(o => o.Limits.MaxNodes > 0 && o.Limits.MaxPixels > 0 && o.Limits.MaxBatchSize > 0, "Engine:Limits values must be positive")
             .ValidateOnStart();
-        services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName));
+        services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName))
+            .Validate(o => UnetDtype.TryParse(o.UnetDtype, out _), $"Models:UnetDtype must be {UnetDtype.Accepted}")
+            .ValidateOnStart();
         services.AddModelDownloads();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName));
         services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.SectionName))
