@@ -4,7 +4,11 @@ using System.Text.Json;
 using ComfySnap.Engine;
 using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion;
+using ComfySnap.Diffusion.Sampling;
+using ComfySnap.Diffusion.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +17,15 @@ namespace ComfySnap.Bench;
 /// <summary>What the C# side of the diffusion suite measured, in its own process (seconds, MiB).</summary>
 public sealed record DiffusionMeasurement(
     int Threads, double LoadS, double RssAfterLoadMib, double PeakRssMib,
-    IReadOnlyList<double> TextEncodeS, IReadOnlyList<double> UnetStepS, IReadOnlyList<double> VaeDecodeS);
+    IReadOnlyList<double> TextEncodeS, IReadOnlyList<double> UnetStepS, IReadOnlyList<double> VaeDecodeS,
+    Bf16Measurement Bf16);
+
+/// <summary>
+/// The same UNet step with Models:UnetDtype=bf16, timed interleaved with the fp32 one in the same
+/// process, and how far its image is from fp32's: one Euler step from sigma_max (cfg 8), decoded by
+/// the same fp32 VAE, compared on 0..255.
+/// </summary>
+public sealed record Bf16Measurement(double LoadS, IReadOnlyList<double> UnetStepS, double ImageMaxAbs, double ImageMeanAbs);
 
 /// <summary>What the RSS part measured: RSS after each render and each render's time.</summary>
 public sealed record RssMeasurement(IReadOnlyList<double> RssMib, IReadOnlyList<double> RenderMs, double PeakRssMib, IReadOnlyList<double> RssAfterGcMib);
@@ -39,8 +51,10 @@ public static class DiffusionChild
     /// <summary>
     /// Loads <paramref name="checkpoint"/> (mapped, paged in) and runs the worker's boot warm-up
     /// (a one-step 64x64 render), then times, <paramref name="runs"/> times each: encoding the
-    /// positive prompt; one UNet forward of batch 2 (uncond + cond, as KSampler's cfg batch) on a
-    /// <paramref name="size"/>/8 latent with 77-token contexts; a VAE decode of one latent.
+    /// positive prompt; a VAE decode of one latent; one UNet forward of batch 2 (uncond + cond, as
+    /// KSampler's cfg batch) on a <paramref name="size"/>/8 latent with 77-token contexts, with the
+    /// fp32 UNet and, interleaved with it, the same checkpoint loaded with Models:UnetDtype=bf16 (each
+    /// after one untimed step at this size). The peak RSS is taken before the bf16 model loads.
     /// </summary>
     public static async Task<int> UnetAsync(string modelsDirectory, string workDirectory, string checkpoint, int size, int runs, int threads, CancellationToken ct)
     {
@@ -68,12 +82,62 @@ public static class DiffusionChild
         using var generator = new Generator(0);
         var x = randn([2, 4, latentSide, latentSide], generator: generator);
         var timesteps = tensor(new[] { 999f, 999f });
-        var unet = Time(runs, $"UNet step {size}x{size} (batch 2)", () => loaded.Model.Unet.Forward(x, timesteps, context, y).Dispose());
         var latent = randn(latentShape, generator: generator);
         var vae = Time(runs, $"VAE decode {size}x{size}", () => VaeImages.Decode(loaded.Vae, latent, ct).Dispose());
+        // One untimed step at this size first (oneDNN primitives for these shapes), and the peak
+        // RSS of the fp32 work before the bf16 model joins this process.
+        Time(1, $"UNet step {size}x{size} fp32 warm-up", () => loaded.Model.Unet.Forward(x, timesteps, context, y).Dispose());
+        var peakRss = ProcStatusMib("VmHWM");
 
-        WriteResult(new DiffusionMeasurement(torch.get_num_threads(), loadS, rssAfterLoad, ProcStatusMib("VmHWM"), text, unet, vae));
+        var bf16Watch = Stopwatch.StartNew();
+        using var bf16 = await LoadBf16Async(host, checkpoint, ct);
+        var bf16LoadS = bf16Watch.Elapsed.TotalSeconds;
+        Progress($"loaded {checkpoint} with a bf16 UNet in {bf16LoadS:F1} s");
+        Time(1, $"UNet step {size}x{size} bf16 warm-up", () => bf16.Model.Unet.Forward(x, timesteps, context, y).Dispose());
+        // Interleaved, so a machine whose load changes during the run slows both alike.
+        var (unet, bf16Unet) = TimeInterleaved(runs, $"UNet step {size}x{size} (batch 2)",
+            () => loaded.Model.Unet.Forward(x, timesteps, context, y).Dispose(),
+            () => bf16.Model.Unet.Forward(x, timesteps, context, y).Dispose());
+        var (maxAbs, meanAbs) = Bf16ImageDifference(loaded, bf16, x, context, y, ct);
+        Progress($"bf16 image vs fp32: max |diff| {maxAbs:F0}, mean {meanAbs:F2} on 0..255");
+
+        WriteResult(new DiffusionMeasurement(torch.get_num_threads(), loadS, rssAfterLoad, peakRss, text, unet, vae,
+            new Bf16Measurement(bf16LoadS, bf16Unet, maxAbs, meanAbs)));
         return 0;
+    }
+
+    /// <summary>The checkpoint loaded again by the worker's loader with Models:UnetDtype=bf16 (its own bf16 side file; text encoder and VAE as with fp32).</summary>
+    private static async Task<ILoadedCheckpoint> LoadBf16Async(EngineHost host, string checkpoint, CancellationToken ct)
+    {
+        var store = host.Services.GetRequiredService<ModelStore>();
+        var path = store.TryResolve(BenchModels.Kind, checkpoint) ?? throw new FileNotFoundException($"no checkpoint {checkpoint}");
+        var options = host.Services.GetRequiredService<IOptions<ModelStoreOptions>>().Value;
+        var bf16Options = new ModelStoreOptions { BaseDirectory = options.BaseDirectory, ConvertedDirectory = options.ConvertedDirectory, UnetDtype = UnetDtype.Bf16 };
+        var loader = new CheckpointFileLoader(Options.Create(bf16Options), host.Services.GetRequiredService<ClipTokenizerProvider>(), NullLogger<CheckpointFileLoader>.Instance);
+        return (ILoadedCheckpoint)await loader.LoadAsync(path, ct);
+    }
+
+    /// <summary>One Euler step from sigma_max with cfg 8 (the denoised latent) by each model, decoded by fp32's VAE; max and mean |diff| of the 0..255 images.</summary>
+    private static (double Max, double Mean) Bf16ImageDifference(ILoadedCheckpoint fp32, ILoadedCheckpoint bf16, Tensor noise, Tensor context, Tensor? y, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sampling = fp32.Model.Sampling;
+        var sigma = full([2], sampling.SigmaMax, ScalarType.Float32);
+        var noisy = noise.mul(sampling.SigmaMax);
+        var input = ModelSamplingDiscrete.CalculateInput(sigma, noisy);
+        var timesteps = sampling.Timestep(sigma);
+        Tensor Image(ILoadedCheckpoint model)
+        {
+            var eps = model.Model.Unet.Forward(input, timesteps, context, y);
+            var uncond = eps.narrow(0, 0, 1);
+            var guided = uncond.add(eps.narrow(0, 1, 1).sub(uncond).mul(8.0));
+            var denoised = ModelSamplingDiscrete.CalculateDenoised(sigma.narrow(0, 0, 1), guided, noisy.narrow(0, 1, 1));
+            return VaeImages.Decode(fp32.Vae, model.Model.LatentFormat.ProcessOut(denoised), ct).mul(255.0).round();
+        }
+
+        var difference = Image(fp32).sub(Image(bf16)).abs();
+        return (difference.max().item<float>(), difference.mean().item<float>());
     }
 
     /// <summary>Runs <paramref name="workflowFile"/> <paramref name="renders"/> times in one engine (node cache off) and samples RSS after each.</summary>
@@ -152,6 +216,20 @@ public static class DiffusionChild
         }
 
         return seconds;
+    }
+
+    /// <summary>Times <paramref name="first"/> then <paramref name="second"/>, <paramref name="runs"/> times.</summary>
+    private static (List<double> First, List<double> Second) TimeInterleaved(int runs, string what, Action first, Action second)
+    {
+        var a = new List<double>();
+        var b = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            a.AddRange(Time(1, $"{what} fp32", first));
+            b.AddRange(Time(1, $"{what} bf16", second));
+        }
+
+        return (a, b);
     }
 
     private static void Progress(string line) => Console.Error.WriteLine("    " + line);

@@ -56,6 +56,13 @@ public sealed class DiffusionSuite(BenchContext context, int runs, IRandomCheckp
             Arg(size), Arg(runs), Arg(threads)], ct);
         var unet = Stats.Of(measured.UnetStepS);
         result["unet_step_s"] = unet;
+        // Models:UnetDtype=bf16, timed interleaved with fp32 in the same child process.
+        var bf16 = Stats.Of(measured.Bf16.UnetStepS);
+        result["bf16_unet_step_s"] = bf16;
+        result["bf16_speedup"] = unet.Median / bf16.Median;
+        result["bf16_load_s"] = measured.Bf16.LoadS;
+        result["bf16_image_max_abs"] = measured.Bf16.ImageMaxAbs;
+        result["bf16_image_mean_abs"] = measured.Bf16.ImageMeanAbs;
         result["text_encode_s"] = Stats.Of(measured.TextEncodeS);
         result["vae_decode_s"] = Stats.Of(measured.VaeDecodeS);
         result["load_s"] = measured.LoadS;

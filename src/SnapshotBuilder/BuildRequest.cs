@@ -20,6 +20,9 @@ public sealed record BuildRequest(
     /// </summary>
     public string EffectiveWorkDirectory => WorkDirectory ?? Path.Combine(OutputDirectory, "prepare-cwd");
 
+    /// <summary>The prepared worker's Models:UnetDtype as a build-time setting gives it (fp32 when not set), for the manifest.</summary>
+    public string UnetDtype => (WorkerSettings?.GetValueOrDefault("Models:UnetDtype") is { Length: > 0 } dtype ? dtype : "fp32").Trim().ToLowerInvariant();
+
     /// <summary>Never print the signing key.</summary>
     public override string ToString() => $"BuildRequest {{ OutputDirectory = {OutputDirectory}, WorkerDll = {WorkerDll}, Signed = {SigningKey is not null} }}";
 }

@@ -62,6 +62,7 @@ public sealed class SnapshotBuilderService(CriuRunner criu, ILogger<SnapshotBuil
             NodePackDirectory = Path.GetFullPath(request.NodePackDirectory),
             NodePackFiles = FileDigest.OfFolder(request.NodePackDirectory, "*.dll"),
             ModelFiles = ModelFingerprint.Of(request.ModelsDirectory, request.Preload, mappedFiles),
+            UnetDtype = request.UnetDtype,
             PreparePhases = phases,
             ImageBytes = Directory.EnumerateFiles(images).Sum(f => new FileInfo(f).Length),
             ImageFiles = imageFiles,

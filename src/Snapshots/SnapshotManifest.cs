@@ -31,6 +31,12 @@ public sealed record SnapshotManifest
 
     public required string NodePackDirectory { get; init; }
 
+    /// <summary>
+    /// The dtype the prepared worker's UNets compute in (its Models:UnetDtype, lower case); null in
+    /// manifests written before the setting existed, which were all fp32.
+    /// </summary>
+    public string? UnetDtype { get; init; }
+
     /// <summary>Model files (absolute path) -> hash.</summary>
     public required SortedDictionary<string, string> ModelFiles { get; init; }
 

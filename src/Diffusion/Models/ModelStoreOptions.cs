@@ -21,6 +21,16 @@ public sealed class ModelStoreOptions
     public string ResolvedConvertedDirectory => Path.GetFullPath(ConvertedDirectory is { Length: > 0 } dir ? dir : Path.Combine(BaseDirectory, ".converted"));
 
     /// <summary>
+    /// The dtype the UNet and ControlNets compute in: "fp32" (the default: ComfyUI's CPU pixels) or
+    /// "bf16" (ComfyUI's --bf16-unet: the UNet's weights converted once to bfloat16, half the
+    /// memory, faster on CPUs with AVX-512 BF16; images differ slightly). See docs/stable-diffusion.md.
+    /// </summary>
+    public string UnetDtype { get; set; } = Models.UnetDtype.Fp32;
+
+    /// <summary>The torch dtype of <see cref="UnetDtype"/> (validated at start).</summary>
+    public TorchSharp.torch.ScalarType ResolvedUnetDtype => Models.UnetDtype.Parse(UnetDtype);
+
+    /// <summary>
     /// Bytes of model files one worker keeps loaded (file sizes); past it the least recently used
     /// model no running job needs is unloaded before another loads. 0: no bound.
     /// </summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ComfySnap.Snapshots;
 using ComfySnap.SnapshotBuilder;
 using ComfySnap.Worker.Boot;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -88,6 +89,7 @@ public sealed class SnapshotDemo(SnapshotDemoSettings settings, IAnsiConsole con
                 WorkerDirectory = WorkerDirectory,
                 HandshakeTimeout = TimeSpan.FromMinutes(2),
             }),
+            Options.Create(new ModelStoreOptions()),
             NullLogger<SnapshotRestorer>.Instance);
         var watch = Stopwatch.StartNew();
         var outcome = await restorer.RestoreAsync(new ResumeConfig("demo-restored", new Dictionary<string, string?>()), cancellationToken);

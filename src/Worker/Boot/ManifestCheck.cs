@@ -47,6 +47,18 @@ public static class ManifestCheck
         return null;
     }
 
+    /// <summary>
+    /// The snapshot's UNets were loaded in one dtype and stay so after a restore: a worker configured
+    /// with another Models:UnetDtype must cold-boot rather than serve the other precision's pixels.
+    /// </summary>
+    public static FallbackReason? CompareUnetDtype(string? snapshotDtype, string configuredDtype)
+    {
+        var snapshot = snapshotDtype ?? "fp32";
+        var configured = configuredDtype.Trim().ToLowerInvariant();
+        return snapshot == configured ? null
+            : new(FallbackKind.ModelChanged, $"the snapshot's checkpoints compute in {snapshot}, this worker is configured with Models:UnetDtype={configured}");
+    }
+
     /// <summary>Every image file against its checksum: reads the whole image, so it runs beside the restore.</summary>
     public static FallbackReason? CompareImages(SnapshotManifest manifest, string snapshotDirectory) =>
         Differs(manifest.ImageFiles, FileDigest.OfFolder(Path.Combine(snapshotDirectory, SnapshotManifest.ImagesFolder), "*.img")) is { } image

@@ -19,7 +19,7 @@ public sealed record RestoreOutcome(RestoredProcess? Process, ResumeReport? Repo
 /// channel (stdin), and wait for BOOTED. Any failure is cleaned up and returned as a fallback
 /// reason; it never throws for a bad snapshot, so a broken snapshot cannot cause a crash loop.
 /// </summary>
-public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> options, ILogger<SnapshotRestorer> logger)
+public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> options, IOptions<ModelStoreOptions> models, ILogger<SnapshotRestorer> logger)
 {
     private readonly SnapshotOptions _options = options.Value;
 
@@ -76,7 +76,8 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
 
         try
         {
-            mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory);
+            mismatch = ManifestCheck.Compare(manifest, await criu.VersionAsync(cancellationToken), _options.WorkerDirectory)
+                ?? ManifestCheck.CompareUnetDtype(manifest.UnetDtype, models.Value.UnetDtype);
         }
         catch (CriuException e)
         {
@@ -193,7 +194,8 @@ public sealed class SnapshotRestorer(CriuRunner criu, IOptions<SnapshotOptions> 
         }
 
         // criu itself does not matter any more: the copy is already restored.
-        return ManifestCheck.Compare(parked.Manifest, parked.Manifest.CriuVersion, _options.WorkerDirectory);
+        return ManifestCheck.Compare(parked.Manifest, parked.Manifest.CriuVersion, _options.WorkerDirectory)
+            ?? ManifestCheck.CompareUnetDtype(parked.Manifest.UnetDtype, models.Value.UnetDtype);
     }
 
     // withImages: the image folder, when no image check reads it beside the restore anyway.

@@ -7,14 +7,16 @@ using ComfySnap.Engine.Graph;
 using ComfySnap.Engine.Validation;
 using ComfySnap.Worker.Jobs;
 using ComfySnap.Diffusion.Models;
+using Microsoft.Extensions.Options;
 
 namespace ComfySnap.Worker.Caching;
 
 /// <summary>
 /// The output cache key of a validated workflow: sha256 of its canonical form, the size and mtime of
-/// every model and input file it names (job input files: their content hash, which is their name), and the worker and node-pack versions.
+/// every model and input file it names (job input files: their content hash, which is their name), the worker and node-pack versions,
+/// and the dtype the UNet computes in (Models:UnetDtype: a bf16 image is never served for an fp32 request, nor the reverse).
 /// </summary>
-public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, EngineBoot boot)
+public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, EngineBoot boot, IOptions<ModelStoreOptions> modelOptions)
 {
     private static readonly string WorkerVersion =
         typeof(WorkflowCacheKey).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
@@ -29,7 +31,7 @@ public sealed class WorkflowCacheKey(ModelStore models, IWorkspace workspace, En
         var executed = new Engine.Graph.Workflow(workflow.ExecutionOrder.ToDictionary(id => id, id => workflow.Workflow.Nodes[id], StringComparer.Ordinal));
         var canonical = WorkflowNormalizer.Normalize(executed, (node, input, value) => Fingerprint(workflow, node, input, value));
         _packs ??= string.Join(",", boot.Packs.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
-        return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={_packs}");
+        return WorkflowNormalizer.Sha256Hex($"{canonical}\nworker={WorkerVersion}\npacks={_packs}\nunet={UnetDtype.NameOf(modelOptions.Value.ResolvedUnetDtype)}");
     }
 
     private string? Fingerprint(ValidatedWorkflow workflow, WorkflowNode node, string input, JsonElement value)

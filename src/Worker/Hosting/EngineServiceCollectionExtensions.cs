@@ -42,6 +42,7 @@ public static class EngineServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<ModelStoreOptions>().Bind(configuration.GetSection(ModelStoreOptions.SectionName))
             .Validate(o => WarmupSizesParse(o.WarmupSizes), "Models:WarmupSizes entries must be sizes such as 512 or 512x768: multiples of 8 from 64 to 4096")
+            .Validate(o => UnetDtype.TryParse(o.UnetDtype, out _), $"Models:UnetDtype must be {UnetDtype.Accepted}")
             .ValidateOnStart();
         services.AddModelDownloads();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName));

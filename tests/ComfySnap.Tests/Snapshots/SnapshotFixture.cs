@@ -3,6 +3,7 @@ using ComfySnap.Tests.Support;
 using ComfySnap.Worker.Boot;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 
 namespace ComfySnap.Tests.Snapshots;
@@ -125,7 +126,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
 
     public SnapshotRestorer Restorer(
         string? directory = null, TimeSpan? handshake = null, bool lazyPages = false, string? signingKeyFile = null,
-        bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady) => new(
+        bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady, string unetDtype = "fp32") => new(
         Criu,
         Options.Create(new SnapshotOptions
         {
@@ -138,6 +139,7 @@ public sealed class SnapshotFixture : IAsyncLifetime
             Prefetch = prefetch,
             PageInWeights = pageIn,
         }),
+        Options.Create(new ModelStoreOptions { UnetDtype = unetDtype }),
         NullLogger<SnapshotRestorer>.Instance);
 
     public Task DisposeAsync()

@@ -247,6 +247,18 @@ public sealed class SnapshotRestoreTests(SnapshotFixture fixture)
     }
 
     [Fact]
+    public async Task A_worker_configured_for_another_unet_dtype_falls_back_instead_of_serving_the_snapshots_precision()
+    {
+        Assert.Equal("fp32", fixture.Manifest.UnetDtype);
+
+        var outcome = await fixture.Restorer(unetDtype: "BF16").RestoreAsync(Config(), CancellationToken.None);
+
+        Assert.Equal(FallbackKind.ModelChanged, outcome.Fallback?.Kind);
+        Assert.Contains("compute in fp32", outcome.Fallback!.Message);
+        Assert.Contains("Models:UnetDtype=bf16", outcome.Fallback.Message);
+    }
+
+    [Fact]
     public async Task Corrupted_image_file_falls_back_as_image_corrupt()
     {
         var copy = CopyOfSnapshot("corrupt", out _, copyImages: true);

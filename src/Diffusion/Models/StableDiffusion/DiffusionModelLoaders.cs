@@ -27,7 +27,7 @@ public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, Cl
         }
 
 #pragma warning disable CA2000 // the LoadedCheckpoint below takes it over; disposed here if that fails
-        var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory);
+        var checkpoint = SdCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory, options.Value.ResolvedUnetDtype);
 #pragma warning restore CA2000
         try
         {
@@ -52,7 +52,7 @@ public sealed class CheckpointFileLoader(IOptions<ModelStoreOptions> options, Cl
     private Sdxl.LoadedSdxlCheckpoint LoadSdxl(string path, Sdxl.CheckpointFamily family, System.Diagnostics.Stopwatch watch)
     {
 #pragma warning disable CA2000 // the LoadedSdxlCheckpoint below takes it over; disposed here if that fails
-        var checkpoint = Sdxl.SdxlCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory, family);
+        var checkpoint = Sdxl.SdxlCheckpoint.Load(path, options.Value.ResolvedConvertedDirectory, family, options.Value.ResolvedUnetDtype);
 #pragma warning restore CA2000
         try
         {

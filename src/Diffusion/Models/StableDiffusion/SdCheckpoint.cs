@@ -48,7 +48,8 @@ public sealed class SdCheckpoint : IPageableModel, IDisposable
     /// <summary>The compute-ready tensors by checkpoint key (LoRA patches start from these).</summary>
     public IReadOnlyDictionary<string, TorchSharp.torch.Tensor> Weights => _weights.Tensors;
 
-    public static SdCheckpoint Load(string path, string? conversionDirectory)
+    /// <summary>Loads <paramref name="path"/> with its UNet computing in <paramref name="unetDtype"/> (float32 or bfloat16; the rest always float32).</summary>
+    public static SdCheckpoint Load(string path, string? conversionDirectory, TorchSharp.torch.ScalarType unetDtype = TorchSharp.torch.ScalarType.Float32)
     {
         if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".sft", StringComparison.OrdinalIgnoreCase))
         {
@@ -57,7 +58,7 @@ public sealed class SdCheckpoint : IPageableModel, IDisposable
 
         var metadata = MappedSafetensors.ReadMetadata(path);
         var arch = ArchOverrides.Resolve(path, metadata);
-        var weights = ComputeWeights.Open(path, conversionDirectory, IsModelKey, key => key.StartsWith(ClipPrefix, StringComparison.Ordinal), RenameLegacyClipKey);
+        var weights = ComputeWeights.Open(path, conversionDirectory, IsModelKey, key => key.StartsWith(ClipPrefix, StringComparison.Ordinal), RenameLegacyClipKey, InBfloat16(unetDtype));
         try
         {
             var shapes = weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
@@ -83,6 +84,10 @@ public sealed class SdCheckpoint : IPageableModel, IDisposable
     public void Dispose() => _weights.Dispose();
 
     public override string ToString() => $"{System.IO.Path.GetFileName(Path)}: {Unet.Config}, {Vae.Config}, {Clip.Config}, heads from {Arch.Source}";
+
+    /// <summary>Which weights compute in bfloat16 for <paramref name="unetDtype"/>: the UNet's, or none.</summary>
+    internal static Func<string, bool>? InBfloat16(TorchSharp.torch.ScalarType unetDtype) =>
+        UnetDtype.NameOf(unetDtype) == UnetDtype.Bf16 ? key => key.StartsWith(UnetPrefix, StringComparison.Ordinal) : null;
 
     private static bool IsModelKey(string key) =>
         key.StartsWith(UnetPrefix, StringComparison.Ordinal) || key.StartsWith(VaePrefix, StringComparison.Ordinal) || key.StartsWith(ClipPrefix, StringComparison.Ordinal);

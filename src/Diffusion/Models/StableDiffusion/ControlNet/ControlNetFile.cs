@@ -43,7 +43,12 @@ public sealed class ControlNetFile : IPageableModel, IDisposable
 
     public IReadOnlyList<string> MappedFiles { get; }
 
-    public static ControlNetFile Load(string path, string? conversionDirectory)
+    /// <summary>
+    /// Loads <paramref name="path"/>, computing in <paramref name="dtype"/> (the UNet's, as ComfyUI
+    /// loads ControlNets in the UNet's dtype). .safetensors files only: other formats compute in
+    /// float32 and their residuals are converted when added.
+    /// </summary>
+    public static ControlNetFile Load(string path, string? conversionDirectory, TorchSharp.torch.ScalarType dtype = TorchSharp.torch.ScalarType.Float32)
     {
         var name = Path.GetFileName(path);
         var metadata = StateDictLoader.IsSafetensors(path) ? MappedSafetensors.ReadMetadata(path) : new Dictionary<string, string>();
@@ -52,7 +57,8 @@ public sealed class ControlNetFile : IPageableModel, IDisposable
         {
             var (layout, rename) = Names(SafetensorsKeys(path), name);
             var prefix = layout == ControlNetKeyLayout.OriginalPrefixed ? ControlNetLayout.OriginalPrefix : "";
-            var weights = ComputeWeights.Open(path, conversionDirectory, key => key.StartsWith(prefix, StringComparison.Ordinal), _ => false, rename);
+            Func<string, bool>? inBfloat16 = UnetDtype.NameOf(dtype) == UnetDtype.Bf16 ? _ => true : null;
+            var weights = ComputeWeights.Open(path, conversionDirectory, key => key.StartsWith(prefix, StringComparison.Ordinal), _ => false, rename, inBfloat16);
             try
             {
                 return Build(name, layout, arch, weights.Tensors, weights, weights.MappedFiles);

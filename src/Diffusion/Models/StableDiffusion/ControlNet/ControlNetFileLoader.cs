@@ -12,7 +12,7 @@ public sealed class ControlNetFileLoader(IOptions<ModelStoreOptions> options, IL
     {
         cancellationToken.ThrowIfCancellationRequested();
 #pragma warning disable CA2000 // the model store owns what a loader returns and disposes it
-        var file = ControlNetFile.Load(path, options.Value.ResolvedConvertedDirectory);
+        var file = ControlNetFile.Load(path, options.Value.ResolvedConvertedDirectory, options.Value.ResolvedUnetDtype);
 #pragma warning restore CA2000
         logger.LogInformation("ControlNet {ControlNet} loaded; {Ignored} unused keys ignored", file.ToString(), file.IgnoredKeys);
         return ValueTask.FromResult<object>(file);

@@ -62,6 +62,9 @@ public sealed class ControlNetModel
 
     public ControlNetConfig Config { get; }
 
+    /// <summary>The dtype the layers compute in (the bound weights'): the residuals come out in it.</summary>
+    public ScalarType Dtype => _middleOut.Dtype;
+
     /// <summary>
     /// The residuals for latents <paramref name="x"/> [B,4,h,w] (already scaled as the UNet's input),
     /// the control image <paramref name="hint"/> [B or 1, C, 8h, 8w], float timesteps [B], context [B,T,C]
@@ -70,14 +73,17 @@ public sealed class ControlNetModel
     public ControlResiduals Forward(Tensor x, Tensor hint, Tensor timesteps, Tensor context, Tensor? y = null)
     {
         using var scope = NewDisposeScope();
-        var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.Unet.ModelChannels))));
+        var dtype = Dtype;
+        var emb = _time2.Forward(nn.functional.silu(_time1.Forward(ComputeDtype.To(TimestepEmbedding.Sinusoidal(timesteps, Config.Unet.ModelChannels), dtype))));
         if (_label1 is not null && _label2 is not null)
         {
             var label = y ?? throw new ArgumentException($"this ControlNet needs an adm vector y of width {Config.Unet.AdmInChannels} (an SDXL model)", nameof(y));
-            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(label))));
+            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(ComputeDtype.To(label, dtype)))));
         }
 
-        var guided = hint;
+        x = ComputeDtype.To(x, dtype);
+        context = ComputeDtype.To(context, dtype);
+        var guided = ComputeDtype.To(hint, dtype);
         for (var i = 0; i < _hint.Length; i++)
         {
             var next = _hint[i].Forward(guided);

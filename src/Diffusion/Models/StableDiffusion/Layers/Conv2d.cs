@@ -33,6 +33,9 @@ public sealed class Conv2d
         _padding = [0, 0];
     }
 
+    /// <summary>The dtype the layer computes in (its weight's).</summary>
+    public ScalarType Dtype => _weight.dtype;
+
     public Tensor Forward(Tensor x)
     {
         if (_asKernel is null)

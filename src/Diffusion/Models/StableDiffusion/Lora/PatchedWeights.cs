@@ -94,7 +94,10 @@ public sealed class PatchedWeights
             lora.Adapter.AddTo(lora.Target.IsSlice ? weight.narrow(0, lora.Target.Start, lora.Target.Length) : weight, lora.Strength);
         }
 
-        var stored = storedAsHalf ? weight.to_type(float16).to_type(float32) : weight;
+        // Patched in float32, stored in the dtype the layer computes in (a bf16 UNet's stays bf16, as ComfyUI casts back).
+        var stored = storedAsHalf ? weight.to_type(float16).to_type(float32)
+            : checkpointWeight.dtype == bfloat16 ? weight.to_type(bfloat16)
+            : weight;
         return stored.MoveToOuterDisposeScope();
     }
 }

@@ -60,7 +60,8 @@ public sealed class SdxlCheckpoint : IPageableModel, IDisposable
         ? new SdxlRefinerAdm(ClipG.Config.ProjectionDim)
         : new SdxlBaseAdm(ClipG.Config.ProjectionDim);
 
-    public static SdxlCheckpoint Load(string path, string? conversionDirectory, CheckpointFamily family)
+    /// <summary>Loads <paramref name="path"/> with its UNet computing in <paramref name="unetDtype"/> (float32 or bfloat16; the rest always float32).</summary>
+    public static SdxlCheckpoint Load(string path, string? conversionDirectory, CheckpointFamily family, TorchSharp.torch.ScalarType unetDtype = TorchSharp.torch.ScalarType.Float32)
     {
         if (family == CheckpointFamily.Sd1)
         {
@@ -72,7 +73,7 @@ public sealed class SdxlCheckpoint : IPageableModel, IDisposable
         bool IsModel(string key) => !SdxlLayout.IsUnusedKey(key) && (key.StartsWith(UnetPrefix, StringComparison.Ordinal) || key.StartsWith(VaePrefix, StringComparison.Ordinal) || IsText(key));
 
         var arch = ArchOverrides.Resolve(path, MappedSafetensors.ReadMetadata(path));
-        var weights = ComputeWeights.Open(path, conversionDirectory, IsModel, IsText, key => key);
+        var weights = ComputeWeights.Open(path, conversionDirectory, IsModel, IsText, key => key, SdCheckpoint.InBfloat16(unetDtype));
         try
         {
             var shapes = weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);

@@ -75,6 +75,13 @@ public sealed class UnetModel
     public UnetConfig Config { get; }
 
     /// <summary>
+    /// The dtype the layers compute in, that of the bound weights: float32, or bfloat16 with
+    /// Models:UnetDtype=bf16. Inputs are converted to it and the output back to float32 (ComfyUI's
+    /// apply_model), so the sampler's math stays float32 either way.
+    /// </summary>
+    public ScalarType Dtype => _outConv.Dtype;
+
+    /// <summary>
     /// Noise prediction for latents <paramref name="x"/> [B,4,h,w] at float timesteps [B] with context
     /// [B,T,C]; <paramref name="y"/> [B,adm] is the adm vector of models with a label embedding (SDXL);
     /// <paramref name="control"/> adds ControlNet residuals to the middle block and the skip connections (openaimodel apply_control).
@@ -82,12 +89,17 @@ public sealed class UnetModel
     public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, Tensor? y = null, ControlResiduals? control = null)
     {
         using var scope = NewDisposeScope();
-        var emb = _time2.Forward(nn.functional.silu(_time1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels))));
+        var dtype = Dtype;
+        // The sinusoids are computed in float32, then converted (openaimodel's t_emb.to(x.dtype)).
+        var emb = _time2.Forward(nn.functional.silu(_time1.Forward(ComputeDtype.To(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels), dtype))));
         if (_label1 is not null && _label2 is not null)
         {
             var label = y ?? throw new ArgumentException($"this UNet needs an adm vector y of width {Config.AdmInChannels}", nameof(y));
-            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(label))));
+            emb = emb.add_(_label2.Forward(nn.functional.silu(_label1.Forward(ComputeDtype.To(label, dtype)))));
         }
+
+        x = ComputeDtype.To(x, dtype);
+        context = ComputeDtype.To(context, dtype);
 
         var skips = new Stack<Tensor>();
         var h = x;
@@ -111,7 +123,7 @@ public sealed class UnetModel
             joined.Dispose();
         }
 
-        return _outConv.Forward(nn.functional.silu(_outNorm.Forward(h))).MoveToOuterDisposeScope();
+        return ComputeDtype.To(_outConv.Forward(nn.functional.silu(_outNorm.Forward(h))), ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Runs a block's layers, freeing each intermediate as soon as the next layer has used it.</summary>
