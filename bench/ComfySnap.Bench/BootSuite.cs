@@ -3,6 +3,7 @@ using System.Text.Json;
 using ComfySnap.SnapshotBuilder;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -132,7 +133,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         }
 
         SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages, bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady, string? directory = null) =>
-            new(criu, Options.Create(Settings(lazyPages, prefetch, pageIn, directory ?? request.OutputDirectory)), NullLogger<SnapshotRestorer>.Instance);
+            new(criu, Options.Create(Settings(lazyPages, prefetch, pageIn, directory ?? request.OutputDirectory)), Options.Create(new ModelStoreOptions()), NullLogger<SnapshotRestorer>.Instance);
         SnapshotOptions Settings(bool lazyPages, bool prefetch, WeightsPageIn pageIn, string directory) => new()
         {
             Directory = directory,

@@ -64,7 +64,7 @@ public static class DiffusionChild
         var loadS = watch.Elapsed.TotalSeconds;
         var rssAfterLoad = ProcStatusMib("VmRSS");
         Progress($"loaded {checkpoint} in {loadS:F1} s ({torch.get_num_threads()} torch threads, RSS {rssAfterLoad:F0} MiB); warm-up render ...");
-        loaded.WarmUp(ct);
+        loaded.WarmUp([WarmupSize.Minimal], ct);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ComfySnap.Contracts;
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Snapshots;
 using ComfySnap.Tests.Engine.Support;
 using ComfySnap.Tools;
@@ -84,6 +85,7 @@ public sealed class ExampleGraphsRestoredTests(ExampleModelsSnapshotFixture fixt
             WorkerDirectory = Path.GetDirectoryName(ExampleModelsSnapshotFixture.WorkerDll)!,
             HandshakeTimeout = TimeSpan.FromSeconds(90),
         }),
+        Options.Create(new ModelStoreOptions()),
         NullLogger<SnapshotRestorer>.Instance);
 
     private static string SdxlBase()
