@@ -25,6 +25,7 @@ internal static class RestoredSupervisor
         var active = first;
         RestoredProcess? successor = null; // a switch's copy, handed over while `active` drains
         var switchCount = 0;
+        Task? activeOutput = null; // the active worker's output copy, when it started at a hand-over
         var activeConfig = config; // the id the active worker runs under: a replacement after an unasked death keeps it
         var stopping = false;
         var switches = new SwitchSlot(restorer, modelSetDirectory, logger);
@@ -50,10 +51,10 @@ internal static class RestoredSupervisor
             while (true)
             {
                 var handedOver = false;
+                Task? successorOutput = null;
                 await using (active)
                 {
-                    var stdout = PumpAsync(active, switches, cancellationToken);
-                    var stderr = active.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None);
+                    var output = activeOutput ?? CopyOutput(active, switches, cancellationToken);
                     var exited = active.WaitForExitAsync(cancellationToken);
                     await Task.WhenAny(exited, switches.Released);
                     if (!exited.IsCompleted && !stopping && switches.TakeParked() is { } parked)
@@ -65,10 +66,12 @@ internal static class RestoredSupervisor
                         successor = await switches.HandOverAsync(parked, Successor(config, switchCount), cancellationToken);
                         currentSet = successor is null ? currentSet : parked.Request.Name;
                         activeConfig = Successor(config, switchCount);
+                        // Copied from now on: a copy whose pipe filled up during a long drain would stall.
+                        successorOutput = successor is null ? null : CopyOutput(successor, switches, cancellationToken);
                     }
 
                     await exited;
-                    await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None));
+                    await Task.WhenAny(output, Task.Delay(2000, CancellationToken.None));
                 }
 
                 await refill;
@@ -76,10 +79,12 @@ internal static class RestoredSupervisor
                 {
                     if (successor is not null)
                     {
-                        // Told to stop during the hand-over: the copy got the signal too; wait for it like for any worker.
+                        // Told to stop during the hand-over: a signal that came before the copy was ours did not reach it.
+                        PosixSignals.TrySend(successor.HostPid, PosixSignals.SigTerm, out _);
                         await using (successor)
                         {
                             await successor.WaitForExitAsync(CancellationToken.None);
+                            await Task.WhenAny(successorOutput ?? Task.CompletedTask, Task.Delay(2000, CancellationToken.None));
                         }
                     }
 
@@ -87,9 +92,11 @@ internal static class RestoredSupervisor
                 }
 
                 RestoredProcess? next;
+                activeOutput = null;
                 if (handedOver)
                 {
                     next = successor;
+                    activeOutput = successorOutput;
                     successor = null;
                 }
                 else if (switches.TakeParked() is { } parked)
@@ -120,6 +127,10 @@ internal static class RestoredSupervisor
             await switches.DisposeAsync();
         }
     }
+
+    // Everything the worker writes goes on to ours (switch requests on stdout are answered instead).
+    private static Task CopyOutput(RestoredProcess worker, SwitchSlot switches, CancellationToken cancellationToken) =>
+        Task.WhenAll(PumpAsync(worker, switches, cancellationToken), worker.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None));
 
     // The worker's stdout, line by line: switch requests are answered, everything else goes to our stdout.
     private static async Task PumpAsync(RestoredProcess worker, SwitchSlot switches, CancellationToken cancellationToken)
