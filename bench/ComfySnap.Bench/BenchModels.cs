@@ -24,16 +24,19 @@ public sealed class BenchModels(string directory)
 
     public string PathOf(string name) => Path.Combine(Directory, Kind, name);
 
-    /// <summary>A checkpoint of <paramref name="preset"/> (its default dtype unless given), seed 0; returns its name under checkpoints/.</summary>
-    public string Checkpoint(IRandomCheckpointPreset preset, string? dtype = null)
+    /// <summary>
+    /// A checkpoint of <paramref name="preset"/> (its default dtype unless given) from <paramref name="seed"/>
+    /// (0: the suites' shared one; another seed: a distinct file of the same size, e.g. the fleet suite's several models); returns its name under checkpoints/.
+    /// </summary>
+    public string Checkpoint(IRandomCheckpointPreset preset, string? dtype = null, int seed = 0)
     {
         dtype ??= preset.DefaultDType;
-        var name = $"bench-{preset.Name}-{dtype}.safetensors";
+        var name = seed == 0 ? $"bench-{preset.Name}-{dtype}.safetensors" : $"bench-{preset.Name}-{dtype}-seed{seed}.safetensors";
         var path = PathOf(name);
         var expected = preset.Layout().Sum(r => r.Shape.Aggregate(1L, (a, b) => a * b)) * ItemSize(dtype);
         if (!IsWhole(path, expected))
         {
-            Generate(path, $"{preset.Name} {dtype}", temporary => RandomCheckpoint.Write(preset, temporary, dtype, seed: 0));
+            Generate(path, $"{preset.Name} {dtype}", temporary => RandomCheckpoint.Write(preset, temporary, dtype, seed));
         }
 
         return name;

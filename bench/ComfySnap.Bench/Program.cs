@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ComfySnap.Bench.Charts;
+using ComfySnap.Bench.Fleet;
 using System.Text.Json;
 using ComfySnap.Bench;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
@@ -7,18 +8,21 @@ using Spectre.Console;
 
 // `./comfysnap bench [suite]`: whole-process and engine benchmarks; prints a table and writes
 // bench/results/SUITE.json. Ratios are always measured side by side in the same run.
-var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | telemetry | cache | gateway | delivery | batch | boot | diffusion | all", DefaultValueFactory = _ => "all" };
+var suite = new Argument<string>("suite") { Description = "engine | micro | overhead | telemetry | cache | gateway | delivery | batch | fleet | boot | diffusion | all", DefaultValueFactory = _ => "all" };
 var runs = new Option<int?>("--runs") { Description = "Measured runs per mode (engine, boot: default 5; diffusion: 3)" };
 var modelMiB = new Option<int>("--model-mib") { Description = "Preloaded model size for the boot suite's blob profile", DefaultValueFactory = _ => 1024 };
 var samples = new Option<int>("--samples") { Description = "Measured jobs for the overhead, telemetry, cache and gateway suites (delivery: per mode)", DefaultValueFactory = _ => 200 };
-var jobs = new Option<int>("--jobs") { Description = "Jobs in the batch suite", DefaultValueFactory = _ => 10_000 };
+var jobs = new Option<int?>("--jobs") { Description = "Jobs in the batch suite (default 10,000) and in each side of the fleet suite (600)" };
+var workers = new Option<int>("--workers") { Description = "Workers in the fleet suite", DefaultValueFactory = _ => FleetOptions.FullWorkers };
+var fullModel = new Option<string>("--full-model") { Description = "Fleet suite: on (one SD 1.5-size checkpoint beside the small ones) or off", DefaultValueFactory = _ => "on" };
+var concurrency = new Option<int?>("--concurrency") { Description = "Fleet suite: jobs sent and not yet answered at any time (default 2 x --workers)" };
 var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job), sd (SD checkpoint of --preset, default graph) or sdxl (SDXL checkpoint of --preset, default sdxl-full, the SDXL base graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
 var preset = new Option<string?>("--preset") { Description = "Checkpoint preset for boot --profile sd/sdxl and diffusion: tiny, small, sd15-full (the default), sdxl-tiny, sdxl-small, sdxl-full (the sdxl profile's default)" };
 var size = new Option<int>("--size") { Description = "Image side of the diffusion suite's UNet step and VAE decode", DefaultValueFactory = _ => 512 };
 var threads = new Option<int>("--threads") { Description = "Torch threads for the diffusion suite, both sides (0: torch's default)", DefaultValueFactory = _ => 0 };
 var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
 var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd, sdxl: {string.Join(',', BootSuite.SdModes)})" };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, workers, fullModel, concurrency };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -27,7 +31,7 @@ root.SetAction(async (parse, ct) =>
     var name = parse.GetValue(suite)!;
     // What reproduces a suite's numbers: its name plus the options given (defaults otherwise).
     var options = args.Where(a => a != name).ToList();
-    // boot-sd and diffusion take minutes of full-size Stable Diffusion: not part of `all`.
+    // boot-sd, diffusion and fleet take minutes of full-size Stable Diffusion: not part of `all`.
     var selected = name == "all" ? ["engine", "micro", "overhead", "telemetry", "cache", "gateway", "delivery", "batch", "boot"] : new[] { name };
     var bootProfile = parse.GetValue(profile)!;
     foreach (var s in selected)
@@ -45,10 +49,12 @@ root.SetAction(async (parse, ct) =>
             "cache" => await new CacheSuite(context, parse.GetValue(samples)).RunAsync(ct),
             "gateway" => await new GatewaySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "delivery" => await new DeliverySuite(context, parse.GetValue(samples)).RunAsync(ct),
-            "batch" => await new BatchSuite(context, parse.GetValue(jobs)).RunAsync(ct),
+            "batch" => await new BatchSuite(context, parse.GetValue(jobs) ?? 10_000).RunAsync(ct),
+            "fleet" => await new FleetSuite(context, new FleetOptions(parse.GetValue(jobs) ?? FleetOptions.FullJobs, parse.GetValue(workers), FullModel(parse.GetValue(fullModel)!),
+                Concurrency: parse.GetValue(concurrency))).RunAsync(ct),
             "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.AnyNamed(parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name),
                 parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
-            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, delivery, batch, boot, diffusion, all)"),
+            _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, delivery, batch, fleet, boot, diffusion, all)"),
         };
         var table = new Table().AddColumns("key", "value");
         foreach (var (key, value) in values)
@@ -115,6 +121,13 @@ root.Subcommands.Add(charts);
 root.Subcommands.Add(unetChild);
 root.Subcommands.Add(rssChild);
 return await root.Parse(args).InvokeAsync();
+
+static bool FullModel(string value) => value switch
+{
+    "on" => true,
+    "off" => false,
+    _ => throw new ArgumentException($"--full-model '{value}': on or off"),
+};
 
 // A series as "median (p90, p99, min-max, runs)"; anything else as JSON.
 static string Display(object? value) => value switch

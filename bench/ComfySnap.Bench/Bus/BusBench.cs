@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using ComfySnap.Contracts;
 using ComfySnap.ServiceDefaults.RabbitMq;
+using ComfySnap.ServiceDefaults.Routing;
 using MassTransit;
 using Spectre.Console;
 using ComfySnap.TestSupport;
@@ -19,11 +20,14 @@ public sealed class BusBench : IAsyncDisposable
     private readonly List<WorkerProcess> _workers = [];
     private readonly string _workDirectory;
     private readonly IReadOnlyDictionary<string, string?> _extraSettings;
+    private readonly Func<int, IReadOnlyDictionary<string, string?>>? _perWorkerSettings;
     private ISendEndpoint? _endpoint;
+    private ISendEndpoint? _modelEndpoint;
 
-    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, ConcurrentDictionary<string, WorkerBooted> booted, IReadOnlyDictionary<string, string?>? extraSettings)
+    private BusBench(IBusControl client, string id, string workDirectory, ResultTracker results, ConcurrentDictionary<string, WorkerBooted> booted, IReadOnlyDictionary<string, string?>? extraSettings, Func<int, IReadOnlyDictionary<string, string?>>? perWorkerSettings)
     {
         _extraSettings = extraSettings ?? new Dictionary<string, string?>();
+        _perWorkerSettings = perWorkerSettings;
         _client = client;
         Id = id;
         _workDirectory = workDirectory;
@@ -44,9 +48,10 @@ public sealed class BusBench : IAsyncDisposable
 
     /// <summary>
     /// Starts the client bus, then <paramref name="workerCount"/> workers (with <paramref name="workerSettings"/>
-    /// on top of the bench's), and waits until each published WorkerBooted.
+    /// on top of the bench's, then <paramref name="perWorkerSettings"/> of each worker's index), and waits until each published WorkerBooted.
     /// </summary>
-    public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct, IReadOnlyDictionary<string, string?>? workerSettings = null)
+    public static async Task<BusBench> StartAsync(BenchContext context, int workerCount, CancellationToken ct, IReadOnlyDictionary<string, string?>? workerSettings = null,
+        Func<int, IReadOnlyDictionary<string, string?>>? perWorkerSettings = null)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var results = new ResultTracker();
@@ -76,14 +81,16 @@ public sealed class BusBench : IAsyncDisposable
         await client.StartAsync(ct);
 
         var work = Path.Combine(context.WorkDirectory, "bus", id);
-        var bench = new BusBench(client, id, work, results, booted, workerSettings);
+        var bench = new BusBench(client, id, work, results, booted, workerSettings, perWorkerSettings);
         for (var i = 0; i < workerCount; i++)
         {
             bench._workers.Add(WorkerProcess.Start(bench.WorkerSettings(i)));
         }
 
         await bench.WaitForWorkersAsync(workerCount, ct);
-        bench._endpoint = await client.GetSendEndpoint(new Uri($"exchange:{bench.QueueName}"));
+        var routes = new ModelRoutes(bench.QueueName);
+        bench._endpoint = await client.GetSendEndpoint(routes.SharedExchangeAddress);
+        bench._modelEndpoint = await client.GetSendEndpoint(routes.ModelExchangeAddress);
         return bench;
     }
 
@@ -98,6 +105,17 @@ public sealed class BusBench : IAsyncDisposable
     public Task SendAsync(RunWorkflow job, CancellationToken ct) =>
         // exchange: not queue: - a queue: address would declare the worker's quorum queue as a classic one.
         (_endpoint ?? throw new InvalidOperationException("not started")).Send(job, ct);
+
+    /// <summary>
+    /// Sends a job that carries its model set as a routing publisher does (the gateway's JobSender with
+    /// Routing:Enabled): to the model exchange keyed by the set; a set nobody holds falls through to the shared queue.
+    /// </summary>
+    public Task SendRoutedAsync(RunWorkflow job, CancellationToken ct) => job.ModelSet is { } set
+        ? (_modelEndpoint ?? throw new InvalidOperationException("not started")).Send(job, send => send.SetRoutingKey(set.Key), ct)
+        : SendAsync(job, ct);
+
+    /// <summary>Every line this run's `serve` processes wrote so far (a restored copy's lines come through its `serve`).</summary>
+    public IEnumerable<string> WorkerOutput() => _workers.SelectMany(w => w.Output);
 
     /// <summary>Throws with the worker's last log lines when a worker died during a run.</summary>
     public void EnsureWorkersAlive()
@@ -151,7 +169,7 @@ public sealed class BusBench : IAsyncDisposable
             settings[key] = value;
         }
 
-        foreach (var (key, value) in _extraSettings)
+        foreach (var (key, value) in _extraSettings.Concat(_perWorkerSettings?.Invoke(index) ?? new Dictionary<string, string?>()))
         {
             settings[key] = value;
         }

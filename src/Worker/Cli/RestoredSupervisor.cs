@@ -11,8 +11,9 @@ namespace ComfySnap.Worker.Cli;
 /// standby copies (Snapshot:Standby) a worker that dies unasked is replaced by a parked copy
 /// (handshake only), or by a fresh restore when none is current, and the standby is refilled.
 /// A worker that must change model sets asks on its stdout for a copy of that set's snapshot
-/// (<see cref="SwitchProtocol"/>): it is parked here first, and handed the runtime config only
-/// once the asking worker has exited (docs/routing.md, "Switch by restore").
+/// (<see cref="SwitchProtocol"/>): it is parked here first and, as soon as the asking worker was told
+/// to go, handed the runtime config under a worker id of its own while the old worker drains: the old
+/// worker's stop is off the switch's critical path (docs/routing.md, "Switch by restore").
 /// </summary>
 internal static class RestoredSupervisor
 {
@@ -22,6 +23,10 @@ internal static class RestoredSupervisor
     {
         await using var pool = standby;
         var active = first;
+        RestoredProcess? successor = null; // a switch's copy, handed over while `active` drains
+        var switchCount = 0;
+        Task? activeOutput = null; // the active worker's output copy, when it started at a hand-over
+        var activeConfig = config; // the id the active worker runs under: a replacement after an unasked death keeps it
         var stopping = false;
         var switches = new SwitchSlot(restorer, modelSetDirectory, logger);
         string? currentSet = null; // the model-set snapshot the active worker came from (null: Snapshot:Directory's)
@@ -29,9 +34,12 @@ internal static class RestoredSupervisor
         {
             context.Cancel = true;
             stopping = true;
-            if (!PosixSignals.TrySend(active.HostPid, context.Signal == PosixSignal.SIGINT ? PosixSignals.SigInt : PosixSignals.SigTerm, out var errno))
+            foreach (var worker in new[] { active, successor }.OfType<RestoredProcess>())
             {
-                Console.Error.WriteLine($"could not forward {context.Signal} to restored worker {active.HostPid} (errno {errno})");
+                if (!PosixSignals.TrySend(worker.HostPid, context.Signal == PosixSignal.SIGINT ? PosixSignals.SigInt : PosixSignals.SigTerm, out var errno))
+                {
+                    Console.Error.WriteLine($"could not forward {context.Signal} to restored worker {worker.HostPid} (errno {errno})");
+                }
             }
         }
 
@@ -42,30 +50,67 @@ internal static class RestoredSupervisor
         {
             while (true)
             {
+                var handedOver = false;
+                Task? successorOutput = null;
                 await using (active)
                 {
-                    var stdout = PumpAsync(active, switches, cancellationToken);
-                    var stderr = active.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None);
-                    await active.WaitForExitAsync(cancellationToken);
-                    await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None));
+                    var output = activeOutput ?? CopyOutput(active, switches, cancellationToken);
+                    var exited = active.WaitForExitAsync(cancellationToken);
+                    await Task.WhenAny(exited, switches.Released);
+                    if (!exited.IsCompleted && !stopping && switches.TakeParked() is { } parked)
+                    {
+                        // The asking worker was told to go: hand the copy over now, under an id of its own (two
+                        // processes never consume under one id), while the old one finishes its job and exits.
+                        handedOver = true;
+                        switchCount++;
+                        successor = await switches.HandOverAsync(parked, Successor(config, switchCount), cancellationToken);
+                        currentSet = successor is null ? currentSet : parked.Request.Name;
+                        activeConfig = Successor(config, switchCount);
+                        // Copied from now on: a copy whose pipe filled up during a long drain would stall.
+                        successorOutput = successor is null ? null : CopyOutput(successor, switches, cancellationToken);
+                    }
+
+                    await exited;
+                    await Task.WhenAny(output, Task.Delay(2000, CancellationToken.None));
                 }
 
                 await refill;
                 if (stopping || cancellationToken.IsCancellationRequested)
                 {
+                    if (successor is not null)
+                    {
+                        // Told to stop during the hand-over: a signal that came before the copy was ours did not reach it.
+                        PosixSignals.TrySend(successor.HostPid, PosixSignals.SigTerm, out _);
+                        await using (successor)
+                        {
+                            await successor.WaitForExitAsync(CancellationToken.None);
+                            await Task.WhenAny(successorOutput ?? Task.CompletedTask, Task.Delay(2000, CancellationToken.None));
+                        }
+                    }
+
                     return 0;
                 }
 
                 RestoredProcess? next;
-                if (switches.TakeParked() is { } parked)
+                activeOutput = null;
+                if (handedOver)
                 {
-                    next = await switches.HandOverAsync(parked, config, cancellationToken);
+                    next = successor;
+                    activeOutput = successorOutput;
+                    successor = null;
+                }
+                else if (switches.TakeParked() is { } parked)
+                {
+                    // Parked, but the worker exited before it could be handed over: the copy takes its place now.
+                    switchCount++;
+                    activeConfig = Successor(config, switchCount);
+                    next = await switches.HandOverAsync(parked, activeConfig, cancellationToken);
                     currentSet = next is null ? currentSet : parked.Request.Name;
                 }
                 else
                 {
                     logger.LogWarning("Restored worker pid {HostPid} ended unasked; replacing it", active.HostPid);
-                    next = await ReplaceAsync(restorer, pool, config, currentSet is null ? null : Path.Combine(modelSetDirectory!, currentSet), logger, cancellationToken);
+                    next = await ReplaceAsync(restorer, pool, activeConfig, currentSet is null ? null : Path.Combine(modelSetDirectory!, currentSet), logger, cancellationToken);
                 }
 
                 if (next is null)
@@ -83,6 +128,10 @@ internal static class RestoredSupervisor
         }
     }
 
+    // Everything the worker writes goes on to ours (switch requests on stdout are answered instead).
+    private static Task CopyOutput(RestoredProcess worker, SwitchSlot switches, CancellationToken cancellationToken) =>
+        Task.WhenAll(PumpAsync(worker, switches, cancellationToken), worker.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError(), CancellationToken.None));
+
     // The worker's stdout, line by line: switch requests are answered, everything else goes to our stdout.
     private static async Task PumpAsync(RestoredProcess worker, SwitchSlot switches, CancellationToken cancellationToken)
     {
@@ -96,6 +145,7 @@ internal static class RestoredSupervisor
                     var answer = await switches.ParkAsync(request, cancellationToken);
                     await worker.StandardInput.WriteLineAsync(answer.AsMemory(), cancellationToken);
                     await worker.StandardInput.FlushAsync(cancellationToken);
+                    switches.MarkAnswered();
                     continue;
                 }
 
@@ -107,6 +157,13 @@ internal static class RestoredSupervisor
         {
             // The worker is gone: its exit is handled by the caller.
         }
+    }
+
+    // The n-th switch's copy runs under an id of its own: its old worker may still be draining under the first.
+    private static ResumeConfig Successor(ResumeConfig config, int switchCount)
+    {
+        var workerId = $"{config.WorkerId}-s{switchCount}";
+        return config with { WorkerId = workerId, Settings = new Dictionary<string, string?>(config.Settings) { ["Bus:WorkerId"] = workerId } };
     }
 
     private static async Task<RestoredProcess?> ReplaceAsync(

@@ -10,12 +10,37 @@ internal sealed record ParkedSwitch(SwitchRequest Request, ParkedRestore Copy);
 /// <summary>
 /// The supervisor's side of switch by restore: parks a copy of the requested set's snapshot
 /// (restored, stopped before its handshake: no connection, no config) and, once the asking worker
-/// has exited, hands it the runtime config. At most one copy waits; a newer request replaces it.
+/// was told READY, hands it the runtime config. At most one copy waits; a newer request replaces it.
 /// </summary>
 internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDirectory, ILogger logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private ParkedSwitch? _parked;
+    private TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once a parked copy's READY reached the asking worker: the copy may be handed over.</summary>
+    public Task Released
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _answered.Task;
+            }
+        }
+    }
+
+    /// <summary>The answer was written to the asking worker; when it was READY, <see cref="Released"/> completes.</summary>
+    public void MarkAnswered()
+    {
+        lock (_lock)
+        {
+            if (_parked is not null)
+            {
+                _answered.TrySetResult();
+            }
+        }
+    }
 
     /// <summary>Parks a copy for <paramref name="request"/>; the protocol line that answers the worker.</summary>
     public async Task<string> ParkAsync(SwitchRequest request, CancellationToken cancellationToken)
@@ -49,11 +74,16 @@ internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDire
         {
             var parked = _parked;
             _parked = null;
+            if (_answered.Task.IsCompleted)
+            {
+                _answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             return parked;
         }
     }
 
-    /// <summary>The switching worker has exited: the parked copy gets the runtime config and takes its place.</summary>
+    /// <summary>The switching worker was told to go: the parked copy gets the runtime config (its own worker id) and takes its place.</summary>
     public async Task<RestoredProcess?> HandOverAsync(ParkedSwitch parked, ResumeConfig config, CancellationToken cancellationToken)
     {
         var outcome = await restorer.HandshakeAsync(parked.Copy, config with { SwitchedToSet = parked.Request.SetKey, SwitchNeededAt = parked.Request.NeededAt },

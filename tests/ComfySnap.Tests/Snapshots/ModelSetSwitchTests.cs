@@ -37,7 +37,9 @@ public sealed partial class ModelSetSwitchTests(ModelSetSnapshotFixture fixture,
         Assert.Equal((setB.Key, ModelWarmth.Warm, 0.0, (string?)null), (timings.ModelSetKey, timings.Models, timings.ModelLoadMs, timings.SwitchFallback));
         Assert.Contains(worker.Output, l => l.Contains("Switched to model-set snapshot b", StringComparison.Ordinal));
         Assert.NotEqual(firstPid, worker.RestoredPid);
-        await bus.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == workerId && h.ModelSets?.Any(s => s.Key == setB.Key) == true, Generous);
+        // The copy was handed over while the old worker drained, so it serves under an id of its own (never two consumers under one id).
+        await bus.Events.WaitAsync<WorkerHeartbeat>(h => h.WorkerId == workerId + "-s1" && h.ModelSets?.Any(s => s.Key == setB.Key) == true, Generous);
+        Assert.Equal(workerId + "-s1", timings.WorkerId);
 
         // Answered once: one Completed, nothing failed, after the old worker's drain and the new one's run are both over.
         await Task.Delay(TimeSpan.FromSeconds(5));
