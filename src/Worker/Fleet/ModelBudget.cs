@@ -83,6 +83,9 @@ public sealed class ModelBudget(ModelStore models, WorkflowEngine engine, FleetS
         return ModelEviction.Choose(models.Held, _pins.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal), options.Value.MemoryBudget, incoming);
     }
 
+    /// <summary>Bytes of the set's model files not loaded here yet: what loading it would read.</summary>
+    public long IncomingBytes(ModelSet set) => set.Models.Where(m => !models.IsLoaded(m)).Sum(FileBytes);
+
     /// <summary>True when the set's model files alone fit Models:MemoryBudget (always, without a budget).</summary>
     public bool Fits(ModelSet set) => options.Value.MemoryBudget <= 0 || set.Models.Sum(FileBytes) <= options.Value.MemoryBudget;
 

@@ -26,6 +26,7 @@ public sealed record SwitchOutcome(bool Switching, string? FallbackReason)
 /// </summary>
 public sealed class ModelSetSwitch(
     SupervisorChannel channel,
+    ModelBudget budget,
     IOptions<ModelSetSnapshotOptions> snapshots,
     IOptions<RoutingOptions> routing,
     IHostApplicationLifetime lifetime,
@@ -70,6 +71,12 @@ public sealed class ModelSetSwitch(
 
     private async Task<SwitchOutcome> RequestAsync(ModelSet needed, DateTimeOffset neededAt, CancellationToken cancellationToken)
     {
+        var incoming = budget.IncomingBytes(needed);
+        if (incoming < snapshots.Value.SwitchMinBytes)
+        {
+            return Fallback(needed, $"{incoming / 1048576.0:0} MB to load, under Snapshot:SwitchMinBytes ({snapshots.Value.SwitchMinBytes / 1048576.0:0} MB): loading is cheaper than replacing the worker");
+        }
+
         var (name, whyNone) = ModelSetSnapshots.Fitting(snapshots.Value.ModelSets, needed);
         if (name is null)
         {

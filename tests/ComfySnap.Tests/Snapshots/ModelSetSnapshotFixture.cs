@@ -1,3 +1,4 @@
+using System.Globalization;
 using ComfySnap.Contracts;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using ComfySnap.Snapshots;
@@ -54,8 +55,13 @@ public sealed class ModelSetSnapshotFixture : IAsyncLifetime
     /// <summary>
     /// A `serve` worker restored from set <paramref name="start"/>'s snapshot, routing on, that may switch to
     /// the sets named in <paramref name="switchable"/> (Snapshot:ModelSets), on top of a bus harness's settings.
+    /// The test checkpoints are 60 MB, under Snapshot:SwitchMinBytes' default: this overload sets it to 0 so they switch.
     /// </summary>
-    public Dictionary<string, string?> ServeSettings(IReadOnlyDictionary<string, string?> busSettings, string start, params string[] switchable)
+    public Dictionary<string, string?> ServeSettings(IReadOnlyDictionary<string, string?> busSettings, string start, params string[] switchable) =>
+        ServeSettings(busSettings, start, switchMinBytes: 0, switchable);
+
+    /// <summary>As above with Snapshot:SwitchMinBytes set to <paramref name="switchMinBytes"/> (null: the default).</summary>
+    public Dictionary<string, string?> ServeSettings(IReadOnlyDictionary<string, string?> busSettings, string start, long? switchMinBytes, params string[] switchable)
     {
         var settings = new Dictionary<string, string?>(busSettings)
         {
@@ -68,6 +74,11 @@ public sealed class ModelSetSnapshotFixture : IAsyncLifetime
             ["Routing:Enabled"] = "true",
             ["Bus:HeartbeatInterval"] = "00:00:01",
         };
+        if (switchMinBytes is { } min)
+        {
+            settings["Snapshot:SwitchMinBytes"] = min.ToString(CultureInfo.InvariantCulture);
+        }
+
         foreach (var name in switchable)
         {
             settings[$"Snapshot:ModelSets:{name}:0"] = "checkpoints/" + (name == "a" ? CheckpointA : CheckpointB);

@@ -75,6 +75,23 @@ public sealed partial class ModelSetSwitchTests(ModelSetSnapshotFixture fixture,
         Assert.True(timings.ModelLoadMs > 0);
     }
 
+    [Fact]
+    public async Task A_set_under_the_switch_threshold_is_loaded_beside_the_held_one_not_switched_to()
+    {
+        await using var bus = await RabbitWorkerHarness.StartAsync(inProcessWorker: false, heartbeats: true);
+        var workerId = bus.Settings["Bus:WorkerId"]!;
+        await using var worker = await WorkerProcess.StartAsync(fixture.ServeSettings(bus.Settings, "a", switchMinBytes: null, "a", "b"), workerId, Generous);
+        var firstPid = worker.RestoredPid;
+
+        var jobId = bus.QueueName + "-b";
+        await bus.SendAsync(new RunWorkflow(jobId, Workflow(ModelSetSnapshotFixture.CheckpointB), CachePolicy: CachePolicy.Bypass));
+        var (timings, _) = await bus.Events.WaitAsync<JobTimings>(t => t.JobId == jobId, Generous);
+
+        Assert.Equal(ModelWarmth.Loaded, timings.Models);
+        Assert.Contains("under Snapshot:SwitchMinBytes (1024 MB)", timings.SwitchFallback);
+        Assert.Equal(firstPid, worker.RestoredPid);
+    }
+
     private static string Workflow(string checkpoint)
     {
         var graph = System.Text.Json.Nodes.JsonNode.Parse(SnapshotRestoreTests.DefaultWorkflowAt64Pixels())!;
