@@ -82,19 +82,11 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         RandomCheckpoint.Write(CheckpointPreset.Tiny, Path.Combine(Root, "models", "checkpoints", ChaosWorkflows.CheckpointName), "fp32", seed: 7);
         Directory.CreateDirectory(Path.Combine(Root, "node_packs"));
-        var arguments = new[]
-        {
-            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", SnapshotDirectory,
-            "--worker", TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"), "--models-dir", Path.Combine(Root, "models"),
+        await SnapshotBuilderCli.BuildAsync(
+        [
+            "--out", SnapshotDirectory, "--worker", TestEnvironment.ProjectDll("src/Worker", "ComfySnap.Worker"), "--models-dir", Path.Combine(Root, "models"),
             "--node-packs", Path.Combine(Root, "node_packs"), "--preload", "checkpoints/" + ChaosWorkflows.CheckpointName,
-        };
-        var environment = new Dictionary<string, string> { ["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet, ["COMFYSNAP_CRIU"] = TestEnvironment.Criu };
-        ct.ThrowIfCancellationRequested();
-        var result = await ExternalProgram.RunAsync(TestEnvironment.Dotnet, arguments, TimeSpan.FromMinutes(5), Root, environment);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"snapshot build failed: {result}");
-        }
+        ], Root, ct);
     }
 
     public string SnapshotDirectory => Path.Combine(Root, "snap");

@@ -46,21 +46,14 @@ public sealed class ExampleModelsSnapshotFixture : IAsyncLifetime
         TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
         var arguments = new List<string>
         {
-            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", SnapshotDirectory,
-            "--worker", WorkerDll, "--models-dir", ModelsDirectory, "--node-packs", Path.Combine(Root, "node_packs"),
+            "--out", SnapshotDirectory, "--worker", WorkerDll, "--models-dir", ModelsDirectory, "--node-packs", Path.Combine(Root, "node_packs"),
         };
         foreach (var preload in Preloads)
         {
             arguments.AddRange(["--preload", preload]);
         }
 
-        var environment = new Dictionary<string, string>
-        {
-            ["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet,
-            ["COMFYSNAP_CRIU"] = TestEnvironment.Criu,
-        };
-        var built = await ExternalProgram.RunAsync(TestEnvironment.Dotnet, arguments, TimeSpan.FromMinutes(5), environment: environment);
-        Assert.True(built.ExitCode == 0, $"snapshot build failed: {built}");
+        await SnapshotBuilderCli.BuildAsync(arguments);
         Manifest = await SnapshotManifest.ReadAsync(SnapshotDirectory, CancellationToken.None);
     }
 

@@ -18,15 +18,7 @@ public sealed class ModelUrlServeTests(TinyCheckpointFixture checkpoint) : IClas
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private static string Workflow(string checkpointName) => $$$"""
-        {"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"{{{checkpointName}}}"}},
-         "6":{"class_type":"CLIPTextEncode","inputs":{"clip":["4",1],"text":"a red cat"}},
-         "7":{"class_type":"CLIPTextEncode","inputs":{"clip":["4",1],"text":""}},
-         "5":{"class_type":"EmptyLatentImage","inputs":{"width":64,"height":64,"batch_size":1}},
-         "3":{"class_type":"KSampler","inputs":{"model":["4",0],"seed":3,"steps":1,"cfg":5.0,"sampler_name":"euler","scheduler":"normal","positive":["6",0],"negative":["7",0],"latent_image":["5",0],"denoise":1.0}},
-         "8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},
-         "9":{"class_type":"SaveImage","inputs":{"images":["8",0],"filename_prefix":"url"}} }
-        """;
+    private static string Workflow(string checkpointName) => ModelUrlWorkflowTests.Workflow(checkpointName);
 
     [Fact]
     public async Task A_cache_hit_downloads_nothing_and_the_urls_token_stays_out_of_model_keys_and_logs()

@@ -12,7 +12,8 @@ namespace ComfySnap.Tests.ModelUrls;
 [Trait("Category", "Integration")]
 public sealed class ModelUrlWorkflowTests(TinyCheckpointFixture checkpoint) : IClassFixture<TinyCheckpointFixture>
 {
-    private static string Workflow(string checkpointName) => $$$"""
+    /// <summary>A one-step 64x64 render of <paramref name="checkpointName"/> (a pinned URL in these tests).</summary>
+    internal static string Workflow(string checkpointName) => $$$"""
         {"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"{{{checkpointName}}}"}},
          "6":{"class_type":"CLIPTextEncode","inputs":{"clip":["4",1],"text":"a red cat"}},
          "7":{"class_type":"CLIPTextEncode","inputs":{"clip":["4",1],"text":""}},

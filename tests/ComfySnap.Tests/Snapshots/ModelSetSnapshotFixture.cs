@@ -29,27 +29,11 @@ public sealed class ModelSetSnapshotFixture : IAsyncLifetime
         RandomCheckpoint.Write(CheckpointPreset.Small, Path.Combine(ModelsDirectory, "checkpoints", CheckpointA), "fp32", seed: 11);
         RandomCheckpoint.Write(CheckpointPreset.Small, Path.Combine(ModelsDirectory, "checkpoints", CheckpointB), "fp32", seed: 12);
         TestEnvironment.InstallExamplePack(Path.Combine(Root, "node_packs"));
-        var info = new System.Diagnostics.ProcessStartInfo(TestEnvironment.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[]
-        {
-            TestEnvironment.ProjectDll("src/SnapshotBuilder", "ComfySnap.SnapshotBuilder"), "build", "--out", SetsDirectory, "--worker", SnapshotFixture.WorkerDll,
-            "--models-dir", ModelsDirectory, "--node-packs", Path.Combine(Root, "node_packs"),
+        await SnapshotBuilderCli.BuildAsync(
+        [
+            "--out", SetsDirectory, "--worker", SnapshotFixture.WorkerDll, "--models-dir", ModelsDirectory, "--node-packs", Path.Combine(Root, "node_packs"),
             "--model-set", $"a=checkpoints/{CheckpointA}", "--model-set", $"b=checkpoints/{CheckpointB}",
-        })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["COMFYSNAP_DOTNET"] = TestEnvironment.Dotnet;
-        info.Environment["COMFYSNAP_CRIU"] = TestEnvironment.Criu;
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"model-set snapshot build failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
-        }
+        ]);
     }
 
     /// <summary>
