@@ -13,11 +13,11 @@ public sealed record SdcppMeasurement(string Binary, string? Sources, IReadOnlyL
 /// stable-diffusion.cpp (ggml on the CPU), the usual alternative to PyTorch for Stable Diffusion on
 /// CPUs, run on the same checkpoint, size, cfg and thread count as the C# side: one render of
 /// runs + 1 euler steps, whose per-step times come from sd-cli's progress line (the first step's
-/// time is not measured by sd-cli, so it is dropped). Built by ../shared/sdcpp/build.sh; never in CI.
+/// time is not measured by sd-cli, so it is dropped). An optional developer tool, built outside the repo; never in CI.
 /// </summary>
 public sealed partial class SdcppPeer(string binary)
 {
-    /// <summary>build.sh's default prefix.</summary>
+    /// <summary>Where the bench looks when SDCPP_BIN is not set.</summary>
     public const string DefaultBinary = "/var/tmp/sdcpp/bin/sd-cli";
 
     /// <summary>The sd-cli to run (SDCPP_BIN, else build.sh's default place), or why there is none.</summary>
@@ -27,7 +27,7 @@ public sealed partial class SdcppPeer(string binary)
         var path = string.IsNullOrEmpty(configured) ? DefaultBinary : configured;
         return File.Exists(path)
             ? (new SdcppPeer(path), null)
-            : (null, $"no sd-cli at {path} (build it with ../shared/sdcpp/build.sh SDCPP_GITDIR GGML_GITDIR, or set SDCPP_BIN)");
+            : (null, $"no sd-cli at {path} (build stable-diffusion.cpp's sd-cli target with CMake, -DGGML_NATIVE=ON, and set SDCPP_BIN to it)");
     }
 
     public async Task<SdcppMeasurement> RunAsync(string checkpoint, string outputDirectory, int size, int runs, int threads, double cfg, CancellationToken ct)
