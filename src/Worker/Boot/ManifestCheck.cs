@@ -1,3 +1,4 @@
+using ComfySnap.Diffusion.Models;
 using ComfySnap.Snapshots;
 
 namespace ComfySnap.Worker.Boot;
@@ -53,8 +54,8 @@ public static class ManifestCheck
     /// </summary>
     public static FallbackReason? CompareUnetDtype(string? snapshotDtype, string configuredDtype)
     {
-        var snapshot = snapshotDtype ?? "fp32";
-        var configured = configuredDtype.Trim().ToLowerInvariant();
+        var snapshot = snapshotDtype ?? UnetDtype.Fp32;
+        var configured = UnetDtype.NameOf(UnetDtype.Parse(configuredDtype));
         return snapshot == configured ? null
             : new(FallbackKind.ModelChanged, $"the snapshot's checkpoints compute in {snapshot}, this worker is configured with Models:UnetDtype={configured}");
     }

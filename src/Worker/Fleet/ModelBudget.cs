@@ -79,12 +79,13 @@ public sealed class ModelBudget(ModelStore models, WorkflowEngine engine, FleetS
 
     private IReadOnlyList<string> Choose(IReadOnlyList<string> needed)
     {
-        var incoming = needed.Where(m => !models.IsLoaded(m)).Sum(FileBytes);
-        return ModelEviction.Choose(models.Held, _pins.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal), options.Value.MemoryBudget, incoming);
+        return ModelEviction.Choose(models.Held, _pins.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal), options.Value.MemoryBudget, IncomingBytes(needed));
     }
 
     /// <summary>Bytes of the set's model files not loaded here yet: what loading it would read.</summary>
-    public long IncomingBytes(ModelSet set) => set.Models.Where(m => !models.IsLoaded(m)).Sum(FileBytes);
+    public long IncomingBytes(ModelSet set) => IncomingBytes(set.Models);
+
+    private long IncomingBytes(IEnumerable<string> needed) => needed.Where(m => !models.IsLoaded(m)).Sum(FileBytes);
 
     /// <summary>True when the set's model files alone fit Models:MemoryBudget (always, without a budget).</summary>
     public bool Fits(ModelSet set) => options.Value.MemoryBudget <= 0 || set.Models.Sum(FileBytes) <= options.Value.MemoryBudget;
