@@ -98,22 +98,31 @@ build_runtime_prefix() {
 }
 
 # CRIU 4.2.x: Debian 12's 3.17 fails `criu check` on kernels >= 6.13 and 4.1 hangs at dump in
-# this VM; forky's 4.2.1 works. With COMFYSNAP_CRIU_HUGEPAGES=1, first 4.2.1 built here with the
-# huge-page restore patch (criu_patched.sh, a few minutes; opt-in: docs/snapshots.md says why);
-# then a system criu if it is already 4.2 or newer; then forky's.
+# this VM; forky's 4.2.1 works. First choice: 4.2.1 built here with the huge-page restore patch
+# (criu_patched.sh, about 6 minutes once): it restores malloc's huge-page heaps as 2 MiB pages, a
+# third of the restore faults and restore to ready 496 -> 246 ms on an AMD EPYC host
+# (docs/snapshots.md). COMFYSNAP_CRIU_HUGEPAGES=0 skips it; a failed build is not retried until the
+# patch changes. Then a system criu if it is already 4.2 or newer; then forky's.
 install_criu() {
-  local target; target=$(criu_bin)
-  if [ -x "$target" ]; then
-    local patched="stock: restores fault 4 KiB pages; remove it and bootstrap with COMFYSNAP_CRIU_HUGEPAGES=1 for the huge-page patch"
-    criu_has_hugepage_patch "$target" && patched="with deploy/criu/restore-hugepages.patch"
-    log "criu present: $("$target" --version | head -1) ($patched)"; return 0
+  local target failed="$COMFYSNAP_STATE/criu-build.failed"; target=$(criu_bin)
+  local want_patch=1; [ "${COMFYSNAP_CRIU_HUGEPAGES:-1}" = 0 ] && want_patch=0
+  local patch_sum; patch_sum=$(sha256sum "$(criu_patch_file)" | cut -d' ' -f1)
+  if [ -x "$target" ] && criu_has_hugepage_patch "$target"; then
+    log "criu present: $("$target" --version | head -1) (with deploy/criu/restore-hugepages.patch)"; return 0
+  fi
+  if [ -x "$target" ] && { [ "$want_patch" = 0 ] || [ "$(cat "$failed" 2>/dev/null)" = "$patch_sum" ]; }; then
+    log "criu present: $("$target" --version | head -1) (stock: restores fault 4 KiB pages)"; return 0
   fi
   mkdir -p "$(dirname "$target")"
-  if [ "${COMFYSNAP_CRIU_HUGEPAGES:-0}" = 1 ]; then
+  if [ "$want_patch" = 1 ]; then
+    log "building criu $CRIU_SOURCE_VERSION with deploy/criu/restore-hugepages.patch (about 6 minutes, once) ..."
     if build_patched_criu "$target"; then
+      rm -f "$failed"
       log "criu $CRIU_SOURCE_VERSION built with deploy/criu/restore-hugepages.patch (huge-page restore)"; return 0
     fi
+    echo "$patch_sum" > "$failed"
     log "building criu with the huge-page restore patch failed (see $COMFYSNAP_STATE/criu-build.log): using a stock criu 4.2.x, whose restores fault 4 KiB pages"
+    [ -x "$target" ] && return 0
   fi
   if command -v criu >/dev/null && printf '%s\n4.2\n' "$(criu --version | awk '/Version/{print $2}')" | sort -V | head -1 | grep -qx 4.2; then
     ln -sf "$(command -v criu)" "$target"; return 0

@@ -38,10 +38,10 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public static readonly Dictionary<string, KeyValuePair<string, string>> SnapshotVariants = new()
     {
         ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
-        ["small_pages"] = new("Snapshot:HugePages", "false"),
+        ["huge_page_mark"] = new("Snapshot:HugePages", "true"),
     };
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "small_pages", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_page_mark", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];

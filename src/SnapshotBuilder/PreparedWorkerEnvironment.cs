@@ -37,7 +37,7 @@ public static class PreparedWorkerEnvironment
             ["COMFYSNAP_Models__BaseDirectory"] = Path.GetFullPath(request.ModelsDirectory),
             ["COMFYSNAP_NodePacks__Directory"] = Path.GetFullPath(request.NodePackDirectory),
         };
-        // Build-time worker settings (Section:Key, e.g. Snapshot:HugePages=false), as the worker reads them from its environment.
+        // Build-time worker settings (Section:Key, e.g. Snapshot:TrimNativeHeap=false), as the worker reads them from its environment.
         foreach (var (key, value) in request.WorkerSettings ?? new Dictionary<string, string>())
         {
             env["COMFYSNAP_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -20,7 +20,7 @@ var workDir = new Option<DirectoryInfo>("--work-dir")
 };
 var settings = new Option<string[]>("--setting")
 {
-    Description = "Worker setting for the prepared worker, as Section:Key=Value (repeatable; e.g. Snapshot:HugePages=false)",
+    Description = "Worker setting for the prepared worker, as Section:Key=Value (repeatable; e.g. Snapshot:TrimNativeHeap=false)",
     AllowMultipleArgumentsPerToken = true,
 };
 var modelSets = new Option<string[]>("--model-set")

@@ -11,7 +11,7 @@ public static class WorkerSettings
             var equals = argument.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0 || !argument[..equals].Contains(':', StringComparison.Ordinal))
             {
-                throw new FormatException($"--setting '{argument}' is not Section:Key=Value (e.g. Snapshot:HugePages=false)");
+                throw new FormatException($"--setting '{argument}' is not Section:Key=Value (e.g. Snapshot:TrimNativeHeap=false)");
             }
 
             settings[argument[..equals].Trim()] = argument[(equals + 1)..];

@@ -121,7 +121,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         };
         args.ForEach(info.ArgumentList.Add);
         var stopwatch = Stopwatch.StartNew();
-        var criu = Process.Start(info) ?? throw new CriuException("could not start criu");
+        var criu = Start(info);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         try
@@ -162,7 +162,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             info.ArgumentList.Add(a);
         }
 
-        var daemon = Process.Start(info) ?? throw new CriuException("could not start criu lazy-pages");
+        var daemon = Start(info);
         return new LazyPagesDaemon(daemon, Path.Combine(workDir, "lazy-pages.socket"));
     }
 
@@ -180,18 +180,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
             info.ArgumentList.Add(a);
         }
 
-        Process? started;
-        try
-        {
-            started = Process.Start(info);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            // A missing or unrunnable binary is a criu failure like any other: callers fall back, they do not crash.
-            throw new CriuException($"cannot run criu at '{_options.Path}': {e.Message} (set Criu:Path or COMFYSNAP_CRIU)");
-        }
-
-        using var process = started ?? throw new CriuException($"could not start {_options.Path}");
+        using var process = Start(info);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
@@ -219,5 +208,18 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         var all = File.ReadAllLines(path);
         return string.Join('\n', all.Where(l => l.Contains("Error", StringComparison.Ordinal) || l.Contains("Warn", StringComparison.Ordinal)).TakeLast(lines)
             .DefaultIfEmpty(string.Join('\n', all.TakeLast(lines))));
+    }
+
+    private Process Start(ProcessStartInfo info)
+    {
+        try
+        {
+            return Process.Start(info) ?? throw new CriuException($"could not start {_options.Path}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // A missing or unrunnable binary is a criu failure like any other: callers fall back, they do not crash.
+            throw new CriuException($"cannot run criu at '{_options.Path}': {e.Message} (set Criu:Path or COMFYSNAP_CRIU)");
+        }
     }
 }

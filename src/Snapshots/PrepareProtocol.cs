@@ -32,7 +32,7 @@ public static class PrepareProtocol
 }
 
 /// <summary>Runtime configuration handed to a restored worker (never part of the snapshot).</summary>
-/// <remarks>The restorer fills in the snapshot id and its own phases (manifest check, restore).</remarks>
+/// <remarks>The restorer fills in the snapshot id and its own phases (manifest read, restore, manifest and image checks).</remarks>
 public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, string?> Settings)
 {
     public string? SnapshotId { get; init; }

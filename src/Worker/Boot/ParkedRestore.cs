@@ -12,7 +12,7 @@ public sealed class ParkedRestore(RestoredProcess process, SnapshotManifest mani
 
     public SnapshotManifest Manifest { get; } = manifest;
 
-    /// <summary>The phases so far (manifest check, restore, image check).</summary>
+    /// <summary>The phases so far (manifest read, restore, manifest check, image check).</summary>
     public IReadOnlyList<BootPhase> Phases { get; } = phases;
 
     public ValueTask DisposeAsync() => Process.DisposeAsync();

@@ -55,12 +55,12 @@ public sealed class SnapshotOptions
     public bool TrimNativeHeap { get; set; } = true;
 
     /// <summary>
-    /// Mark the prepared worker's private anonymous memory MADV_HUGEPAGE before the dump (a snapshot
-    /// build setting). The bootstrap's criu (deploy/criu/restore-hugepages.patch) applies the mark
-    /// before it writes the pages back: a third of the restore faults, ~17 MiB more resident memory.
-    /// Stock criu applies it afterwards, so there it costs nothing and gains nothing. On by default.
+    /// Mark all of the prepared worker's private anonymous memory MADV_HUGEPAGE before the dump (a
+    /// snapshot build setting). Off: malloc already marks its own heaps (glibc.malloc.hugetlb=1), which
+    /// the bootstrap's criu (deploy/criu/restore-hugepages.patch) restores as 2 MiB pages; marking the
+    /// rest too (the sparse GC heap) made the restore slower, not faster (measured: docs/snapshots.md).
     /// </summary>
-    public bool HugePages { get; set; } = true;
+    public bool HugePages { get; set; }
 
     /// <summary>
     /// Folder holding one snapshot per model set (<c>&lt;ModelSetDirectory&gt;/&lt;name&gt;</c>, each with its own

@@ -30,7 +30,7 @@ public sealed class SnapshotSignatureTests(SnapshotFixture fixture)
         await using var process = outcome.Process;
 
         Assert.True(outcome.Restored, outcome.Fallback?.Message);
-        Assert.Contains(outcome.Phases, p => p.Name == "manifest check" && p.Detail!.Contains("signature verified", StringComparison.Ordinal));
+        Assert.Contains(outcome.Phases, p => p.Name == "manifest read" && p.Detail!.Contains("signature verified", StringComparison.Ordinal));
         Assert.Contains(outcome.Phases, p => p.Name == "image check" && p.Detail!.Contains("SHA-256", StringComparison.Ordinal));
     }
 
