@@ -43,6 +43,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
     public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_page_mark", "standby", "standby_after_ready"];
 
+    /// <summary>The mode that restores serve's default from the default snapshot with <see cref="OtherCriu"/> (not in <see cref="AllModes"/>).</summary>
+    public const string OtherCriuMode = "other_criu";
+
+    /// <summary>A second criu binary (--other-criu), e.g. a stock one beside the bootstrap's huge-page build, for <see cref="OtherCriuMode"/>.</summary>
+    public string? OtherCriu { get; init; }
+
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];
 
@@ -126,7 +132,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             variantImageBytes[mode] = built.ImageBytes;
         }
 
-        var unknown = modes.Except(AllModes).ToList();
+        var unknown = modes.Except(OtherCriu is null ? AllModes : [.. AllModes, OtherCriuMode]).ToList();
         if (unknown.Count > 0 || modes.Count == 0)
         {
             throw new ArgumentException($"unknown boot mode(s) '{string.Join(',', unknown)}' ({string.Join(',', AllModes)})");
@@ -159,6 +165,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         foreach (var mode in SnapshotVariants.Keys)
         {
             restorers[mode] = Restorer(context.Criu, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady, Path.Combine(work, "snapshot-" + mode));
+        }
+
+        if (OtherCriu is not null)
+        {
+            var other = new CriuRunner(Options.Create(new CriuOptions { Path = OtherCriu, Timeout = TimeSpan.FromMinutes(5) }), NullLogger<CriuRunner>.Instance);
+            restorers[OtherCriuMode] = Restorer(other, lazyPages: false, prefetch: false, pageIn: WeightsPageIn.AfterReady);
         }
 
         restorers["standby"] = restorer;
@@ -248,6 +260,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         var result = new Dictionary<string, object?> { ["image_bytes"] = manifest.ImageBytes, ["model_bytes"] = new FileInfo(model).Length, ["runs_per_mode"] = runs };
         result["thp"] = RestoreFaults.TransparentHugePages();
+        // Which criu restored: the bootstrap's build carries a stamp beside it when it has the huge-page patch.
+        var criuPath = new CriuOptions().Path;
+        result["criu"] = new Dictionary<string, object?> { ["path"] = criuPath, ["huge_page_patch"] = File.Exists(criuPath + ".restore-hugepages"), ["other_criu"] = OtherCriu };
         foreach (var (mode, bytes) in variantImageBytes)
         {
             result[$"{mode}_image_bytes"] = bytes;
