@@ -31,7 +31,7 @@ public sealed class SnapshotOptions
 
     /// <summary>
     /// Read the snapshot's model files (and its image files when <see cref="VerifyImages"/> is off:
-    /// the check reads those anyway) into the page cache from the end of the manifest check, beside
+    /// the check reads those anyway) into the page cache from the end of the manifest read, beside
     /// criu, so the restored worker's page-in finds them resident instead of waiting for the disk.
     /// Costs a page-table walk per file when they are already cached. Off by default: it helps
     /// <see cref="WeightsPageIn.BeforeReady"/> a little (dropped cache: ready -50 ms), but beside the
