@@ -22,7 +22,8 @@ var size = new Option<int>("--size") { Description = "Image side of the diffusio
 var threads = new Option<int>("--threads") { Description = "Torch threads for the diffusion suite, both sides (0: torch's default)", DefaultValueFactory = _ => 0 };
 var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
 var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd, sdxl: {string.Join(',', BootSuite.SdModes)})" };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, workers, fullModel, concurrency };
+var pageCache = new Option<string>("--page-cache") { Description = "Boot suite: page-cache states each run is measured in: warm, dropped (needs root; slows the whole host) or both", DefaultValueFactory = _ => "warm,dropped" };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, pageCache, workers, fullModel, concurrency };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -41,7 +42,8 @@ root.SetAction(async (parse, ct) =>
         {
             "boot" => await new BootSuite(context, parse.GetValue(runs) ?? (bootProfile == BootSuite.BlobProfile ? 5 : 3), parse.GetValue(modelMiB), bootProfile, BootSuite.PresetFor(bootProfile, parse.GetValue(preset)),
                 parse.GetValue(bootModes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                ?? (bootProfile == BootSuite.BlobProfile ? BootSuite.AllModes : BootSuite.SdModes)).RunAsync(ct),
+                ?? (bootProfile == BootSuite.BlobProfile ? BootSuite.AllModes : BootSuite.SdModes),
+                parse.GetValue(pageCache)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).RunAsync(ct),
             "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
