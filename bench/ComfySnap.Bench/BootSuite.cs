@@ -4,6 +4,7 @@ using ComfySnap.SnapshotBuilder;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -46,9 +47,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     {
         ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
         ["small_pages"] = new("Snapshot:HugePages", "false"),
+        // The warm-up a worker gets without Models:WarmupSizes: what the first job at the
+        // profile's size pays when the snapshot never rendered it (first_to_steady against after_ready_no_prefetch).
+        ["warmup_64"] = new("Models:WarmupSizes:0", WarmupSize.Minimal.ToString()),
     };
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "small_pages", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "small_pages", "warmup_64", "standby", "standby_after_ready"];
 
     /// <summary>The sd profile's first job is a ~10 s render: fewer modes (the kerndat cache is criu's cost, measured by blob) keep it near 6 minutes.</summary>
     public static readonly string[] SdModes = ["cold", "restore", "lazy", "after_ready_no_prefetch", "standby"];
