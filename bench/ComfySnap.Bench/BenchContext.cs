@@ -13,7 +13,9 @@ public sealed record BenchContext(string RepoRoot, string WorkDirectory, string 
     {
         var repo = Environment.GetEnvironmentVariable("COMFYSNAP_REPO") ?? Directory.GetCurrentDirectory();
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))) ?? "Release";
-        var work = Path.Combine(repo, ".comfysnap", "bench");
+        // COMFYSNAP_BENCH_WORK: a folder of this run's own where checkouts share .comfysnap (its
+        // node_packs and snapshot folders would otherwise be rewritten by another checkout's bench).
+        var work = Environment.GetEnvironmentVariable("COMFYSNAP_BENCH_WORK") is { Length: > 0 } own ? Path.GetFullPath(own) : Path.Combine(repo, ".comfysnap", "bench");
         var packs = Path.Combine(work, "node_packs");
         // Every shipped node pack: the example pack's build output.
         var example = Path.Combine(repo, "src", "NodePacks", "ExamplePack", "bin", configuration, "net10.0");

@@ -4,6 +4,7 @@ using ComfySnap.SnapshotBuilder;
 using ComfySnap.Snapshots;
 using ComfySnap.Worker.Boot;
 using ComfySnap.Diffusion.Models;
+using ComfySnap.Diffusion.Models.StableDiffusion;
 using ComfySnap.Diffusion.Models.StableDiffusion.Generation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -21,15 +22,22 @@ namespace ComfySnap.Bench;
 /// model files not read into the page cache beside criu); after_ready and standby_after_ready
 /// (Snapshot:PageInWeights=AfterReady: BOOTED does not wait for the weights; after_ready_no_prefetch
 /// without the prefetch). Measures time to
-/// ready (BOOTED), to the first completed job and (blob) to a job that uses the weights, records the page-cache state and load average before every run, and
-/// checks that every first job answered the same image. Profiles: "blob" preloads a small SD checkpoint padded with unused tensors to
+/// ready (BOOTED), to the first completed job and (blob) to a job that uses the weights, then runs
+/// the first job again on the same worker (the steady job: the node cache is off in every profile,
+/// so it renders all over) and reports the first job against it (first_to_steady); records the
+/// page-cache state and load average before every run, and checks that every first and steady job
+/// answered the same image. The sd and sdxl snapshots (and cold workers) warm up at the job's size
+/// (Models:WarmupSizes), so a restored worker's first job should run at the steady speed. Profiles: "blob" preloads a small SD checkpoint padded with unused tensors to
 /// <paramref name="modelMiB"/> MiB and blurs a 256x256 image; "sd" preloads a checkpoint of
 /// <paramref name="preset"/> (SD 1.5's sizes by default) and renders ComfyUI's default graph at
 /// 256x256 with one step; "sdxl" preloads an SDXL checkpoint (full-size SDXL base by default) and
 /// renders the shipped SDXL base graph at 512x512 with one step.
 /// </summary>
-public sealed class BootSuite(BenchContext context, int runs, int modelMiB, string profile, IRandomCheckpointPreset preset, IReadOnlyList<string> modes)
+public sealed class BootSuite(BenchContext context, int runs, int modelMiB, string profile, IRandomCheckpointPreset preset, IReadOnlyList<string> modes, IReadOnlyList<string> pageCaches)
 {
+    /// <summary>The page-cache states each run is measured in (--page-cache): dropping it needs root and slows everything else on the host.</summary>
+    public static readonly string[] AllPageCaches = ["warm", "dropped"];
+
     public const string BlobProfile = "blob";
     public const string SdProfile = "sd";
     public const string SdxlProfile = "sdxl";
@@ -39,9 +47,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     {
         ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
         ["huge_page_mark"] = new("Snapshot:HugePages", "true"),
+        // The warm-up a worker gets without Models:WarmupSizes: what the first job at the
+        // profile's size pays when the snapshot never rendered it (first_to_steady against after_ready_no_prefetch).
+        ["warmup_64"] = new("Models:WarmupSizes:0", WarmupSize.Minimal.ToString()),
     };
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_page_mark", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_page_mark", "warmup_64", "standby", "standby_after_ready"];
 
     /// <summary>The mode that restores serve's default from the default snapshot with <see cref="OtherCriu"/> (not in <see cref="AllModes"/>).</summary>
     public const string OtherCriuMode = "other_criu";
@@ -57,6 +68,28 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
          "2":{"class_type":"ImageBlur","inputs":{"image":["1",0],"blur_radius":3,"sigma":1.5}},
          "3":{"class_type":"PreviewImage","inputs":{"images":["2",0]}}}
         """;
+
+    /// <summary>The image side of the sd profile's job (ComfyUI's default graph, one step).</summary>
+    public const int SdJobSize = 256;
+
+    /// <summary>The image side of the sdxl profile's job (the SDXL base graph, one step).</summary>
+    public const int SdxlJobSize = 512;
+
+    /// <summary>
+    /// The build-time settings of a profile's workers (snapshot and cold alike): the node cache off,
+    /// so that the steady job renders everything again; for sd and sdxl, the warm-up at the job's
+    /// size, as a deployment that knows its sizes configures it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WorkerSettingsFor(string profile)
+    {
+        var settings = new Dictionary<string, string> { ["Engine:NodeCacheBytes"] = "0" };
+        if (profile is SdProfile or SdxlProfile)
+        {
+            settings["Models:WarmupSizes:0"] = (profile == SdProfile ? SdJobSize : SdxlJobSize).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return settings;
+    }
 
     /// <summary>The checkpoint preset a profile preloads: the one named, else SD 1.5's (sd, blob) or SDXL base's (sdxl) sizes.</summary>
     public static IRandomCheckpointPreset PresetFor(string profile, string? name) =>
@@ -107,15 +140,15 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         var firstJob = profile switch
         {
             BlobProfile => BlurJob,
-            SdxlProfile => WorkflowJob(Path.Combine(context.RepoRoot, "workflows", "sdxl", "sdxl-base.json"), checkpoint, 512, 1),
-            _ => DefaultWorkflowJob(context.RepoRoot, checkpoint, 256, 1),
+            SdxlProfile => WorkflowJob(Path.Combine(context.RepoRoot, "workflows", "sdxl", "sdxl-base.json"), checkpoint, SdxlJobSize, 1),
+            _ => DefaultWorkflowJob(context.RepoRoot, checkpoint, SdJobSize, 1),
         };
         // The blob profile's first job touches no weights: a second job renders with the checkpoint,
         // so what a job that needs the weights waits for (AfterReady) is measured too.
         var weightsJob = profile == BlobProfile ? DefaultWorkflowJob(context.RepoRoot, checkpoint, 64, 1) : null;
         var model = models.PathOf(checkpoint);
         var request = new BuildRequest(Path.Combine(work, "snapshot"), context.WorkerDll, context.Dotnet, models.Directory, context.NodePackDirectory,
-            [$"{BenchModels.Kind}/{checkpoint}"], [], TimeSpan.FromMinutes(20));
+            [$"{BenchModels.Kind}/{checkpoint}"], [], TimeSpan.FromMinutes(20), WorkerSettings: WorkerSettingsFor(profile));
         AnsiConsole.MarkupLineInterpolated($"  profile {profile}: {checkpoint} ({new FileInfo(model).Length / 1048576.0:F0} MiB), building the snapshot ...");
         var builder = new SnapshotBuilderService(context.Criu, NullLogger<SnapshotBuilderService>.Instance);
         var manifest = await builder.BuildAsync(request, ct);
@@ -127,7 +160,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             var built = await builder.BuildAsync(request with
             {
                 OutputDirectory = Path.Combine(work, "snapshot-" + mode),
-                WorkerSettings = new Dictionary<string, string> { [setting.Key] = setting.Value },
+                WorkerSettings = new Dictionary<string, string>(WorkerSettingsFor(profile)) { [setting.Key] = setting.Value },
             }, ct);
             variantImageBytes[mode] = built.ImageBytes;
         }
@@ -136,6 +169,11 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         if (unknown.Count > 0 || modes.Count == 0)
         {
             throw new ArgumentException($"unknown boot mode(s) '{string.Join(',', unknown)}' ({string.Join(',', AllModes)})");
+        }
+
+        if (pageCaches.Except(AllPageCaches).Any() || pageCaches.Count == 0)
+        {
+            throw new ArgumentException($"unknown page-cache state(s) '{string.Join(',', pageCaches)}' ({string.Join(',', AllPageCaches)})");
         }
 
         SnapshotRestorer Restorer(CriuRunner criu, bool lazyPages, bool prefetch = true, WeightsPageIn pageIn = WeightsPageIn.BeforeReady, string? directory = null) =>
@@ -190,11 +228,11 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             ["load_avg"] = PageCacheState.LoadAverage(),
         };
 
-        var samples = new List<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases)>();
+        var samples = new List<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, JobDurations Jobs, IReadOnlyList<BootPhase> Phases)>();
         var answers = new List<(string Mode, string Answer)>();
         var weightsAnswers = new List<(string Mode, string Answer)>();
         var perRun = new List<Dictionary<string, object?>>();
-        foreach (var cache in new[] { "warm", "dropped" })
+        foreach (var cache in AllPageCaches.Where(pageCaches.Contains))
         {
             for (var i = 0; i < runs; i++)
             {
@@ -236,8 +274,9 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                         await context.Criu.EnsureKerndatCacheAsync(ct);
                     }
 
-                    samples.Add((mode, cache, sample.Ready, sample.FirstJob, sample.WeightsJob, sample.Phases));
+                    samples.Add((mode, cache, sample.Ready, sample.FirstJob, sample.WeightsJob, sample.Jobs, sample.Phases));
                     answers.Add((mode, sample.Answer));
+                    answers.Add((mode, sample.SteadyAnswer));
                     if (sample.WeightsAnswer is not null)
                     {
                         weightsAnswers.Add((mode, sample.WeightsAnswer));
@@ -248,11 +287,16 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                     {
                         ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
                         ["weights_job_ms"] = weightsJob is null ? null : Math.Round(sample.WeightsJob, 1), ["page_cache_before"] = state,
+                        ["first_job_only_ms"] = Math.Round(sample.Jobs.First, 1), ["second_job_ms"] = Math.Round(sample.Jobs.Steady, 1),
+                        ["first_to_steady"] = Math.Round(sample.Jobs.FirstToSteady, 3),
+                        ["first_job_minor_faults"] = sample.Jobs.FirstFaults?.Minor, ["first_job_major_faults"] = sample.Jobs.FirstFaults?.Major,
+                        ["second_job_minor_faults"] = sample.Jobs.SteadyFaults?.Minor, ["second_job_major_faults"] = sample.Jobs.SteadyFaults?.Major,
                         ["restore_ms"] = RestoreFaults.RestorePhase(sample.Phases)?.Milliseconds is { } r ? Math.Round(r, 1) : null,
                         ["restore_minor_faults"] = faults?.Minor, ["restore_major_faults"] = faults?.Major,
                     });
                     var weights = weightsJob is null ? "" : $", weights job {sample.WeightsJob,5:0} ms";
                     weights += faults is { } f ? $", restore {perRun[^1]["restore_ms"]:0} ms ({f.Minor} minor faults)" : "";
+                    weights += $", first job alone {sample.Jobs.First:0} ms vs steady {sample.Jobs.Steady:0} ms ({sample.Jobs.FirstToSteady:0.00}x; minor faults {sample.Jobs.FirstFaults?.Minor} vs {sample.Jobs.SteadyFaults?.Minor})";
                     AnsiConsole.MarkupLineInterpolated($"  {cache,-7} {mode,-19} run {i + 1}: ready {sample.Ready,5:0} ms, first job {sample.FirstJob,5:0} ms{weights}  (resident MiB: model {state["model_mib"]:0}, images {state["images_mib"]:0}, libtorch {state["libtorch_mib"]:0}; load {state["load_avg"]:0.00})");
                 }
             }
@@ -271,7 +315,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         result["profile"] = profile;
         result["model"] = checkpoint;
         result["modes"] = modes;
-        // Every first job, cold or restored, must have answered the same image.
+        // Every first job and every steady job, cold or restored, must have answered the same image.
         var distinct = answers.Select(a => a.Answer).Distinct(StringComparer.Ordinal).ToList();
         result["first_job_identical"] = distinct.Count == 1;
         result["first_job_sha256"] = answers.GroupBy(a => a.Mode).ToDictionary(g => g.Key, g => g.Select(a => a.Answer["RESULT ".Length..]).Distinct(StringComparer.Ordinal).ToList());
@@ -293,7 +337,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         foreach (var cache in samples.Select(s => s.Cache).Distinct())
         {
             var suffix = cache == "warm" ? "" : "_cache_dropped";
-            Stats Of(string mode, Func<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases), double> pick) =>
+            Stats Of(string mode, Func<(string Mode, string Cache, double Ready, double FirstJob, double WeightsJob, JobDurations Jobs, IReadOnlyList<BootPhase> Phases), double> pick) =>
                 Stats.Of([.. samples.Where(s => s.Mode == mode && s.Cache == cache).Select(pick)]);
             foreach (var mode in modes)
             {
@@ -303,6 +347,14 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                 {
                     result[$"{mode}_weights_job_ms{suffix}"] = Of(mode, s => s.WeightsJob);
                 }
+
+                // The first job alone (from ready), the same job again on that worker, and their
+                // ratio per run (the pair shares the host's load): the first-call tax.
+                result[$"{mode}_first_job_only_ms{suffix}"] = Of(mode, s => s.Jobs.First);
+                result[$"{mode}_second_job_ms{suffix}"] = Of(mode, s => s.Jobs.Steady);
+                result[$"{mode}_first_to_steady{suffix}"] = Of(mode, s => s.Jobs.FirstToSteady);
+                result[$"{mode}_first_job_minor_faults{suffix}"] = Of(mode, s => s.Jobs.FirstFaults?.Minor ?? double.NaN);
+                result[$"{mode}_second_job_minor_faults{suffix}"] = Of(mode, s => s.Jobs.SteadyFaults?.Minor ?? double.NaN);
             }
 
             if (modes.Contains("cold") && modes.Contains("restore"))
@@ -405,7 +457,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
         IReadOnlyList<BootPhase> phases = [new("standby check", check), .. outcome.Phases.Where(p => p.Name is not ("manifest check" or "restore" or "image check"))];
-        return await RunJobsAsync("standby", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
+        return await RunJobsAsync("standby", process.HostPid, process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
     }
 
     private static async Task<Sample> ColdAsync(BuildRequest request, string firstJob, string? weightsJob, CancellationToken ct)
@@ -431,22 +483,33 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         }
 
         var ready = watch.Elapsed.TotalMilliseconds;
-        var sample = await RunJobsAsync("cold", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
+        var sample = await RunJobsAsync("cold", process.Id, process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, phases, ct);
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(ct);
         return sample;
     }
 
-    /// <summary>One timed start: ready, first job and weights job in ms since the start, the answers.</summary>
-    private sealed record Sample(double Ready, double FirstJob, double WeightsJob, IReadOnlyList<BootPhase> Phases, string Answer, string? WeightsAnswer);
+    /// <summary>One timed start: ready, first job and weights job in ms since the start, each job's own time, the answers.</summary>
+    private sealed record Sample(double Ready, double FirstJob, double WeightsJob, JobDurations Jobs, IReadOnlyList<BootPhase> Phases, string Answer, string? WeightsAnswer, string SteadyAnswer);
 
-    /// <summary>Sends the first job, then the weights job (if any), over the worker's stdin protocol; each must answer RESULT.</summary>
+    /// <summary>
+    /// Sends the first job, then the weights job (if any), then the first job again (the steady
+    /// job, last so that nothing after ready is still running beside it) over the worker's stdin
+    /// protocol; each must answer RESULT. The worker's page faults during the first and the steady job
+    /// say how much of the first job's extra time is memory first touched.
+    /// </summary>
     private static async Task<Sample> RunJobsAsync(
-        string mode, StreamWriter input, StreamReader output, string firstJob, string? weightsJob, Stopwatch watch, double ready, IReadOnlyList<BootPhase> phases, CancellationToken ct)
+        string mode, int pid, StreamWriter input, StreamReader output, string firstJob, string? weightsJob, Stopwatch watch, double ready, IReadOnlyList<BootPhase> phases, CancellationToken ct)
     {
+        var beforeFirst = ProcessFaults.Of(pid);
         var (answer, firstJobMs) = await RunJobAsync(input, output, firstJob, watch, ct);
+        var afterFirst = ProcessFaults.Of(pid);
         var (weightsAnswer, weightsJobMs) = weightsJob is null ? ("RESULT ", double.NaN) : await RunJobAsync(input, output, weightsJob, watch, ct);
-        foreach (var line in new[] { answer, weightsAnswer })
+        var steadyStart = watch.Elapsed.TotalMilliseconds;
+        var beforeSteady = ProcessFaults.Of(pid);
+        var (steadyAnswer, steadyEnd) = await RunJobAsync(input, output, firstJob, watch, ct);
+        var afterSteady = ProcessFaults.Of(pid);
+        foreach (var line in new[] { answer, weightsAnswer, steadyAnswer })
         {
             if (line?.StartsWith("RESULT ", StringComparison.Ordinal) != true)
             {
@@ -454,7 +517,12 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             }
         }
 
-        return new(ready, firstJobMs, weightsJobMs, phases, answer!, weightsJob is null ? null : weightsAnswer);
+        var jobs = new JobDurations(firstJobMs - ready, steadyEnd - steadyStart)
+        {
+            FirstFaults = afterFirst - beforeFirst,
+            SteadyFaults = afterSteady - beforeSteady,
+        };
+        return new(ready, firstJobMs, weightsJobMs, jobs, phases, answer!, weightsJob is null ? null : weightsAnswer, steadyAnswer!);
     }
 
     /// <summary>Sends one job over the worker's stdin protocol; its answer line and the time since start.</summary>
@@ -477,7 +545,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
 
         await using var process = outcome.Process!;
         var ready = watch.Elapsed.TotalMilliseconds;
-        return await RunJobsAsync("restored", process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, outcome.Phases, ct);
+        return await RunJobsAsync("restored", process.HostPid, process.StandardInput, process.StandardOutput, firstJob, weightsJob, watch, ready, outcome.Phases, ct);
     }
 
     // Drops the page cache so both modes read their files from disk (needs root).
@@ -494,4 +562,17 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
             return false;
         }
     }
+}
+
+/// <summary>A worker's first job alone (from ready to its answer) and the same job run again right after it (ms).</summary>
+public sealed record JobDurations(double First, double Steady)
+{
+    /// <summary>The worker's page faults during the first job, if its /proc entry could be read.</summary>
+    public ProcessFaults? FirstFaults { get; init; }
+
+    /// <summary>The worker's page faults during the steady job.</summary>
+    public ProcessFaults? SteadyFaults { get; init; }
+
+    /// <summary>What the first job paid beyond the steady one, as a ratio (1.0: no first-call tax).</summary>
+    public double FirstToSteady => First / Steady;
 }

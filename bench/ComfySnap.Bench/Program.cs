@@ -23,7 +23,8 @@ var threads = new Option<int>("--threads") { Description = "Torch threads for th
 var renders = new Option<int>("--renders") { Description = "Consecutive renders in the diffusion suite's RSS part", DefaultValueFactory = _ => 50 };
 var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd, sdxl: {string.Join(',', BootSuite.SdModes)})" };
 var otherCriu = new Option<string?>("--other-criu") { Description = "Boot suite: a second criu binary for the other_criu mode (serve's default restore of the same snapshot with it, e.g. a stock criu beside the bootstrap's huge-page one)" };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, otherCriu, workers, fullModel, concurrency };
+var pageCache = new Option<string>("--page-cache") { Description = "Boot suite: page-cache states each run is measured in: warm, dropped (needs root; slows the whole host) or both", DefaultValueFactory = _ => "warm,dropped" };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, otherCriu, pageCache, workers, fullModel, concurrency };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -42,7 +43,8 @@ root.SetAction(async (parse, ct) =>
         {
             "boot" => await new BootSuite(context, parse.GetValue(runs) ?? (bootProfile == BootSuite.BlobProfile ? 5 : 3), parse.GetValue(modelMiB), bootProfile, BootSuite.PresetFor(bootProfile, parse.GetValue(preset)),
                 parse.GetValue(bootModes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                ?? (bootProfile == BootSuite.BlobProfile ? BootSuite.AllModes : BootSuite.SdModes)) { OtherCriu = parse.GetValue(otherCriu) }.RunAsync(ct),
+                ?? (bootProfile == BootSuite.BlobProfile ? BootSuite.AllModes : BootSuite.SdModes),
+                parse.GetValue(pageCache)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) { OtherCriu = parse.GetValue(otherCriu) }.RunAsync(ct),
             "engine" => await new EngineSuite(context, parse.GetValue(runs) ?? 5).RunAsync(ct),
             "micro" => await new MicroSuite(context).RunAsync(ct),
             "overhead" => await new OverheadSuite(context, parse.GetValue(samples)).RunAsync(ct),
