@@ -93,6 +93,9 @@ public sealed class FleetSuite(BenchContext context, FleetOptions options)
             ["jobs_per_s_on"] = on.JobsPerS,
             ["jobs_per_s_off"] = off.JobsPerS,
             ["switch_by_restore_ms"] = Median(on.SwitchByRestoreMs),
+            // Where a switch's time goes: each milestone's median time since the replaced worker needed the set.
+            ["switch_by_restore_phases_ms"] = on.SwitchPhasesMs.SelectMany(p => p).GroupBy(p => p.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => Median([.. g.Select(p => p.Value)]), StringComparer.Ordinal),
             ["switch_by_load_ms"] = Median(off.ModelLoadMs),
             ["switch_by_load_ms_on"] = Median(on.ModelLoadMs),
             ["latency_ms_p50_on"] = latencyOn.Median,
