@@ -13,7 +13,10 @@ public sealed record BenchContext(string RepoRoot, string WorkDirectory, string 
     {
         var repo = Environment.GetEnvironmentVariable("COMFYSNAP_REPO") ?? Directory.GetCurrentDirectory();
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))) ?? "Release";
-        var work = Path.Combine(repo, ".comfysnap", "bench");
+        // COMFYSNAP_BENCH_WORK: a work folder of its own, for a checkout whose .comfysnap is shared with others (git
+        // worktrees): the node packs copied there are checked against each snapshot's manifest, and another checkout's
+        // copy makes every restore fall back to a cold boot.
+        var work = Environment.GetEnvironmentVariable("COMFYSNAP_BENCH_WORK") is { Length: > 0 } own ? own : Path.Combine(repo, ".comfysnap", "bench");
         var packs = Path.Combine(work, "node_packs");
         // Every shipped node pack: the example pack's build output.
         var example = Path.Combine(repo, "src", "NodePacks", "ExamplePack", "bin", configuration, "net10.0");

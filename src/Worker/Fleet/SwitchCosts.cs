@@ -16,7 +16,7 @@ public sealed record SwitchVerdict(bool Switch, double ExpectedLoadMs, double Ex
 /// <summary>
 /// What loads and switches by restore cost on this worker, learned as it runs: a model's own
 /// observed load time once it loaded here (a moving average), otherwise its bytes at the load
-/// bandwidth observed over every load (or the configured prior before any), and a switch's observed
+/// bandwidth observed over the loads of files of 256 MiB or more (the configured prior before one), and a switch's observed
 /// time (need -> the copy consuming, a moving average seeded by the configured prior). A switch is
 /// worth it only when the expected load is longer than the expected switch: a switch replaces the
 /// process and drops every set it held, so a tie loads.
@@ -26,9 +26,14 @@ public sealed class SwitchCosts
     // Weight of the newest observation: recent enough to follow the host's load, steady enough that one outlier does not flip decisions.
     private const double Weight = 0.3;
 
+    // A smaller file's load time is mostly fixed costs (building the modules), not bytes: `bench fleet` loaded 60 MB in up to
+    // 0.87 s at load 20, which as a bandwidth made a 2.1 GB model look like 30 s while it loaded in 0.6-0.9 s.
+    private const long BandwidthMinBytes = 256L << 20;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, double> _loadMs = new(StringComparer.Ordinal);
     private double _bytesPerMs;
+    private bool _bandwidthObserved;
     private double _switchMs;
 
     /// <param name="switchPrior">The switch time expected before any was observed here.</param>
@@ -66,9 +71,10 @@ public sealed class SwitchCosts
         lock (_lock)
         {
             _loadMs[model] = _loadMs.TryGetValue(model, out var before) ? Blend(before, ms) : ms;
-            if (bytes > 0)
+            if (bytes >= BandwidthMinBytes)
             {
-                _bytesPerMs = Observed.Loads == 0 ? bytes / ms : Blend(_bytesPerMs, bytes / ms);
+                _bytesPerMs = _bandwidthObserved ? Blend(_bytesPerMs, bytes / ms) : bytes / ms;
+                _bandwidthObserved = true;
             }
 
             Observed = Observed with { Loads = Observed.Loads + 1 };

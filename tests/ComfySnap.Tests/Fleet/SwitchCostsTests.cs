@@ -36,6 +36,17 @@ public sealed class SwitchCostsTests
     }
 
     [Fact]
+    public void A_small_files_load_time_is_its_own_but_does_not_set_the_bandwidth_for_large_ones()
+    {
+        var costs = new SwitchCosts(TimeSpan.FromSeconds(3), 1024 * MiB);
+        // 60 MB in 0.87 s (module construction on a busy host): as a bandwidth a 2 GiB model would look like 30 s.
+        costs.ObserveLoad("checkpoints/small.safetensors", 60 * MiB, 870);
+
+        Assert.Equal(870, costs.ExpectedLoadMs([new IncomingModel("checkpoints/small.safetensors", 60 * MiB)]), 1e-6);
+        Assert.Equal(2000, costs.ExpectedLoadMs([new IncomingModel("checkpoints/sd15.safetensors", 2048 * MiB)]), 1e-6);
+    }
+
+    [Fact]
     public void Observed_switches_replace_the_prior_then_move_it_as_a_weighted_average()
     {
         var costs = new SwitchCosts(TimeSpan.FromSeconds(3), 1024 * MiB);
