@@ -19,10 +19,11 @@ public sealed record SwitchOutcome(bool Switching, string? FallbackReason)
 /// Switch by restore: a worker that must change model sets asks its `serve` supervisor for a copy
 /// restored from that set's snapshot (Snapshot:ModelSets) and, once the copy is parked, stops like
 /// on SIGTERM (its running job finishes, prefetched jobs go back to their queues, its registry entry
-/// goes); the supervisor hands the copy its runtime config only after this process has exited, so
-/// the two never consume at the same time under one worker id. When no snapshot fits, the worker
-/// is not a restored one, or the supervisor cannot restore it, the worker loads the models itself
-/// and the reason is logged and carried by the job's timings.
+/// goes); the supervisor hands the copy its runtime config, under a worker id of its own, while this
+/// process drains, so the two never consume under one worker id. It asks only when the set's expected
+/// load is longer than the expected switch (SwitchCosts; Snapshot:SwitchMinBytes overrides). When that
+/// says load, no snapshot fits, the worker is not a restored one, or the supervisor cannot restore it,
+/// the worker loads the models itself and the reason is logged and carried by the job's timings.
 /// </summary>
 public sealed class ModelSetSwitch(
     SupervisorChannel channel,
