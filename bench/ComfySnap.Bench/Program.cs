@@ -15,6 +15,7 @@ var samples = new Option<int>("--samples") { Description = "Measured jobs for th
 var jobs = new Option<int?>("--jobs") { Description = "Jobs in the batch suite (default 10,000) and in each side of the fleet suite (600)" };
 var workers = new Option<int>("--workers") { Description = "Workers in the fleet suite", DefaultValueFactory = _ => FleetOptions.FullWorkers };
 var fullModel = new Option<string>("--full-model") { Description = "Fleet suite: on (one SD 1.5-size checkpoint beside the small ones) or off", DefaultValueFactory = _ => "on" };
+var switchMinBytes = new Option<long?>("--switch-min-bytes") { Description = "Fleet suite: the routed side's Snapshot:SwitchMinBytes override (default unset: the workers' cost model decides; 0: every set switches by restore)" };
 var concurrency = new Option<int?>("--concurrency") { Description = "Fleet suite: jobs sent and not yet answered at any time (default 2 x --workers)" };
 var profile = new Option<string>("--profile") { Description = "Boot profile: blob (padded small SD checkpoint, blur job), sd (SD checkpoint of --preset, default graph) or sdxl (SDXL checkpoint of --preset, default sdxl-full, the SDXL base graph)", DefaultValueFactory = _ => BootSuite.BlobProfile };
 var preset = new Option<string?>("--preset") { Description = "Checkpoint preset for boot --profile sd/sdxl and diffusion: tiny, small, sd15-full (the default), sdxl-tiny, sdxl-small, sdxl-full (the sdxl profile's default)" };
@@ -24,7 +25,7 @@ var renders = new Option<int>("--renders") { Description = "Consecutive renders 
 var bootModes = new Option<string?>("--modes") { Description = $"Boot modes, interleaved in each run: {string.Join(',', BootSuite.AllModes)} (blob: all; sd, sdxl: {string.Join(',', BootSuite.SdModes)})" };
 var otherCriu = new Option<string?>("--other-criu") { Description = "Boot suite: a second criu binary for the other_criu mode (serve's default restore of the same snapshot with it, e.g. a stock criu beside the bootstrap's huge-page one)" };
 var pageCache = new Option<string>("--page-cache") { Description = "Boot suite: page-cache states each run is measured in: warm, dropped (needs root; slows the whole host) or both", DefaultValueFactory = _ => "warm,dropped" };
-var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, otherCriu, pageCache, workers, fullModel, concurrency };
+var root = new RootCommand("ComfySnap benchmarks") { suite, runs, modelMiB, samples, jobs, profile, preset, size, threads, renders, bootModes, otherCriu, pageCache, workers, fullModel, concurrency, switchMinBytes };
 root.SetAction(async (parse, ct) =>
 {
     var context = BenchContext.FromEnvironment();
@@ -54,7 +55,7 @@ root.SetAction(async (parse, ct) =>
             "delivery" => await new DeliverySuite(context, parse.GetValue(samples)).RunAsync(ct),
             "batch" => await new BatchSuite(context, parse.GetValue(jobs) ?? 10_000).RunAsync(ct),
             "fleet" => await new FleetSuite(context, new FleetOptions(parse.GetValue(jobs) ?? FleetOptions.FullJobs, parse.GetValue(workers), FullModel(parse.GetValue(fullModel)!),
-                Concurrency: parse.GetValue(concurrency))).RunAsync(ct),
+                Concurrency: parse.GetValue(concurrency), SwitchMinBytes: parse.GetValue(switchMinBytes))).RunAsync(ct),
             "diffusion" => await new DiffusionSuite(context, parse.GetValue(runs) ?? 3, CheckpointPreset.AnyNamed(parse.GetValue(preset) ?? CheckpointPreset.Sd15Full.Name),
                 parse.GetValue(size), parse.GetValue(threads), parse.GetValue(renders)).RunAsync(ct),
             _ => throw new ArgumentException($"unknown suite '{s}' (engine, micro, overhead, telemetry, cache, gateway, delivery, batch, fleet, boot, diffusion, all)"),

@@ -50,6 +50,9 @@ public sealed record ResumeConfig(string WorkerId, IReadOnlyDictionary<string, s
 
     /// <summary>When the replaced worker needed <see cref="SwitchedToSet"/>.</summary>
     public DateTimeOffset? SwitchNeededAt { get; init; }
+
+    /// <summary>The switch's milestones before this copy got its config (parked, told ready, config handed), each in ms since <see cref="SwitchNeededAt"/>.</summary>
+    public IReadOnlyList<PreparePhase> SwitchPhases { get; init; } = [];
 }
 
 /// <summary>What a restored worker reports once it is ready: its resume phases and canary checksum.</summary>

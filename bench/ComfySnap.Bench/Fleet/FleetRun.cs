@@ -18,6 +18,7 @@ public sealed record FleetRunResult(
     IReadOnlyList<double> LatenciesMs,
     IReadOnlyList<double> ModelLoadMs,
     IReadOnlyList<double> SwitchByRestoreMs,
+    IReadOnlyList<IReadOnlyDictionary<string, double>> SwitchPhasesMs,
     IReadOnlyDictionary<string, int> Routes,
     IReadOnlyDictionary<string, int> Warmth,
     IReadOnlyDictionary<string, int> SwitchFallbacks,
@@ -103,6 +104,7 @@ public sealed partial class FleetRun(BenchContext context, FleetPlan plan, int w
             [.. latencies],
             [.. loaded.Select(c => c.Timings.ModelLoadMs)],
             SwitchTimes(bench.WorkerOutput()),
+            SwitchPhases(bench.WorkerOutput()),
             Count(completions.Select(c => c.Timings.Route.ToString())),
             Count(completions.Select(c => c.Timings.Models.ToString())),
             Count(completions.Select(c => c.Timings.SwitchFallback).OfType<string>()),
@@ -124,9 +126,18 @@ public sealed partial class FleetRun(BenchContext context, FleetPlan plan, int w
         [.. lines.Select(l => SwitchByRestoreLine().Match(l)).Where(m => m.Success)
             .Select(m => double.Parse(m.Groups["text"].Success ? m.Groups["text"].Value : m.Groups["json"].Value, CultureInfo.InvariantCulture))];
 
+    // The same line's "(phases parked=899 told-ready=901 ... consuming=2532)", as text or as the JSON property SwitchPhasesMs.
+    private static List<IReadOnlyDictionary<string, double>> SwitchPhases(IEnumerable<string> lines) =>
+        [.. lines.Select(l => SwitchPhasesLine().Match(l)).Where(m => m.Success)
+            .Select(m => (IReadOnlyDictionary<string, double>)m.Groups["phases"].Value.Split(' ').Select(p => p.Split('='))
+                .ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture), StringComparer.Ordinal))];
+
     private static Dictionary<string, int> Count(IEnumerable<string> values) =>
         values.GroupBy(v => v, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     [GeneratedRegex(@"by restore: consuming its queue (?<text>\d+(\.\d+)?) ms after|""SwitchByRestoreMs"":(?<json>\d+(\.\d+)?)", RegexOptions.None, 1000)]
     private static partial Regex SwitchByRestoreLine();
+
+    [GeneratedRegex(@"(?:\(phases |""SwitchPhasesMs"":"")(?<phases>[a-z-]+=\d+(?: [a-z-]+=\d+)*)", RegexOptions.None, 1000)]
+    private static partial Regex SwitchPhasesLine();
 }

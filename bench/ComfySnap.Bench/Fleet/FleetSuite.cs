@@ -8,8 +8,11 @@ using Spectre.Console;
 
 namespace ComfySnap.Bench.Fleet;
 
-/// <summary>Counts of the fleet suite; the defaults are issue 20's full run (for a quiet machine).</summary>
-public sealed record FleetOptions(int Jobs = 600, int Workers = 3, bool FullModel = true, int SmallModels = 4, double ZipfS = 1.1, int Seed = 20, int Size = 64, int Steps = 1, int? Concurrency = null, int? BudgetMiB = null)
+/// <summary>
+/// Counts of the fleet suite; the defaults are issue 20's full run (for a quiet machine). <c>SwitchMinBytes</c>: the
+/// routed side's Snapshot:SwitchMinBytes override (unset: the workers' cost model decides; 0: every set switches).
+/// </summary>
+public sealed record FleetOptions(int Jobs = 600, int Workers = 3, bool FullModel = true, int SmallModels = 4, double ZipfS = 1.1, int Seed = 20, int Size = 64, int Steps = 1, int? Concurrency = null, int? BudgetMiB = null, long? SwitchMinBytes = null)
 {
     public const int FullJobs = 600;
     public const int FullWorkers = 3;
@@ -65,6 +68,11 @@ public sealed class FleetSuite(BenchContext context, FleetOptions options)
         // Off first: nothing it does (loads) can help the routed side, whose copies restore from the same snapshots.
         var off = await run.RunAsync("off", routing: false, new Dictionary<string, string?>(common) { ["Routing:Enabled"] = "false" }, PerWorker, ct);
         var onSettings = new Dictionary<string, string?>(common) { ["Routing:Enabled"] = "true" };
+        if (options.SwitchMinBytes is { } minBytes)
+        {
+            onSettings["Snapshot:SwitchMinBytes"] = minBytes.ToString(CultureInfo.InvariantCulture);
+        }
+
         foreach (var m in models)
         {
             onSettings[$"Snapshot:ModelSets:{m.SetName}:0"] = m.Set.Models[0];
@@ -84,6 +92,7 @@ public sealed class FleetSuite(BenchContext context, FleetOptions options)
             ["steps"] = options.Steps,
             ["zipf_s"] = options.ZipfS,
             ["seed"] = options.Seed,
+            ["switch_min_bytes"] = options.SwitchMinBytes,
             ["memory_budget_bytes"] = long.Parse(budget, CultureInfo.InvariantCulture),
             ["models"] = models.Select(m => new { set = m.SetName, checkpoint = m.Checkpoint, bytes = m.Bytes, key = m.Set.Key }).ToList(),
             ["jobs_per_model"] = plan.JobsPerModel(),
@@ -93,6 +102,9 @@ public sealed class FleetSuite(BenchContext context, FleetOptions options)
             ["jobs_per_s_on"] = on.JobsPerS,
             ["jobs_per_s_off"] = off.JobsPerS,
             ["switch_by_restore_ms"] = Median(on.SwitchByRestoreMs),
+            // Where a switch's time goes: each milestone's median time since the replaced worker needed the set.
+            ["switch_by_restore_phases_ms"] = on.SwitchPhasesMs.SelectMany(p => p).GroupBy(p => p.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => Median([.. g.Select(p => p.Value)]), StringComparer.Ordinal),
             ["switch_by_load_ms"] = Median(off.ModelLoadMs),
             ["switch_by_load_ms_on"] = Median(on.ModelLoadMs),
             ["latency_ms_p50_on"] = latencyOn.Median,

@@ -20,12 +20,27 @@ public sealed class ModelSetSnapshotOptions
     public TimeSpan SwitchTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Switch by restore only when the set's models not yet loaded here are at least this many bytes
-    /// of files; smaller sets are loaded beside what is held. Replacing the process costs seconds
-    /// whatever the model (2.5 s measured at light load) and drops every set the worker held, while a
-    /// 60 MB checkpoint loads from the page cache in 0.1-0.5 s: `bench fleet` ran 3.5x slower with
-    /// every set switched by restore. Default 1 GiB.
+    /// An override of the cost model (unset by default): when set, switch by restore exactly when the
+    /// set's model files not yet loaded here are at least this many bytes, whatever loads and switches
+    /// cost here (0: whenever a snapshot fits; the tests use it to switch their 60 MB checkpoints).
     /// </summary>
     [Range(0, long.MaxValue)]
-    public long SwitchMinBytes { get; set; } = 1L << 30;
+    public long? SwitchMinBytes { get; set; }
+
+    /// <summary>
+    /// The switch by restore time expected before this worker observed one (need -> the copy
+    /// consuming the set's queue); then the observed times' moving average. 3 s: 2.5 s measured at
+    /// light load, 5.4 s in a busy `bench fleet` (docs/routing.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SwitchCostPrior { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The load bandwidth (bytes of model file per second) expected before this worker observed a
+    /// load; then the observed loads' moving average, and a model's own load time once it loaded
+    /// here. 1 GiB/s: a 60 MB checkpoint from the page cache loads at 0.5-1.3 GB/s here, a cold one
+    /// from disk (or one converted to its fp32 side file first) slower.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long LoadBytesPerSecondPrior { get; set; } = 1L << 30;
 }

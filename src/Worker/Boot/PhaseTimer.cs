@@ -7,8 +7,18 @@ namespace ComfySnap.Worker.Boot;
 public sealed class PhaseTimer(ILogger logger)
 {
     private readonly List<BootPhase> _phases = [];
+    private readonly Lock _lock = new(); // the worker's cache and bus connect run side by side
 
-    public IReadOnlyList<BootPhase> Phases => _phases;
+    public IReadOnlyList<BootPhase> Phases
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _phases];
+            }
+        }
+    }
 
     public async Task<T> RunAsync<T>(string name, Func<Task<T>> phase, Func<T, string?>? detail = null)
     {
@@ -32,7 +42,11 @@ public sealed class PhaseTimer(ILogger logger)
 
     public void Record(string name, double milliseconds, string? detail = null)
     {
-        _phases.Add(new BootPhase(name, milliseconds, detail));
+        lock (_lock)
+        {
+            _phases.Add(new BootPhase(name, milliseconds, detail));
+        }
+
         logger.LogInformation("Boot phase {Phase}: {ElapsedMs:0.0} ms {Detail}", name, milliseconds, detail ?? "");
     }
 }

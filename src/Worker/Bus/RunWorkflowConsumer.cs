@@ -1,6 +1,7 @@
 using ComfySnap.Contracts;
 using ComfySnap.ServiceDefaults.Routing;
 using ComfySnap.Worker.Fleet;
+using ComfySnap.Worker.Hosting;
 using ComfySnap.Worker.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,24 @@ using Microsoft.Extensions.Options;
 namespace ComfySnap.Worker.Bus;
 
 /// <summary>Takes RunWorkflow messages off the worker queue (or a model queue) and hands them to the <see cref="JobRunner"/>.</summary>
-public sealed class RunWorkflowConsumer(JobRunner runner, IBus bus, IOptions<BusOptions> options) : IConsumer<RunWorkflow>
+public sealed class RunWorkflowConsumer(JobRunner runner, WorkerReadiness readiness, IBus bus, IOptions<BusOptions> options) : IConsumer<RunWorkflow>
 {
-    public Task Consume(ConsumeContext<RunWorkflow> context) =>
-        runner.RunAsync(context.Message, context.SentTime is { } s ? new DateTimeOffset(s, TimeSpan.Zero) : null, new Publisher(context, bus), context.CancellationToken,
-            DeliveryOf(context));
+    public async Task Consume(ConsumeContext<RunWorkflow> context)
+    {
+        // The bus starts beside the Redis connect: the job's lease and cached answers need Redis first.
+        try
+        {
+            await readiness.CacheConnected.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            // The connect failed, so the boot did: held until the bus stops, which hands this message back like any shutdown.
+            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        await runner.RunAsync(context.Message, context.SentTime is { } s ? new DateTimeOffset(s, TimeSpan.Zero) : null, new Publisher(context, bus), context.CancellationToken,
+            DeliveryOf(context)).ConfigureAwait(false);
+    }
 
     private JobDelivery DeliveryOf(ConsumeContext context)
     {

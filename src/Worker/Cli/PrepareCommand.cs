@@ -129,7 +129,9 @@ public static class PrepareCommand
 
         if (config is { SwitchedToSet: { } switchedTo, SwitchNeededAt: { } neededAt })
         {
-            services.GetRequiredService<ComfySnap.Worker.Fleet.SwitchArrival>().Expect(switchedTo, neededAt);
+            var arrival = services.GetRequiredService<ComfySnap.Worker.Fleet.SwitchArrival>();
+            arrival.Expect(switchedTo, neededAt, config.SwitchPhases);
+            arrival.Mark("booted");
         }
 
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -28,9 +28,10 @@ public static class ServeCommand
     // Webhooks carries the signing key: like the Bus and Cache credentials it reaches a restored
     // worker only over its control channel; so does ObjectStore (the bucket's keys), and Output (the
     // formats uploaded) is chosen per deployment.
-    // Snapshot:ModelSets, SwitchTimeout and SwitchMinBytes: which sets have snapshots to switch to (docs/routing.md), chosen per deployment.
+    // Snapshot:ModelSets, SwitchTimeout, SwitchMinBytes and the cost priors: which sets have snapshots to switch to and when (docs/routing.md), chosen per deployment.
     private static readonly string[] RuntimeSections = ["Bus", "Cache", "Jobs", "Serilog", "Logging", "Engine", "Telemetry", "Catalog", "Health", "Routing", "Inputs", "Webhooks",
-        "ObjectStore", "Output", "Snapshot:ModelSets", "Snapshot:SwitchTimeout", "Snapshot:SwitchMinBytes"];
+        "ObjectStore", "Output", "Snapshot:ModelSets", "Snapshot:SwitchTimeout", "Snapshot:SwitchMinBytes",
+        "Snapshot:SwitchCostPrior", "Snapshot:LoadBytesPerSecondPrior"];
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {

@@ -5,7 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace ComfySnap.Worker.Cli;
 
 /// <summary>A model-set snapshot's copy parked for a worker that asked to switch to it.</summary>
-internal sealed record ParkedSwitch(SwitchRequest Request, ParkedRestore Copy);
+/// <remarks>ParkedAt: when the copy was parked; ToldReadyAt: when the asking worker was told READY (null before).</remarks>
+internal sealed record ParkedSwitch(SwitchRequest Request, ParkedRestore Copy, DateTimeOffset ParkedAt, DateTimeOffset? ToldReadyAt = null)
+{
+    /// <summary>The switch's milestones so far, in ms since the worker needed the set: the copy adds its own and logs them.</summary>
+    public IReadOnlyList<PreparePhase> Milestones(DateTimeOffset configHandedAt) =>
+    [
+        new("parked", (ParkedAt - Request.NeededAt).TotalMilliseconds, null),
+        new("told-ready", ((ToldReadyAt ?? ParkedAt) - Request.NeededAt).TotalMilliseconds, null),
+        new("config-handed", (configHandedAt - Request.NeededAt).TotalMilliseconds, null),
+    ];
+}
 
 /// <summary>
 /// The supervisor's side of switch by restore: parks a copy of the requested set's snapshot
@@ -37,6 +47,7 @@ internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDire
         {
             if (_parked is not null)
             {
+                _parked = _parked with { ToldReadyAt = DateTimeOffset.UtcNow };
                 _answered.TrySetResult();
             }
         }
@@ -59,7 +70,7 @@ internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDire
 
         lock (_lock)
         {
-            _parked = new ParkedSwitch(request, copy);
+            _parked = new ParkedSwitch(request, copy, DateTimeOffset.UtcNow);
         }
 
         logger.LogInformation("Parked a copy of model-set snapshot {ModelSetSnapshot} ({SnapshotId}) as pid {HostPid} for the switch to {ModelSetKey}",
@@ -86,7 +97,8 @@ internal sealed class SwitchSlot(SnapshotRestorer restorer, string? modelSetDire
     /// <summary>The switching worker was told to go: the parked copy gets the runtime config (its own worker id) and takes its place.</summary>
     public async Task<RestoredProcess?> HandOverAsync(ParkedSwitch parked, ResumeConfig config, CancellationToken cancellationToken)
     {
-        var outcome = await restorer.HandshakeAsync(parked.Copy, config with { SwitchedToSet = parked.Request.SetKey, SwitchNeededAt = parked.Request.NeededAt },
+        var outcome = await restorer.HandshakeAsync(parked.Copy,
+            config with { SwitchedToSet = parked.Request.SetKey, SwitchNeededAt = parked.Request.NeededAt, SwitchPhases = parked.Milestones(DateTimeOffset.UtcNow) },
             cancellationToken);
         if (!outcome.Restored)
         {

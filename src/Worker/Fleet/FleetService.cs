@@ -38,6 +38,9 @@ public sealed class FleetService(
         // The preloaded models are sets of their own: jobs for them reach this worker from the start.
         var preloaded = modelOptions.Value.Preload.Select(p => ModelSet.Of([p])).OfType<ModelSet>().ToList();
         preloaded.ForEach(s => state.Learn(s));
+        // Their queues first, before the registry and the first balance round (Redis and queue-depth round trips):
+        // a copy restored to switch to its set is waited for by that set's jobs.
+        await ReconcileHeldAsync(stoppingToken).ConfigureAwait(false);
         await registry.PutSetsAsync(preloaded).ConfigureAwait(false);
 
         var interval = busOptions.Value.HeartbeatInterval > TimeSpan.Zero ? busOptions.Value.HeartbeatInterval : TimeSpan.FromSeconds(2);
@@ -64,6 +67,18 @@ public sealed class FleetService(
                 logger.LogWarning("Model queues not reconciled: {Reason}", e.Message);
                 await Task.Delay(interval, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task ReconcileHeldAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await endpoints.ReconcileAsync(state.ConsumedSets(), stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Model queues not reconciled at start: {Reason}", e.Message);
         }
     }
 

@@ -2,6 +2,9 @@ using ComfySnap.ServiceDefaults.Routing;
 using ComfySnap.Worker.Boot;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ComfySnap.Contracts;
+using ComfySnap.Diffusion.Models;
 
 namespace ComfySnap.Worker.Fleet;
 
@@ -14,6 +17,19 @@ public static class FleetServiceCollectionExtensions
         services.AddOptions<ModelSetSnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.SectionName)).ValidateDataAnnotations();
         services.AddSingleton<SupervisorChannel>();
         services.AddSingleton<ModelSetSwitch>();
+        // Built when the host starts (a restored worker: after its runtime config), so the priors are the deployment's.
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ModelSetSnapshotOptions>>().Value;
+            var costs = new SwitchCosts(options.SwitchCostPrior, options.LoadBytesPerSecondPrior);
+            var budget = sp.GetRequiredService<ModelBudget>();
+            sp.GetRequiredService<ModelStore>().Loaded += (kind, name, ms) =>
+            {
+                var model = ModelSet.ModelName(kind, name);
+                costs.ObserveLoad(model, budget.FileBytes(model), ms);
+            };
+            return costs;
+        });
         services.AddSingleton<SwitchArrival>();
         services.AddSingleton<FleetState>();
         services.AddSingleton<FleetRegistry>();

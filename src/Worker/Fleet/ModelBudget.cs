@@ -82,15 +82,20 @@ public sealed class ModelBudget(ModelStore models, WorkflowEngine engine, FleetS
         return ModelEviction.Choose(models.Held, _pins.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal), options.Value.MemoryBudget, IncomingBytes(needed));
     }
 
-    /// <summary>Bytes of the set's model files not loaded here yet: what loading it would read.</summary>
-    public long IncomingBytes(ModelSet set) => IncomingBytes(set.Models);
+    /// <summary>The set's model files not loaded here yet, with their sizes: what loading it would read.</summary>
+    public IReadOnlyList<IncomingModel> Incoming(ModelSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return [.. set.Models.Where(m => !models.IsLoaded(m)).Select(m => new IncomingModel(m, FileBytes(m)))];
+    }
 
     private long IncomingBytes(IEnumerable<string> needed) => needed.Where(m => !models.IsLoaded(m)).Sum(FileBytes);
 
     /// <summary>True when the set's model files alone fit Models:MemoryBudget (always, without a budget).</summary>
     public bool Fits(ModelSet set) => options.Value.MemoryBudget <= 0 || set.Models.Sum(FileBytes) <= options.Value.MemoryBudget;
 
-    private long FileBytes(string model)
+    /// <summary>The size of a model's file (kind/name), 0 when it cannot be resolved.</summary>
+    public long FileBytes(string model)
     {
         var slash = model.IndexOf('/', StringComparison.Ordinal);
         return slash > 0 && models.TryResolve(model[..slash], model[(slash + 1)..]) is { } path ? new FileInfo(path).Length : 0;

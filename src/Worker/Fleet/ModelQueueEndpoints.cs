@@ -18,6 +18,7 @@ public sealed class ModelQueueEndpoints(
     IOptions<BusOptions> busOptions,
     IOptions<RoutingOptions> routingOptions,
     SwitchArrival arrival,
+    SwitchCosts costs,
     ILogger<ModelQueueEndpoints> logger) : IDisposable
 {
     private readonly Dictionary<string, HostReceiveEndpointHandle> _consuming = new(StringComparer.Ordinal);
@@ -110,7 +111,10 @@ public sealed class ModelQueueEndpoints(
         logger.LogInformation("Consuming model queue {Queue} for {Models}", queue, string.Join(", ", set.Models));
         if (arrival.Arrived(set.Key) is { } switched)
         {
-            logger.LogInformation("Switched to model set {ModelSetKey} by restore: consuming its queue {SwitchByRestoreMs:0} ms after the replaced worker needed it", set.Key, switched.TotalMilliseconds);
+            logger.LogInformation("Switched to model set {ModelSetKey} by restore: consuming its queue {SwitchByRestoreMs:0} ms after the replaced worker needed it (phases {SwitchPhasesMs})",
+                set.Key, switched.Total.TotalMilliseconds, switched.Describe());
+            // What the next switch from here is expected to cost.
+            costs.ObserveSwitch(switched.Total.TotalMilliseconds);
         }
     }
 

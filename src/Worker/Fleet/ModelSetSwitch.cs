@@ -19,14 +19,16 @@ public sealed record SwitchOutcome(bool Switching, string? FallbackReason)
 /// Switch by restore: a worker that must change model sets asks its `serve` supervisor for a copy
 /// restored from that set's snapshot (Snapshot:ModelSets) and, once the copy is parked, stops like
 /// on SIGTERM (its running job finishes, prefetched jobs go back to their queues, its registry entry
-/// goes); the supervisor hands the copy its runtime config only after this process has exited, so
-/// the two never consume at the same time under one worker id. When no snapshot fits, the worker
-/// is not a restored one, or the supervisor cannot restore it, the worker loads the models itself
-/// and the reason is logged and carried by the job's timings.
+/// goes); the supervisor hands the copy its runtime config, under a worker id of its own, while this
+/// process drains, so the two never consume under one worker id. It asks only when the set's expected
+/// load is longer than the expected switch (SwitchCosts; Snapshot:SwitchMinBytes overrides). When that
+/// says load, no snapshot fits, the worker is not a restored one, or the supervisor cannot restore it,
+/// the worker loads the models itself and the reason is logged and carried by the job's timings.
 /// </summary>
 public sealed class ModelSetSwitch(
     SupervisorChannel channel,
     ModelBudget budget,
+    SwitchCosts costs,
     IOptions<ModelSetSnapshotOptions> snapshots,
     IOptions<RoutingOptions> routing,
     IHostApplicationLifetime lifetime,
@@ -71,10 +73,9 @@ public sealed class ModelSetSwitch(
 
     private async Task<SwitchOutcome> RequestAsync(ModelSet needed, DateTimeOffset neededAt, CancellationToken cancellationToken)
     {
-        var incoming = budget.IncomingBytes(needed);
-        if (incoming < snapshots.Value.SwitchMinBytes)
+        if (WhyLoad(needed) is { } whyLoad)
         {
-            return Fallback(needed, $"{incoming / 1048576.0:0} MB to load, under Snapshot:SwitchMinBytes ({snapshots.Value.SwitchMinBytes / 1048576.0:0} MB): loading is cheaper than replacing the worker");
+            return Fallback(needed, whyLoad);
         }
 
         var (name, whyNone) = ModelSetSnapshots.Fitting(snapshots.Value.ModelSets, needed);
@@ -97,6 +98,23 @@ public sealed class ModelSetSwitch(
         }
 
         return new SwitchOutcome(true, null);
+    }
+
+    // Null when a switch is worth it: by Snapshot:SwitchMinBytes where set, else by what loads and switches cost here.
+    private string? WhyLoad(ModelSet needed)
+    {
+        var incoming = budget.Incoming(needed);
+        if (snapshots.Value.SwitchMinBytes is { } minBytes)
+        {
+            var bytes = incoming.Sum(m => m.Bytes);
+            return bytes >= minBytes ? null
+                : $"{bytes / 1048576.0:0} MB to load, under Snapshot:SwitchMinBytes ({minBytes / 1048576.0:0} MB): loading is cheaper than replacing the worker";
+        }
+
+        var verdict = costs.Decide(incoming);
+        logger.LogInformation("Model set {ModelSetKey}: {SwitchComparison} (from {ObservedLoads} load(s) and {ObservedSwitches} switch(es) observed here, priors otherwise)",
+            needed.Key, verdict.Comparison, costs.Observed.Loads, costs.Observed.Switches);
+        return verdict.Switch ? null : verdict.Comparison;
     }
 
     private SwitchOutcome Fallback(ModelSet needed, string reason)

@@ -61,4 +61,32 @@ public sealed class SwitchByRestoreTests
         Assert.Contains("twice", Assert.Throws<FormatException>(() => ModelSetArguments.Parse(["a=checkpoints/x", "a=checkpoints/y"])).Message, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => ModelSetArguments.Parse([".hidden=checkpoints/x"]));
     }
+
+    [Fact]
+    public void A_copys_switch_timing_carries_the_supervisors_milestones_then_its_own_and_is_reported_once_for_its_set()
+    {
+        var neededAt = DateTimeOffset.FromUnixTimeMilliseconds(1_765_000_000_000);
+        var clock = new SteppedClock(neededAt);
+        var arrival = new SwitchArrival(clock);
+        arrival.Mark("ignored"); // no switch pending: nothing recorded
+        arrival.Expect("ms-b", neededAt, [new PreparePhase("parked", 900, null), new PreparePhase("told-ready", 905, null)]);
+        clock.Now = neededAt.AddMilliseconds(1020);
+        arrival.Mark("booted");
+        clock.Now = neededAt.AddMilliseconds(2500);
+
+        Assert.Null(arrival.Arrived("ms-a"));
+        var timing = arrival.Arrived("ms-b");
+
+        Assert.NotNull(timing);
+        Assert.Equal(2500, timing.Total.TotalMilliseconds);
+        Assert.Equal("parked=900 told-ready=905 booted=1020 consuming=2500", timing.Describe());
+        Assert.Null(arrival.Arrived("ms-b"));
+    }
+
+    private sealed class SteppedClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }
