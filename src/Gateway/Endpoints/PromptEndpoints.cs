@@ -7,12 +7,16 @@ using ComfySnap.Gateway.Relay;
 using ComfySnap.Gateway.State;
 using ComfySnap.Gateway.Telemetry;
 using ComfySnap.Gateway.Uploads;
+using StackExchange.Redis;
 
 namespace ComfySnap.Gateway.Endpoints;
 
 /// <summary><c>POST /prompt</c> (validate, queue as RunWorkflow) and <c>GET /prompt</c> (queue_remaining), as ComfyUI's server.</summary>
 public static class PromptEndpoints
 {
+    /// <summary>The error type of a prompt refused because Redis did not take its record (503; nothing was sent).</summary>
+    public const string RedisUnavailable = "redis_unavailable";
+
     public static void MapPrompt(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/prompt", PostAsync);
@@ -73,20 +77,40 @@ public static class PromptEndpoints
         }
 
         var record = new PromptRecord(number ?? 0, promptId, (JsonObject)prompt.DeepClone(), (JsonObject)extraData.DeepClone(), validation.Outputs, validation.Order, clientId);
-        if (number is null)
+        var logger = loggers.CreateLogger(typeof(PromptEndpoints));
+        try
         {
-            number = await prompts.AddNumberedAsync(record, front: ComfyJson.IsTrue(body["front"]));
+            if (number is null)
+            {
+                number = await prompts.AddNumberedAsync(record, front: ComfyJson.IsTrue(body["front"]));
+            }
+            else
+            {
+                await prompts.AddAsync(record);
+            }
         }
-        else
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            await prompts.AddAsync(record);
+            // The record comes first: without it nothing is sent, so no job runs that /history,
+            // /queue and the WebSocket would never hear of.
+            logger.LogError(e, "Prompt {PromptId} not queued: Redis did not take its record", promptId);
+            return Error(RedisUnavailable, $"Prompt not queued: the gateway's Redis did not take it ({e.Message}). Nothing was sent to the workers; submit it again.", StatusCodes.Status503ServiceUnavailable);
         }
 
         stage = metrics.Stage(GatewayStages.PostRecord, stage);
         await sender.SendAsync(new RunWorkflow(promptId, promptJson, Delivery: delivery,
             InputFiles: inputs.Files.Count > 0 ? inputs.Files : null, ModelSet: validation.ModelSet, Webhook: webhook), cancellationToken);
         stage = metrics.Stage(GatewayStages.PostSend, stage);
-        await relay.BroadcastStatusAsync();
+        try
+        {
+            await relay.BroadcastStatusAsync();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The prompt is queued and sent: a missed queue-length broadcast must not make it look refused.
+            logger.LogWarning(e, "Prompt {PromptId} queued; the status broadcast failed", promptId);
+        }
+
         metrics.Stage(GatewayStages.PostAnswer, stage);
         return ComfyJson.Ok(new JsonObject { ["prompt_id"] = promptId, ["number"] = number, ["node_errors"] = new JsonObject() });
     }
