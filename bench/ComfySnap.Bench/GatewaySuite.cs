@@ -44,6 +44,7 @@ public sealed class GatewaySuite(BenchContext context, int samples)
             var heard = new List<double>();
             var relayed = new List<double>();
             var done = new List<double>();
+            var untilSend = new List<double>();
             async Task<(double Ms, WorkflowCompleted Completed)> ViaGatewayAsync()
             {
                 var promptId = Guid.NewGuid().ToString();
@@ -54,6 +55,7 @@ public sealed class GatewaySuite(BenchContext context, int samples)
                 using var response = await http.PostAsJsonAsync("/prompt", new JsonObject { ["prompt"] = prompt.DeepClone(), ["client_id"] = socket.ClientId, ["prompt_id"] = promptId }, ct);
                 response.EnsureSuccessStatusCode();
                 posts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                untilSend.Add(Stopwatch.GetElapsedTime(start, stages.LastSendStart).TotalMilliseconds);
                 var at = await executed.WaitAsync(Timeout, ct);
                 var bus = await answer.WaitAsync(Timeout, ct);
                 var completed = bus.Completed ?? throw new InvalidOperationException($"prompt {promptId} failed");
@@ -118,6 +120,8 @@ public sealed class GatewaySuite(BenchContext context, int samples)
                 ["gateway_forward_added_ms_p50"] = heardBus.Median - viaBus.Median,
                 ["gateway_back_added_ms_p50"] = Stats.Of([.. relayed.TakeLast(samples)]).Median,
                 ["gateway_heard_completed_ms"] = heardBus,
+                // Of the forward part: POST until the gateway began the send (HTTP, parse, validation, the record).
+                ["gateway_until_send_ms"] = Stats.Of([.. untilSend.TakeLast(samples)]),
                 // Until the prompt ended on the WebSocket (`executing` null, after its history entry was written).
                 ["gateway_done_ms"] = Stats.Of([.. done.TakeLast(samples)]),
                 // Inside the gateway, per stage (GatewayStages), medians in ms.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ComfySnap.Gateway.Telemetry;
 
@@ -26,6 +27,9 @@ public sealed class GatewayStageListener : IDisposable
     /// <summary>Off during warm-up.</summary>
     public bool Recording { get; set; }
 
+    /// <summary>When (a Stopwatch timestamp) the latest prompt's record was written, i.e. its send began.</summary>
+    public long LastSendStart { get; private set; }
+
     /// <summary>The median of each stage, in the order the stages were first seen (a prompt's path).</summary>
     public Dictionary<string, object?> Medians()
     {
@@ -39,6 +43,16 @@ public sealed class GatewayStageListener : IDisposable
 
     private void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
+        // Called in line by GatewayMetrics.Stage: now is the end of the stage.
+        var now = Stopwatch.GetTimestamp();
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "stage" && tag.Value is GatewayStages.PostRecord)
+            {
+                LastSendStart = now;
+            }
+        }
+
         if (!Recording)
         {
             return;

@@ -94,10 +94,12 @@ public sealed class PromptRelay(
         var outputs = new JsonObject();
         var meta = new JsonObject();
         var executed = new List<(string Node, JsonObject Output)>();
-        foreach (var group in completed.Outputs.GroupBy(o => o.NodeId))
+        // Every output is named in the same round trip: all registrations go out before the first is awaited.
+        var registrations = completed.Outputs.Select(f => f.ObjectUri is null ? files.RegisterAsync(record.PromptId, f) : null).ToList();
+        foreach (var group in completed.Outputs.Select((file, index) => (File: file, Index: index)).GroupBy(o => o.File.NodeId))
         {
             var images = new JsonArray();
-            foreach (var file in group)
+            foreach (var (file, index) in group)
             {
                 // An output written to the job's bucket (extra_data.delivery) has no bytes here: listed
                 // with its object's address, type "object", not served by /view.
@@ -107,7 +109,7 @@ public sealed class PromptRelay(
                     continue;
                 }
 
-                var image = await files.RegisterAsync(record.PromptId, file).ConfigureAwait(false);
+                var image = await registrations[index]!.ConfigureAwait(false);
                 images.Add(new JsonObject { ["filename"] = image.Filename, ["subfolder"] = image.Subfolder, ["type"] = image.Type });
             }
 
