@@ -2,6 +2,7 @@ using ComfySnap.Gateway.Bus;
 using ComfySnap.Gateway.Catalog;
 using ComfySnap.Gateway.Relay;
 using ComfySnap.Gateway.State;
+using ComfySnap.Gateway.Telemetry;
 using ComfySnap.Gateway.Uploads;
 using ComfySnap.Gateway.WebSockets;
 using ComfySnap.ServiceDefaults.Redis;
@@ -16,6 +17,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisStateOptions>().Bind(configuration.GetSection(RedisStateOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<GatewayMetrics>();
 
         // No node code: the node catalog comes from the workers through Redis.
         services.AddSingleton<GatewayCatalog>();

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ComfySnap.Contracts;
 using ComfySnap.Gateway.State;
+using ComfySnap.Gateway.Telemetry;
 using ComfySnap.Gateway.WebSockets;
 
 namespace ComfySnap.Gateway.Relay;
@@ -12,8 +14,9 @@ namespace ComfySnap.Gateway.Relay;
 /// hears every event; each tells its own clients, and the first writes the (identical) history entry.
 /// Message order, as ComfyUI: execution_start, execution_cached, (executing, progress)*, executed
 /// per output node, execution_success | execution_error | execution_interrupted, executing null.
-/// The history entry is written before the final messages, so a client that reads /history on
-/// any of them finds it.
+/// The history entry is written after `executed` (which does not wait for it, as in ComfyUI) and
+/// before the terminal messages, so a client that reads /history on execution_success (or error,
+/// interrupted) or on `executing` null finds it.
 /// </summary>
 public sealed class PromptRelay(
     PromptStore prompts,
@@ -21,6 +24,7 @@ public sealed class PromptRelay(
     OutputFileStore files,
     ClientHub hub,
     TimeProvider time,
+    GatewayMetrics metrics,
     ILogger<PromptRelay> logger)
 {
     /// <summary>The history's type of an output written to the object store (not on /view).</summary>
@@ -30,14 +34,16 @@ public sealed class PromptRelay(
 
     public async Task OnAcceptedAsync(WorkflowAccepted accepted)
     {
+        var stage = Stopwatch.GetTimestamp();
         var state = await StateAsync(accepted.JobId).ConfigureAwait(false);
         if (state.Record is null)
         {
             return;
         }
 
-        await prompts.MarkRunningAsync(accepted.JobId).ConfigureAwait(false);
+        prompts.MarkRunning(accepted.JobId);
         Start(state);
+        metrics.Stage(GatewayStages.RelayAccepted, stage);
     }
 
     public async Task OnProgressAsync(WorkflowProgress progress)
@@ -70,7 +76,9 @@ public sealed class PromptRelay(
 
     public async Task OnCompletedAsync(WorkflowCompleted completed)
     {
+        var stage = Stopwatch.GetTimestamp();
         var state = await StateAsync(completed.JobId).ConfigureAwait(false);
+        stage = metrics.Stage(GatewayStages.RelayLookup, stage);
         if (state.Record is not { } record)
         {
             _states.TryRemove(completed.JobId, out _);
@@ -86,10 +94,12 @@ public sealed class PromptRelay(
         var outputs = new JsonObject();
         var meta = new JsonObject();
         var executed = new List<(string Node, JsonObject Output)>();
-        foreach (var group in completed.Outputs.GroupBy(o => o.NodeId))
+        // Every output is named in the same round trip: all registrations go out before the first is awaited.
+        var registrations = completed.Outputs.Select(f => f.ObjectUri is null ? files.RegisterAsync(record.PromptId, f) : null).ToList();
+        foreach (var group in completed.Outputs.Select((file, index) => (File: file, Index: index)).GroupBy(o => o.File.NodeId))
         {
             var images = new JsonArray();
-            foreach (var file in group)
+            foreach (var (file, index) in group)
             {
                 // An output written to the job's bucket (extra_data.delivery) has no bytes here: listed
                 // with its object's address, type "object", not served by /view.
@@ -99,7 +109,7 @@ public sealed class PromptRelay(
                     continue;
                 }
 
-                var image = await files.RegisterAsync(record.PromptId, file).ConfigureAwait(false);
+                var image = await registrations[index]!.ConfigureAwait(false);
                 images.Add(new JsonObject { ["filename"] = image.Filename, ["subfolder"] = image.Subfolder, ["type"] = image.Type });
             }
 
@@ -109,8 +119,9 @@ public sealed class PromptRelay(
             executed.Add((group.Key, output));
         }
 
-        var success = Status(state, "execution_success", new JsonObject { ["prompt_id"] = record.PromptId, ["timestamp"] = Now() });
-        await FinishAsync(record, Entry(record, outputs, meta, state, "success", completed: true)).ConfigureAwait(false);
+        stage = metrics.Stage(GatewayStages.RelayOutputs, stage);
+        // `executed` does not wait for the history entry: ComfyUI sends it as each output node
+        // finishes and writes the history at the prompt's end; the entry is there by the terminal messages.
         foreach (var (node, output) in executed)
         {
             if (state.CurrentNode != node)
@@ -122,8 +133,13 @@ public sealed class PromptRelay(
             Send(state, "executed", new JsonObject { ["node"] = node, ["display_node"] = node, ["output"] = output.DeepClone(), ["prompt_id"] = record.PromptId });
         }
 
+        stage = metrics.Stage(GatewayStages.RelayExecuted, stage);
+        var success = Status(state, "execution_success", new JsonObject { ["prompt_id"] = record.PromptId, ["timestamp"] = Now() });
+        await FinishAsync(record, Entry(record, outputs, meta, state, "success", completed: true)).ConfigureAwait(false);
+        stage = metrics.Stage(GatewayStages.RelayHistory, stage);
         Send(state, success);
         await EndAsync(state, record).ConfigureAwait(false);
+        metrics.Stage(GatewayStages.RelayEnd, stage);
         logger.LogInformation("Prompt {PromptId} completed: {OutputCount} output(s){Cached}", record.PromptId, completed.Outputs.Count, completed.FromCache ? " from the cache" : "");
     }
 
@@ -195,11 +211,10 @@ public sealed class PromptRelay(
         }));
     }
 
-    private async Task FinishAsync(PromptRecord record, JsonObject entry)
-    {
-        await history.AddAsync(record.PromptId, entry).ConfigureAwait(false);
-        await prompts.RemoveAsync(record.PromptId).ConfigureAwait(false);
-    }
+    // One round trip: the entry's commands go out first, so no reader finds the prompt gone from
+    // the queue before its history entry is there (Redis runs one connection's commands in order).
+    private Task FinishAsync(PromptRecord record, JsonObject entry) =>
+        Task.WhenAll(history.AddAsync(record.PromptId, entry), prompts.RemoveAsync(record.PromptId));
 
     private async Task EndAsync(RelayState state, PromptRecord record)
     {

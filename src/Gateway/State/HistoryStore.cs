@@ -9,20 +9,23 @@ public sealed class HistoryStore(IConnectionMultiplexer redis, RedisKeys keys, I
 {
     private IDatabase Db => redis.GetDatabase();
 
-    /// <summary>Stores an entry unless one exists (every gateway hears every result: the first one writes it).</summary>
+    /// <summary>
+    /// Stores an entry unless one exists (every gateway hears every result: the first one writes it),
+    /// in one round trip; a second only when the history is over Gateway:MaxHistoryItems. Every
+    /// command of the first is issued before this returns its task, so commands issued after it on
+    /// the same connection (the queue removal) run after them.
+    /// </summary>
     public async Task AddAsync(string promptId, JsonObject entry)
     {
         var db = Db;
-        if (!await db.StringSetAsync(keys.History(promptId), entry.ToJsonString(), keys.Ttl, When.NotExists).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        await Task.WhenAll(
-            db.SortedSetAddAsync(keys.HistoryIndex, promptId, time.GetUtcNow().ToUnixTimeMilliseconds()),
-            db.KeyExpireAsync(keys.HistoryIndex, keys.Ttl)).ConfigureAwait(false);
-        var excess = await db.SortedSetLengthAsync(keys.HistoryIndex).ConfigureAwait(false) - options.Value.MaxHistoryItems;
-        if (excess > 0)
+        var written = db.StringSetAsync(keys.History(promptId), entry.ToJsonString(), keys.Ttl, When.NotExists);
+        // NX: a second gateway's (later) write keeps the first one's place in the order.
+        var indexed = db.SortedSetAddAsync(keys.HistoryIndex, promptId, time.GetUtcNow().ToUnixTimeMilliseconds(), When.NotExists);
+        var expiry = db.KeyExpireAsync(keys.HistoryIndex, keys.Ttl);
+        var length = db.SortedSetLengthAsync(keys.HistoryIndex);
+        await Task.WhenAll(written, indexed, expiry, length).ConfigureAwait(false);
+        var excess = await length.ConfigureAwait(false) - options.Value.MaxHistoryItems;
+        if (await written.ConfigureAwait(false) && excess > 0)
         {
             await DeleteAsync([.. (await db.SortedSetRangeByRankAsync(keys.HistoryIndex, 0, excess - 1).ConfigureAwait(false)).Select(v => v.ToString())]).ConfigureAwait(false);
         }

@@ -27,20 +27,18 @@ public sealed class OutputFileStore(IConnectionMultiplexer redis, RedisKeys keys
         var slash = file.FileName.LastIndexOf('/');
         var subfolder = slash >= 0 ? file.FileName[..slash] : "";
         var name = file.FileName[(slash + 1)..];
-        string key;
-        if (file.InlineBytes is { } bytes)
-        {
-            key = keys.Blob(file.Sha256);
-            await db.StringSetAsync(key, bytes, keys.Ttl).ConfigureAwait(false);
-        }
-        else
-        {
-            key = file.RedisKey ?? throw new InvalidOperationException($"output {file.FileName} has neither bytes nor a Redis key");
-        }
-
+        var key = file.InlineBytes is not null ? keys.Blob(file.Sha256) : file.RedisKey ?? throw new InvalidOperationException($"output {file.FileName} has neither bytes nor a Redis key");
         var entry = JsonSerializer.Serialize(new StoredFile(promptId, key, file.ContentType, file.Sha256));
-        if (await db.StringSetAsync(keys.File(OutputType, subfolder, name), entry, keys.Ttl, When.NotExists).ConfigureAwait(false)
-            || await FindAsync(OutputType, subfolder, name).ConfigureAwait(false) is { } existing && (existing.PromptId == promptId || existing.Sha256 == file.Sha256))
+        var nameKey = keys.File(OutputType, subfolder, name);
+        // One round trip: the bytes, the claim on the name, and who holds the name after the claim
+        // (the same connection runs them in order), used only when the claim lost.
+        var stored = file.InlineBytes is { } bytes ? db.StringSetAsync(key, bytes, keys.Ttl) : Task.FromResult(true);
+        var claimed = db.StringSetAsync(nameKey, entry, keys.Ttl, When.NotExists);
+        var holder = db.StringGetAsync(nameKey);
+        await Task.WhenAll(stored, claimed, holder).ConfigureAwait(false);
+        var held = await holder.ConfigureAwait(false);
+        if (await claimed.ConfigureAwait(false)
+            || !held.IsNullOrEmpty && JsonSerializer.Deserialize<StoredFile>(held.ToString()) is { } existing && (existing.PromptId == promptId || existing.Sha256 == file.Sha256))
         {
             return new ImageRef(name, subfolder, OutputType);
         }

@@ -8,7 +8,40 @@ public sealed class PromptStore(IConnectionMultiplexer redis, RedisKeys keys)
 {
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<long> NextNumberAsync() => await Db.StringIncrementAsync(keys.Number).ConfigureAwait(false) - 1;
+    // The next number (negated for the front of the queue) and the record that carries it, in one
+    // round trip. The record's JSON arrives in two parts around its number (ARGV[1], ARGV[2]); Lua's
+    // number format writes a whole number without a fraction, so the record reads back as C# wrote it.
+    private const string AddNumberedScript = """
+        local n = redis.call('INCR', KEYS[1]) - 1
+        if ARGV[3] == '1' then n = -n end
+        redis.call('SET', KEYS[2], ARGV[1] .. n .. ARGV[2], 'PX', ARGV[4])
+        redis.call('ZADD', KEYS[3], n, ARGV[5])
+        redis.call('PEXPIRE', KEYS[3], ARGV[4])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return n
+        """;
+
+    private const string NumberedHead = "{\"number\":0,";
+
+    /// <summary>
+    /// Stores <paramref name="record"/> under the next number (its own Number is ignored), at the back
+    /// of the queue or, with <paramref name="front"/>, at the front (negated, as ComfyUI); returns the number.
+    /// </summary>
+    public async Task<double> AddNumberedAsync(PromptRecord record, bool front)
+    {
+        var json = JsonSerializer.Serialize(record with { Number = 0 });
+        if (!json.StartsWith(NumberedHead, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"a prompt record's JSON must start with its number: {json[..Math.Min(40, json.Length)]}");
+        }
+
+        var ttl = (long)keys.Ttl.TotalMilliseconds;
+        var number = await Db.ScriptEvaluateAsync(
+            AddNumberedScript,
+            [keys.Number, keys.Prompt(record.PromptId), keys.Queue],
+            [NumberedHead[..^2], json[(NumberedHead.Length - 1)..], front ? "1" : "0", ttl, record.PromptId]).ConfigureAwait(false);
+        return (double)number;
+    }
 
     public async Task AddAsync(PromptRecord record)
     {
@@ -27,11 +60,16 @@ public sealed class PromptStore(IConnectionMultiplexer redis, RedisKeys keys)
         return value.IsNullOrEmpty ? null : JsonSerializer.Deserialize<PromptRecord>(value.ToString());
     }
 
-    /// <summary>A worker took it: it stays in the queue, now as running.</summary>
-    public async Task MarkRunningAsync(string promptId)
+    /// <summary>
+    /// A worker took it: it stays in the queue, now as running. Not waited for: the running set only
+    /// shapes /queue (losing an entry loses no job), and the removal at the prompt's end goes out on
+    /// the same connection after it, so it cannot be overtaken.
+    /// </summary>
+    public void MarkRunning(string promptId)
     {
         var db = Db;
-        await Task.WhenAll(db.SetAddAsync(keys.Running, promptId), db.KeyExpireAsync(keys.Running, keys.Ttl)).ConfigureAwait(false);
+        db.SetAdd(keys.Running, promptId, CommandFlags.FireAndForget);
+        db.KeyExpire(keys.Running, keys.Ttl, ExpireWhen.Always, CommandFlags.FireAndForget);
     }
 
     /// <summary>Finished or deleted: out of the queue.</summary>
