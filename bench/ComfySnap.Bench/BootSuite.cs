@@ -46,13 +46,13 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
     public static readonly Dictionary<string, KeyValuePair<string, string>> SnapshotVariants = new()
     {
         ["no_trim"] = new("Snapshot:TrimNativeHeap", "false"),
-        ["huge_page_mark"] = new("Snapshot:HugePages", "true"),
+        ["small_pages"] = new("Snapshot:HugePages", "false"),
         // The warm-up a worker gets without Models:WarmupSizes: what the first job at the
         // profile's size pays when the snapshot never rendered it (first_to_steady against after_ready_no_prefetch).
         ["warmup_64"] = new("Models:WarmupSizes:0", WarmupSize.Minimal.ToString()),
     };
 
-    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "huge_page_mark", "warmup_64", "standby", "standby_after_ready"];
+    public static readonly string[] AllModes = ["cold", "restore", "restore_no_kdat", "restore_no_prefetch", "lazy", "after_ready", "after_ready_no_prefetch", "no_trim", "small_pages", "warmup_64", "standby", "standby_after_ready"];
 
     /// <summary>The mode that restores serve's default from the default snapshot with <see cref="OtherCriu"/> (not in <see cref="AllModes"/>).</summary>
     public const string OtherCriuMode = "other_criu";

@@ -6,7 +6,8 @@ namespace ComfySnap.Tests.Snapshots;
 
 /// <summary>
 /// The worker's malloc marks its heaps MADV_HUGEPAGE (glibc.malloc.hugetlb=1, set for every worker
-/// process), and the bootstrap's criu (deploy/criu/restore-hugepages.patch) applies that mark before
+/// process), Snapshot:HugePages (on) marks its other big regions before the dump, and the bootstrap's
+/// criu (deploy/criu/restore-hugepages.patch) applies those marks before
 /// it writes the pages back, so the restore faults far fewer pages than the image holds; a stock criu
 /// (COMFYSNAP_CRIU_HUGEPAGES=0, or a failed build) applies it afterwards and faults every 4 KiB page,
 /// as docs/snapshots.md says. The test checks whichever criu this machine has.
@@ -18,7 +19,13 @@ public sealed class HugePageRestoreTests(SnapshotFixture fixture)
     private const int PageBytes = 4096;
 
     [Fact]
-    public async Task Restore_brings_mallocs_marked_heaps_back_as_huge_pages_only_with_the_patched_criu()
+    public void The_fixture_snapshot_marked_its_regions_for_huge_pages()
+    {
+        Assert.Contains(fixture.Manifest.PreparePhases, p => p.Name == "huge pages" && p.Detail!.EndsWith(" MiB", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restore_brings_the_marked_regions_back_as_huge_pages_only_with_the_patched_criu()
     {
         var patched = File.Exists(TestEnvironment.Criu + ".restore-hugepages");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -33,7 +40,7 @@ public sealed class HugePageRestoreTests(SnapshotFixture fixture)
         if (patched)
         {
             Assert.True(anonHugeKiB >= 2048, $"no anonymous huge pages after the restore ({anonHugeKiB} KiB)");
-            // Measured with the blob bench snapshot: 7.7k faults for 27.8k pages in the image (24.4k with stock criu).
+            // Measured with the blob bench snapshot: 7.3k faults for a 24k-page image (24.2k with stock criu).
             Assert.True(faults < imagePages * 6 / 10, $"{faults} minor faults for an image of {imagePages} pages: the restore faulted 4 KiB pages");
         }
         else
