@@ -232,11 +232,14 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
         var answers = new List<(string Mode, string Answer)>();
         var weightsAnswers = new List<(string Mode, string Answer)>();
         var perRun = new List<Dictionary<string, object?>>();
+        string? previous = null; // the mode run just before, recorded with each run
         foreach (var cache in AllPageCaches.Where(pageCaches.Contains))
         {
             for (var i = 0; i < runs; i++)
             {
-                foreach (var mode in modes)
+                // Each run starts one mode later, so every mode takes every slot equally often: the slot
+                // right after a cold boot restored measurably slower on the AMD EPYC hosts (docs/snapshots.md).
+                foreach (var mode in modes.Skip(i % modes.Count).Concat(modes.Take(i % modes.Count)))
                 {
                     ParkedRestore? parked = null;
                     if (IsStandby(mode))
@@ -285,7 +288,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                     var faults = RestoreFaults.Of(sample.Phases);
                     perRun.Add(new()
                     {
-                        ["mode"] = mode, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
+                        ["mode"] = mode, ["after"] = previous, ["cache"] = cache, ["run"] = i + 1, ["ready_ms"] = Math.Round(sample.Ready, 1), ["first_job_ms"] = Math.Round(sample.FirstJob, 1),
                         ["weights_job_ms"] = weightsJob is null ? null : Math.Round(sample.WeightsJob, 1), ["page_cache_before"] = state,
                         ["first_job_only_ms"] = Math.Round(sample.Jobs.First, 1), ["second_job_ms"] = Math.Round(sample.Jobs.Steady, 1),
                         ["first_to_steady"] = Math.Round(sample.Jobs.FirstToSteady, 3),
@@ -298,6 +301,7 @@ public sealed class BootSuite(BenchContext context, int runs, int modelMiB, stri
                     weights += faults is { } f ? $", restore {perRun[^1]["restore_ms"]:0} ms ({f.Minor} minor faults)" : "";
                     weights += $", first job alone {sample.Jobs.First:0} ms vs steady {sample.Jobs.Steady:0} ms ({sample.Jobs.FirstToSteady:0.00}x; minor faults {sample.Jobs.FirstFaults?.Minor} vs {sample.Jobs.SteadyFaults?.Minor})";
                     AnsiConsole.MarkupLineInterpolated($"  {cache,-7} {mode,-19} run {i + 1}: ready {sample.Ready,5:0} ms, first job {sample.FirstJob,5:0} ms{weights}  (resident MiB: model {state["model_mib"]:0}, images {state["images_mib"]:0}, libtorch {state["libtorch_mib"]:0}; load {state["load_avg"]:0.00})");
+                    previous = mode;
                 }
             }
         }
