@@ -100,7 +100,7 @@ build_runtime_prefix() {
 # CRIU 4.2.x: Debian 12's 3.17 fails `criu check` on kernels >= 6.13 and 4.1 hangs at dump in
 # this VM; forky's 4.2.1 works. First choice: 4.2.1 built here with the huge-page restore patch
 # (criu_patched.sh, about 6 minutes once): it restores the regions marked for huge pages as 2 MiB
-# pages, a third of the restore faults and restore to ready 625 -> 295 ms on an AMD EPYC host
+# pages, a third of the restore faults and restore to ready 1.6-2.1x faster on an AMD EPYC host
 # (docs/snapshots.md). COMFYSNAP_CRIU_HUGEPAGES=0 skips it; a failed build is not retried until the
 # patch changes. Then a system criu if it is already 4.2 or newer; then forky's.
 install_criu() {

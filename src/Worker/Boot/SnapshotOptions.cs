@@ -57,8 +57,9 @@ public sealed class SnapshotOptions
     /// <summary>
     /// Mark all of the prepared worker's private anonymous memory MADV_HUGEPAGE before the dump (a
     /// snapshot build setting), beyond the heaps malloc marks itself (glibc.malloc.hugetlb=1). The
-    /// bootstrap's criu (deploy/criu/restore-hugepages.patch) restores marked regions as 2 MiB pages:
-    /// restore to ready 295 vs 393 ms without the extra marks on an AMD EPYC host (docs/snapshots.md).
+    /// bootstrap's criu (deploy/criu/restore-hugepages.patch) restores marked regions as 2 MiB pages.
+    /// Against malloc's marks alone: a few hundred restore faults fewer, restore time within the noise
+    /// (docs/snapshots.md).
     /// </summary>
     public bool HugePages { get; set; } = true;
 
