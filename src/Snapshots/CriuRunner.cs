@@ -9,6 +9,11 @@ namespace ComfySnap.Snapshots;
 public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner> logger)
 {
     private readonly CriuOptions _options = options.Value;
+
+    // Known after the first successful `criu --version`: every restore, standby park and switch
+    // compares it, and the binary does not change under a running process.
+    private string? _version;
+
     /// <summary>
     /// Makes sure criu's kernel-feature cache is valid (a stat and a 1 KB hash when it is; one
     /// `criu check` when not). A failure only costs the probe criu makes anyway, so it never throws.
@@ -37,6 +42,11 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
     /// <summary>criu's own version line, e.g. "4.2.1".</summary>
     public async Task<string> VersionAsync(CancellationToken cancellationToken)
     {
+        if (_version is { } known)
+        {
+            return known;
+        }
+
         var (code, output) = await RunAsync(["--version"], null, cancellationToken).ConfigureAwait(false);
         if (code != 0)
         {
@@ -44,7 +54,7 @@ public sealed class CriuRunner(IOptions<CriuOptions> options, ILogger<CriuRunner
         }
 
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Version:", StringComparison.Ordinal));
-        return line?["Version:".Length..].Trim() ?? output.Trim();
+        return _version = line?["Version:".Length..].Trim() ?? output.Trim();
     }
 
     /// <summary>

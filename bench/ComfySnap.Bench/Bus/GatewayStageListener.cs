@@ -47,20 +47,17 @@ public sealed class GatewayStageListener : IDisposable
         var now = Stopwatch.GetTimestamp();
         foreach (var tag in tags)
         {
-            if (tag.Key == "stage" && tag.Value is GatewayStages.PostRecord)
+            if (tag.Key != "stage" || tag.Value is not string stage)
+            {
+                continue;
+            }
+
+            if (stage == GatewayStages.PostRecord)
             {
                 LastSendStart = now;
             }
-        }
 
-        if (!Recording)
-        {
-            return;
-        }
-
-        foreach (var tag in tags)
-        {
-            if (tag.Key == "stage" && tag.Value is string stage)
+            if (Recording)
             {
                 lock (_lock)
                 {
