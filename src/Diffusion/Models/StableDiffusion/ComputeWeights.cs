@@ -131,7 +131,9 @@ public sealed class ComputeWeights : IDisposable
             return true;
         }
 
-        var temporary = $"{sideFile}.{Environment.ProcessId}.tmp";
+        // One per writer, not per process: two loads in one process (test fixtures, workers side by side) must not
+        // write into the same temporary file and move a half-written one into place.
+        var temporary = $"{sideFile}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(sideFile)!);
